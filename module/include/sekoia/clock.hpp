@@ -1,0 +1,46 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <random>
+
+#include "sekoia/stop_signal.hpp"
+
+namespace sekoia {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+/** Wall-clock time and cancellable waits. Injected so tests control time. */
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint Now() const = 0;
+  /** Waits `duration` unless `stop` is requested first; returns false when stopped. */
+  virtual bool Wait(std::chrono::milliseconds duration, const StopSignal& stop) = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  TimePoint Now() const override { return std::chrono::system_clock::now(); }
+  bool Wait(std::chrono::milliseconds duration, const StopSignal& stop) override {
+    return !stop.WaitFor(duration);
+  }
+};
+
+/** A source of uniform numbers in [0, 1), for backoff jitter. */
+class Random {
+ public:
+  virtual ~Random() = default;
+  virtual double Uniform() = 0;
+};
+
+class SeededRandom final : public Random {
+ public:
+  explicit SeededRandom(std::uint64_t seed) : engine_(seed) {}
+  double Uniform() override { return std::uniform_real_distribution<double>(0.0, 1.0)(engine_); }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+}  // namespace sekoia

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace sekoia {
+
+/**
+ * The platform's configuration values: the file `<dir>/<name>`, else the environment variable
+ * `<NAME>`, else missing. Trailing newlines of files are dropped.
+ */
+class ConfigSource final {
+ public:
+  explicit ConfigSource(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  std::optional<std::string> Get(const std::string& name) const;
+  /** The value parsed as JSON; throws ConfigError naming the value when it does not parse. */
+  std::optional<nlohmann::json> GetJson(const std::string& name) const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+/** Module-level values of the protocol. */
+struct ModuleConfig final {
+  std::string token;         ///< Bearer token for platform calls; secret
+  std::string url_callback;
+  std::string url_logs;      ///< derived from url_callback when absent
+  std::string intake_url;    ///< intake base when the trigger has no intake_server
+  int liveness_port = 8000;
+  int metrics_port = 8020;
+};
+
+/** Reads the module values; throws ConfigError on an invalid port. */
+ModuleConfig LoadModuleConfig(const ConfigSource& source);
+
+/** `connector_configuration`, else `trigger_configuration`; throws ConfigError when neither
+ *  holds a JSON object. */
+nlohmann::json LoadTriggerArguments(const ConfigSource& source);
+
+/**
+ * Typed, validated access to a trigger's arguments. Every error is a ConfigError of the form
+ * "<argument>: <what is wrong>; <how to fix>".
+ */
+class Arguments final {
+ public:
+  explicit Arguments(nlohmann::json object) : object_(std::move(object)) {}
+  bool Has(const std::string& name) const;
+  std::string RequiredString(const std::string& name) const;
+  std::string String(const std::string& name, const std::string& fallback) const;
+  /** An integer in [min, max]; JSON numbers with no fraction and numeric strings are accepted. */
+  std::int64_t Integer(const std::string& name, std::int64_t fallback, std::int64_t min,
+                       std::int64_t max) const;
+  /** A URL that is https, or http on a loopback host; the trailing '/' removed. */
+  std::string SecureUrl(const std::string& name, const std::string& fallback) const;
+
+ private:
+  const nlohmann::json* Find(const std::string& name) const;
+  nlohmann::json object_;
+};
+
+}  // namespace sekoia

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "sekoia/clock.hpp"
+#include "sekoia/log.hpp"
+#include "sekoia/metrics.hpp"
+
+namespace sekoia {
+
+struct HealthOptions final {
+  std::chrono::seconds seconds_without_events_threshold{21600};  ///< the SDK's connector rule
+  std::chrono::seconds last_heartbeat_threshold{3600};  ///< the loop must beat at least this often
+};
+
+/** Liveness as the SDK computes it: recent heartbeat and recent events. Thread-safe. */
+class HealthState final {
+ public:
+  HealthState(const HealthOptions& options, TimePoint start);
+  void Heartbeat(TimePoint now);
+  void EventsForwarded(TimePoint now);
+  void CountError();
+  /** The HTTP status (200 alive, 500 not) and the JSON body of GET /health. */
+  std::pair<int, std::string> Render(TimePoint now) const;
+
+ private:
+  HealthOptions options_;
+  mutable std::mutex mutex_;
+  TimePoint last_events_time_;
+  TimePoint last_heartbeat_;
+  std::uint64_t error_count_ = 0;
+};
+
+/** Serves GET /health on one port and GET /metrics on another (the same port is fine). */
+class HealthServer {
+ public:
+  virtual ~HealthServer() = default;
+  /** Stops listening; idempotent, bounded. */
+  virtual void Stop() = 0;
+};
+
+/** Listens on 0.0.0.0 (all interfaces, as the platform probes from outside). Throws
+ *  std::runtime_error naming the port when it cannot listen. */
+std::unique_ptr<HealthServer> StartHealthServer(int liveness_port, int metrics_port,
+                                                const HealthState& health, const Metrics& metrics,
+                                                Clock& clock);
+
+}  // namespace sekoia

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace sekoia {
+
+/**
+ * The platform's common metrics (namespace symphony_module_common, label intake_key), rendered
+ * in the Prometheus text format as the Python client does: counters with `_total`, the series
+ * for the configured intake key present from start at 0. Thread-safe.
+ */
+class Metrics final {
+ public:
+  explicit Metrics(std::string intake_key);
+  void AddForwarded(std::uint64_t count);
+  void AddDiscarded(std::uint64_t count);
+  void ObserveForwardDuration(double seconds);
+  void SetEventsLag(double seconds);
+  std::string RenderPrometheus() const;
+
+  std::uint64_t forwarded() const { return forwarded_.load(); }
+  std::uint64_t discarded() const { return discarded_.load(); }
+
+ private:
+  static constexpr std::array<double, 14> kBuckets{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25,
+                                                   0.5,   0.75, 1.0,   2.5,  5.0,   7.5, 10.0};
+  std::string label_;
+  std::atomic<std::uint64_t> forwarded_{0};
+  std::atomic<std::uint64_t> discarded_{0};
+  mutable std::mutex mutex_;
+  std::array<std::uint64_t, kBuckets.size()> bucket_counts_{};
+  std::uint64_t duration_count_ = 0;
+  double duration_sum_ = 0;
+  double lag_ = 0;
+};
+
+}  // namespace sekoia

@@ -1,0 +1,84 @@
+#include "sekoia/auth/token_provider.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "sekoia/errors.hpp"
+#include "sekoia/url.hpp"
+
+namespace sekoia::auth {
+namespace {
+
+// What to do about the AADSTS codes a user can fix (Microsoft identity platform error codes).
+const char* Advice(long code) {
+  switch (code) {
+    case 7000215: return "check client_secret: give the secret's Value, not its Secret ID";
+    case 7000222: return "the client secret has expired: create a new one and update client_secret";
+    case 700016: return "check client_id and tenant_id: the application is not registered in this tenant";
+    case 90002:
+    case 900023: return "check tenant_id: give the Directory (tenant) ID from the Azure portal";
+    case 7000218: return "client_secret is missing";
+    case 700027:
+    case 700024: return "the client assertion was refused: check the certificate uploaded for the application";
+    case 70011: return "the requested scope is invalid for this application";
+    case 53003: return "a Conditional Access policy blocks this application";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string DescribeTokenError(int status, const std::string& body) {
+  std::string message = "token request refused (HTTP " + std::to_string(status) + ")";
+  nlohmann::json error = nlohmann::json::parse(body, nullptr, false);
+  if (!error.is_object()) return message;
+  std::string description = error.value("error_description", error.value("error", std::string()));
+  description = description.substr(0, description.find_first_of("\r\n"));
+  if (!description.empty()) message += ": " + description.substr(0, 500);
+  auto codes = error.find("error_codes");
+  if (codes != error.end() && codes->is_array() && !codes->empty() && (*codes)[0].is_number_integer()) {
+    if (const char* advice = Advice((*codes)[0].get<long>())) message += " -> " + std::string(advice);
+  }
+  return message;
+}
+
+ClientSecretCredential::ClientSecretCredential(const ClientCredentialsOptions& options,
+                                               http::HttpTransport& transport, Clock& clock)
+    : options_(options), transport_(transport), clock_(clock) {}
+
+void ClientSecretCredential::Invalidate() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  token_.clear();
+}
+
+std::string ClientSecretCredential::GetToken(const StopSignal& stop) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!token_.empty() && clock_.Now() < expires_at_ - options_.refresh_margin) return token_;
+
+  http::HttpRequest request;
+  request.method = "POST";
+  request.url = options_.token_url;
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  request.body = "grant_type=client_credentials&client_id=" + PercentEncode(options_.client_id) +
+                 "&client_secret=" + PercentEncode(options_.client_secret) +
+                 "&scope=" + PercentEncode(options_.scope);
+  TimePoint asked_at = clock_.Now();
+  http::HttpResponse response = transport_.Send(request, stop);
+  if (response.status == 400 || response.status == 401) throw AuthError(DescribeTokenError(response.status, response.body));
+  if (response.status != 200) {
+    throw HttpStatusError(response.status, "the token endpoint answered HTTP " + std::to_string(response.status));
+  }
+  nlohmann::json answer = nlohmann::json::parse(response.body, nullptr, false);
+  if (!answer.is_object() || !answer.contains("access_token") || !answer["access_token"].is_string()) {
+    throw HttpStatusError(response.status, "the token endpoint's answer holds no access_token");
+  }
+  long long expires_in = 3599;
+  if (auto it = answer.find("expires_in"); it != answer.end()) {
+    if (it->is_number()) expires_in = it->get<long long>();
+    else if (it->is_string()) expires_in = std::atoll(it->get<std::string>().c_str());
+  }
+  token_ = answer["access_token"].get<std::string>();
+  expires_at_ = asked_at + std::chrono::seconds(expires_in);
+  return token_;
+}
+
+}  // namespace sekoia::auth

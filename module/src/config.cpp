@@ -1,0 +1,176 @@
+#include "sekoia/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "sekoia/errors.hpp"
+#include "sekoia/url.hpp"
+
+namespace sekoia {
+namespace {
+
+std::string Upper(const std::string& name) {
+  std::string out = name;
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
+  return out;
+}
+
+const char* TypeName(const nlohmann::json& value) {
+  if (value.is_string()) return "a string";
+  if (value.is_number()) return "a number";
+  if (value.is_boolean()) return "a boolean";
+  if (value.is_null()) return "null";
+  if (value.is_array()) return "an array";
+  return "an object";
+}
+
+}  // namespace
+
+std::optional<std::string> ConfigSource::Get(const std::string& name) const {
+  std::error_code ec;
+  std::filesystem::path file = dir_ / name;
+  if (std::filesystem::is_regular_file(file, ec)) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw ConfigError(name + ": the file " + file.string() + " exists but cannot be read");
+    std::ostringstream content;
+    content << in.rdbuf();
+    std::string value = content.str();
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    return value;
+  }
+  if (const char* env = std::getenv(Upper(name).c_str())) return std::string(env);
+  return std::nullopt;
+}
+
+std::optional<nlohmann::json> ConfigSource::GetJson(const std::string& name) const {
+  auto text = Get(name);
+  if (!text) return std::nullopt;
+  nlohmann::json value = nlohmann::json::parse(*text, nullptr, false);
+  if (value.is_discarded()) {
+    throw ConfigError(name + ": not valid JSON; give it as a JSON object (file " + (dir_ / name).string() +
+                      " or environment variable " + Upper(name) + ")");
+  }
+  return value;
+}
+
+ModuleConfig LoadModuleConfig(const ConfigSource& source) {
+  ModuleConfig config;
+  config.token = source.Get("token").value_or("");
+  config.url_callback = source.Get("url_callback").value_or("");
+  config.intake_url = source.Get("intake_url").value_or("");
+  auto derived = [&](const std::string& name, const std::string& replacement) {
+    if (auto value = source.Get(name)) return *value;
+    auto pos = config.url_callback.rfind("/callback");
+    if (pos == std::string::npos) return std::string();
+    return config.url_callback.substr(0, pos) + replacement + config.url_callback.substr(pos + 9);
+  };
+  config.url_logs = derived("url_logs", "/logs");
+  auto port = [&](const std::string& name, int fallback) {
+    auto value = source.Get(name);
+    if (!value) return fallback;
+    try {
+      std::size_t used = 0;
+      int port = std::stoi(*value, &used);
+      if (used == value->size() && port >= 0 && port <= 65535) return port;
+    } catch (const std::exception&) {
+    }
+    throw ConfigError(name + ": '" + *value + "' is not a port number; give an integer from 1 to 65535");
+  };
+  config.liveness_port = port("liveness_port", 8000);
+  config.metrics_port = port("metrics_port", 8020);
+  return config;
+}
+
+nlohmann::json LoadTriggerArguments(const ConfigSource& source) {
+  for (const char* name : {"connector_configuration", "trigger_configuration"}) {
+    auto value = source.GetJson(name);
+    if (!value) continue;
+    if (!value->is_object()) {
+      throw ConfigError(std::string(name) + ": expected a JSON object of the trigger's arguments, got " +
+                        TypeName(*value));
+    }
+    return *value;
+  }
+  throw ConfigError(
+      "trigger_configuration: missing; give the trigger's arguments as a JSON object in the file "
+      "<config-dir>/trigger_configuration or the environment variable TRIGGER_CONFIGURATION");
+}
+
+const nlohmann::json* Arguments::Find(const std::string& name) const {
+  auto it = object_.find(name);
+  if (it == object_.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+bool Arguments::Has(const std::string& name) const {
+  const nlohmann::json* value = Find(name);
+  return value && !(value->is_string() && value->get_ref<const std::string&>().empty());
+}
+
+std::string Arguments::RequiredString(const std::string& name) const {
+  const nlohmann::json* value = Find(name);
+  if (!value) throw ConfigError(name + ": missing; this argument is required");
+  if (!value->is_string()) throw ConfigError(name + ": expected a string, got " + TypeName(*value));
+  const std::string& text = value->get_ref<const std::string&>();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw ConfigError(name + ": empty; this argument is required");
+  return text;
+}
+
+std::string Arguments::String(const std::string& name, const std::string& fallback) const {
+  const nlohmann::json* value = Find(name);
+  if (!value) return fallback;
+  if (!value->is_string()) throw ConfigError(name + ": expected a string, got " + TypeName(*value));
+  const std::string& text = value->get_ref<const std::string&>();
+  return text.empty() ? fallback : text;
+}
+
+std::int64_t Arguments::Integer(const std::string& name, std::int64_t fallback, std::int64_t min,
+                                std::int64_t max) const {
+  const nlohmann::json* value = Find(name);
+  std::int64_t number = fallback;
+  auto range = [&] {
+    return "; give an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  };
+  if (!value) return fallback;
+  if (value->is_number_integer()) {
+    number = value->get<std::int64_t>();
+  } else if (value->is_number_float()) {
+    double d = value->get<double>();
+    if (d != static_cast<double>(static_cast<std::int64_t>(d)))
+      throw ConfigError(name + ": " + value->dump() + " is not a whole number" + range());
+    number = static_cast<std::int64_t>(d);
+  } else if (value->is_string()) {
+    // The platform's forms may send numbers as text; the Python SDK (pydantic) accepts them.
+    const std::string& text = value->get_ref<const std::string&>();
+    try {
+      std::size_t used = 0;
+      number = std::stoll(text, &used);
+      if (used != text.size()) throw std::invalid_argument(text);
+    } catch (const std::exception&) {
+      throw ConfigError(name + ": '" + text + "' is not an integer" + range());
+    }
+  } else {
+    throw ConfigError(name + ": expected an integer, got " + TypeName(*value) + range());
+  }
+  if (number < min || number > max)
+    throw ConfigError(name + ": " + std::to_string(number) + " is out of range" + range());
+  return number;
+}
+
+std::string Arguments::SecureUrl(const std::string& name, const std::string& fallback) const {
+  std::string text = String(name, fallback);
+  auto url = ParseUrl(text);
+  if (!url) throw ConfigError(name + ": '" + text + "' is not an absolute http(s) URL");
+  if (!IsSecureOrLoopback(*url)) {
+    throw ConfigError(name + ": '" + text +
+                      "' must use https (plain http is only allowed for a loopback host such as 127.0.0.1)");
+  }
+  while (!text.empty() && text.back() == '/') text.pop_back();
+  return text;
+}
+
+}  // namespace sekoia

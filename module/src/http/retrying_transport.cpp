@@ -1,0 +1,85 @@
+#include "sekoia/http/retrying_transport.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+#include "sekoia/errors.hpp"
+#include "sekoia/url.hpp"
+
+namespace sekoia::http {
+namespace {
+
+// The origin and path of a URL, without its query, for log lines (queries may hold tokens).
+std::string Where(const std::string& url) {
+  auto parsed = ParseUrl(url);
+  if (!parsed) return "(invalid URL)";
+  std::string path = parsed->path_and_query.substr(0, parsed->path_and_query.find('?'));
+  return parsed->host + path;
+}
+
+}  // namespace
+
+bool IsRetryableStatus(int status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
+
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value, TimePoint now) {
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return std::chrono::milliseconds(std::chrono::hours(24 * 365));
+    return std::chrono::seconds(std::stoll(std::string(value)));
+  }
+  // An HTTP date, "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 7231 IMF-fixdate).
+  std::tm tm{};
+  std::string text(value);
+  const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  std::time_t when = ::timegm(&tm);
+  auto delta = std::chrono::system_clock::from_time_t(when) - now;
+  if (delta < std::chrono::milliseconds(0)) return std::chrono::milliseconds(0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(delta);
+}
+
+RetryingTransport::RetryingTransport(const RetryOptions& options, HttpTransport& inner, Clock& clock,
+                                     Random& random, Logger& logger)
+    : options_(options), inner_(inner), clock_(clock), random_(random), logger_(logger) {}
+
+std::chrono::milliseconds RetryingTransport::Backoff(int attempt) {
+  // Full jitter over a capped exponential: retries of many clients do not arrive together.
+  auto cap = options_.initial_backoff * (1LL << std::min(attempt - 1, 20));
+  cap = std::min<std::chrono::milliseconds>(cap, options_.max_backoff);
+  double u;
+  {
+    std::lock_guard<std::mutex> lock(random_mutex_);
+    u = random_.Uniform();
+  }
+  return std::chrono::milliseconds(static_cast<long long>(cap.count() * (0.5 + 0.5 * u)));
+}
+
+HttpResponse RetryingTransport::Send(const HttpRequest& request, const StopSignal& stop) {
+  for (int attempt = 1;; ++attempt) {
+    if (stop.Requested()) throw StopRequested();
+    std::chrono::milliseconds wait;
+    std::string reason;
+    try {
+      HttpResponse response = inner_.Send(request, stop);
+      if (!IsRetryableStatus(response.status) || attempt >= options_.max_attempts) return response;
+      wait = Backoff(attempt);
+      if (auto retry_after = ParseRetryAfter(response.Header("Retry-After"), clock_.Now())) {
+        wait = std::min(std::max(*retry_after, std::chrono::milliseconds(0)), options_.max_retry_after);
+      }
+      reason = "HTTP " + std::to_string(response.status);
+    } catch (const TransportError& error) {
+      if (attempt >= options_.max_attempts) throw;
+      wait = Backoff(attempt);
+      reason = error.what();
+    }
+    logger_.Warning(request.method + " " + Where(request.url) + " failed (" + reason + "), attempt " +
+                    std::to_string(attempt) + " of " + std::to_string(options_.max_attempts) +
+                    "; retrying in " + std::to_string(wait.count() / 1000.0).substr(0, 5) + " s");
+    if (!clock_.Wait(wait, stop)) throw StopRequested();
+  }
+}
+
+}  // namespace sekoia::http

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <vector>
+
+#include "sekoia/clock.hpp"
+
+namespace sekoia::testing {
+
+/** A clock that only moves when waited on or advanced; records every wait. */
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(TimePoint start = TimePoint(std::chrono::seconds(1769000000))) : now_(start) {}
+  TimePoint Now() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return now_;
+  }
+  bool Wait(std::chrono::milliseconds duration, const StopSignal& stop) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    waits_.push_back(duration);
+    if (stop.Requested()) return false;
+    now_ += duration;
+    return true;
+  }
+  void Advance(std::chrono::system_clock::duration d) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    now_ += d;
+  }
+  std::vector<std::chrono::milliseconds> waits() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return waits_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  TimePoint now_;
+  std::vector<std::chrono::milliseconds> waits_;
+};
+
+/** Always the same number, so jitter is predictable. */
+class FakeRandom final : public Random {
+ public:
+  explicit FakeRandom(double value = 1.0 - 1e-12) : value_(value) {}
+  double Uniform() override { return value_; }
+
+ private:
+  double value_;
+};
+
+}  // namespace sekoia::testing
