@@ -1,0 +1,266 @@
+#include "collector.hpp"
+
+#include <algorithm>
+
+#include "sekoia/errors.hpp"
+#include "sekoia/time_format.hpp"
+
+namespace office365 {
+namespace {
+
+using sekoia::FormatIso8601;
+using sekoia::HumanDuration;
+using std::chrono::duration_cast;
+using std::chrono::seconds;
+
+std::string Span(const Window& window) {
+  return FormatIso8601(window.start) + " -> " + FormatIso8601(window.end);
+}
+
+sekoia::TimePoint RequireTime(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) throw sekoia::ParseError(std::string("\"") + key + "\" is missing or not a string");
+  auto time = sekoia::ParseIso8601(it->get<std::string>());
+  if (!time) throw sekoia::ParseError(std::string("\"") + key + "\" is not an ISO 8601 date: " + it->get<std::string>().substr(0, 40));
+  return *time;
+}
+
+}  // namespace
+
+nlohmann::json CursorToJson(const CollectorCursor& cursor) {
+  nlohmann::json document = {{"most_recent_date_requested", FormatIso8601(cursor.next_start)}};
+  if (cursor.window) {
+    nlohmann::json window = {{"start", FormatIso8601(cursor.window->start)},
+                             {"end", FormatIso8601(cursor.window->end)},
+                             {"rows_read", cursor.rows_read}};
+    if (cursor.next_url) window["next_link"] = *cursor.next_url;
+    document["window"] = window;
+  }
+  return document;
+}
+
+CollectorCursor CursorFromJson(const nlohmann::json& document) {
+  CollectorCursor cursor;
+  cursor.next_start = RequireTime(document, "most_recent_date_requested");
+  auto window = document.find("window");
+  if (window != document.end() && window->is_object()) {
+    Window w{RequireTime(*window, "start"), RequireTime(*window, "end")};
+    if (w.end <= w.start) throw sekoia::ParseError("the window in progress ends before it starts");
+    cursor.window = w;
+    auto link = window->find("next_link");
+    if (link != window->end() && link->is_string()) cursor.next_url = link->get<std::string>();
+    auto rows = window->find("rows_read");
+    if (rows != window->end() && rows->is_number_unsigned()) cursor.rows_read = rows->get<std::size_t>();
+    if (!cursor.next_url) cursor.rows_read = 0;
+  }
+  return cursor;
+}
+
+Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoia::intake::IntakeSink& intake,
+                     sekoia::CheckpointStore& checkpoints, sekoia::Clock& clock, sekoia::Logger& logger,
+                     sekoia::Metrics& metrics, sekoia::HealthState& health)
+    : options_(options),
+      source_(source),
+      intake_(intake),
+      checkpoints_(checkpoints),
+      clock_(clock),
+      logger_(logger),
+      metrics_(metrics),
+      health_(health),
+      limits_(source.Limits()) {
+  LoadCursor();
+}
+
+sekoia::TimePoint Collector::Truncate(sekoia::TimePoint time) const {
+  return sekoia::TimePoint(duration_cast<seconds>(time.time_since_epoch()));
+}
+
+void Collector::LoadCursor() {
+  const sekoia::TimePoint now = Truncate(clock_.Now());
+  const sekoia::TimePoint fresh_start = std::max(now - options_.start_time, now - limits_.max_age);
+  std::optional<nlohmann::json> document;
+  try {
+    document = checkpoints_.Load();
+    if (document) cursor_ = CursorFromJson(*document);
+  } catch (const sekoia::ParseError& error) {
+    logger_.Warning(std::string("the checkpoint is unusable (") + error.what() + "); starting " +
+                    std::to_string(options_.start_time.count()) + " hour(s) back, as start_time says");
+    document.reset();
+  }
+  if (!document) {
+    cursor_ = CollectorCursor{};
+    cursor_.next_start = fresh_start;
+  } else if (cursor_.next_start > now || (cursor_.window && cursor_.window->end > now)) {
+    logger_.Warning("the checkpoint's date " + FormatIso8601(cursor_.next_start) + " is in the future; starting from now");
+    cursor_ = CollectorCursor{};
+    cursor_.next_start = now;
+  } else if (cursor_.next_start < now - limits_.max_age) {
+    logger_.Warning("the checkpoint's date " + FormatIso8601(cursor_.next_start) +
+                    " is older than the service keeps data; starting from " + FormatIso8601(now - limits_.max_age));
+    cursor_ = CollectorCursor{};
+    cursor_.next_start = Truncate(now - limits_.max_age);
+  } else {
+    logger_.Info("resuming from the checkpoint: " + FormatIso8601(cursor_.next_start) +
+                 (cursor_.window ? " (inside the window " + Span(*cursor_.window) + ")" : std::string()));
+  }
+  started_at_ = clock_.Now();
+  catch_up_origin_ = cursor_.next_start;
+  last_progress_ = started_at_ - options_.progress_interval;
+}
+
+void Collector::SaveCursor() {
+  try {
+    checkpoints_.Save(CursorToJson(cursor_));
+    if (!checkpoint_writable_) logger_.Info("the checkpoint can be saved again");
+    checkpoint_writable_ = true;
+  } catch (const std::exception& error) {
+    // Collection goes on with the cursor in memory; a restart would re-read from the last save.
+    if (checkpoint_writable_) logger_.Error(std::string("cannot save the checkpoint, going on in memory: ") + error.what());
+    checkpoint_writable_ = false;
+  }
+}
+
+std::optional<Window> Collector::NextWindow(sekoia::TimePoint now) const {
+  const sekoia::TimePoint latest_end = Truncate(now - options_.timedelta);
+  const sekoia::TimePoint start = std::max(cursor_.next_start, Truncate(now - limits_.max_age));
+  if (latest_end - start < options_.frequency) return std::nullopt;  // caught up: wait
+  return Window{start, std::min(start + limits_.max_window, latest_end)};
+}
+
+bool Collector::RunOnce(const sekoia::StopSignal& stop) {
+  if (!cursor_.window) {
+    auto window = NextWindow(clock_.Now());
+    if (!window) return false;
+    cursor_.window = *window;
+    cursor_.next_url.reset();
+    cursor_.rows_read = 0;
+    window_forwarded_ = 0;
+    window_pages_ = 0;
+  }
+  ReadWindow(stop);
+  return true;
+}
+
+void Collector::ReadWindow(const sekoia::StopSignal& stop) {
+  const Window window = *cursor_.window;
+  std::string url = cursor_.next_url ? *cursor_.next_url : source_.FirstPageUrl(window);
+  bool resumed_link = cursor_.next_url.has_value();
+  while (true) {
+    TracePage page;
+    try {
+      page = source_.FetchPage(url, cursor_.rows_read, stop);
+    } catch (const sekoia::HttpStatusError& error) {
+      if (!resumed_link || error.status() < 400 || error.status() >= 500 || error.status() == 401 || error.status() == 403 ||
+          error.status() == 429)
+        throw;
+      // A stored next link the service no longer accepts: read the window again from its start.
+      logger_.Warning("the service refused the stored next link (HTTP " + std::to_string(error.status()) +
+                      "); reading the window " + Span(window) + " again from its start");
+      resumed_link = false;
+      cursor_.next_url.reset();
+      cursor_.rows_read = 0;
+      url = source_.FirstPageUrl(window);
+      continue;
+    }
+    resumed_link = false;
+
+    std::vector<std::string_view> events;
+    events.reserve(page.records.size());
+    for (const TraceRecord& record : page.records) {
+      // The service's bounds are inclusive; keeping [start, end) sends a boundary record once.
+      if (record.received >= window.start && record.received < window.end) events.push_back(record.raw);
+    }
+    if (!events.empty()) {
+      auto result = intake_.Forward(events, stop);
+      if (result == sekoia::intake::ForwardResult::kStopped) throw sekoia::StopRequested();
+      if (result != sekoia::intake::ForwardResult::kAcknowledged) {
+        throw std::runtime_error(result == sekoia::intake::ForwardResult::kRefused
+                                     ? "the intake refused the events"
+                                     : "the intake did not acknowledge the events");
+      }
+    }
+    forwarded_total_ += events.size();
+    window_forwarded_ += events.size();
+    ++window_pages_;
+    cursor_.rows_read += page.records.size();
+    health_.Heartbeat(clock_.Now());
+
+    if (!page.next_url) break;
+    url = *page.next_url;
+    cursor_.next_url = url;
+    SaveCursor();  // a restart resumes at the next page: at most one page is sent twice
+    ReportProgress(window, false);
+  }
+
+  cursor_.next_start = window.end;
+  cursor_.window.reset();
+  cursor_.next_url.reset();
+  cursor_.rows_read = 0;
+  SaveCursor();
+  metrics_.SetEventsLag(sekoia::Seconds(clock_.Now() - window.end));
+  ReportProgress(window, true);
+  window_forwarded_ = 0;
+  window_pages_ = 0;
+}
+
+void Collector::ReportProgress(const Window& window, bool window_done) {
+  const sekoia::TimePoint now = clock_.Now();
+  const sekoia::TimePoint position = window_done ? window.end : window.start;
+  const auto lag = duration_cast<seconds>(now - options_.timedelta - position);
+  const bool catching_up = lag > options_.frequency * 2;
+  if (window_done && !catching_up) {
+    logger_.Info("window " + Span(window) + " done: " + std::to_string(window_forwarded_) +
+                 " record(s) forwarded in " + std::to_string(window_pages_) + " page(s)");
+    last_progress_ = now;
+    return;
+  }
+  if (now - last_progress_ < options_.progress_interval) return;
+  last_progress_ = now;
+  // The estimate comes from the pace so far: data time covered per second of wall time.
+  std::string eta = "unknown";
+  const double covered = sekoia::Seconds(position - catch_up_origin_);
+  const double spent = sekoia::Seconds(now - started_at_);
+  if (covered > 0 && spent > 0) eta = HumanDuration(seconds(static_cast<long long>(sekoia::Seconds(lag) * spent / covered)));
+  logger_.Info("catching up: window " + Span(window) + (window_done ? " done" : " in progress") + ", " +
+               std::to_string(forwarded_total_) + " record(s) forwarded so far, " + HumanDuration(lag) +
+               " behind, about " + eta + " to catch up");
+}
+
+void Collector::Run(const sekoia::StopSignal& stop) {
+  int consecutive_failures = 0;
+  bool critical_sent = false;
+  while (!stop.Requested()) {
+    health_.Heartbeat(clock_.Now());
+    try {
+      if (RunOnce(stop)) {
+        consecutive_failures = 0;
+        critical_sent = false;
+        continue;
+      }
+      // Caught up: sleep until the next window is due.
+      auto due = cursor_.next_start + options_.frequency + options_.timedelta;
+      auto wait = std::max<std::chrono::milliseconds>(duration_cast<std::chrono::milliseconds>(due - clock_.Now()),
+                                                      std::chrono::milliseconds(100));
+      if (!clock_.Wait(std::min<std::chrono::milliseconds>(wait, std::chrono::minutes(5)), stop)) break;
+    } catch (const sekoia::StopRequested&) {
+      break;
+    } catch (const std::exception& error) {
+      ++consecutive_failures;
+      health_.CountError();
+      logger_.Error(std::string("collection failed: ") + error.what());
+      if (consecutive_failures >= options_.failures_before_critical && !critical_sent &&
+          clock_.Now() - started_at_ >= options_.startup_grace) {
+        logger_.Critical("collection failed " + std::to_string(consecutive_failures) +
+                         " times in a row; last error: " + error.what());
+        critical_sent = true;
+      }
+      // Back off, doubling up to a ceiling; the window in progress is read again from its page.
+      auto backoff = std::min<seconds>(options_.max_failure_backoff,
+                                       seconds(5) * (1LL << std::min(consecutive_failures - 1, 10)));
+      if (!clock_.Wait(backoff, stop)) break;
+    }
+  }
+  SaveCursor();
+}
+
+}  // namespace office365

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "sekoia/checkpoint_store.hpp"
+#include "sekoia/clock.hpp"
+#include "sekoia/health.hpp"
+#include "sekoia/intake/intake_batcher.hpp"
+#include "sekoia/log.hpp"
+#include "sekoia/metrics.hpp"
+#include "trace_source.hpp"
+
+namespace office365 {
+
+struct CollectorOptions final {
+  std::chrono::seconds frequency{60};        ///< once caught up, one window this often
+  std::chrono::minutes timedelta{5};         ///< windows end at least this far behind now
+  std::chrono::hours start_time{1};          ///< how far back the first start begins
+  std::chrono::seconds startup_grace{1800};  ///< failures before this are not "repeated failures"
+  int failures_before_critical = 5;          ///< consecutive failed cycles that raise a critical log
+  std::chrono::seconds max_failure_backoff{600};
+  std::chrono::seconds progress_interval{60};  ///< catching-up progress lines at least this often
+};
+
+/** Where the collector is: the end of the last completed window, and the window in progress. */
+struct CollectorCursor final {
+  sekoia::TimePoint next_start{};              ///< most_recent_date_requested
+  std::optional<Window> window;                ///< a window started and not finished
+  std::optional<std::string> next_url;         ///< the window's next page to read
+  std::size_t rows_read = 0;                   ///< the window's rows already read
+};
+
+/** The checkpoint document: {"most_recent_date_requested": ISO, "window": {...}} (the key the
+ *  platform's existing Python trigger uses, so its context.json resumes). */
+nlohmann::json CursorToJson(const CollectorCursor& cursor);
+/** Reads a checkpoint; throws ParseError saying what is wrong with it. */
+CollectorCursor CursorFromJson(const nlohmann::json& document);
+
+/**
+ * The collection loop: windows from the checkpoint up to now - timedelta, every page forwarded
+ * to the intake before the checkpoint moves past it, records kept in [start, end) so a record on
+ * a boundary is sent once. Failed cycles are logged and retried; only a stop ends Run.
+ */
+class Collector final {
+ public:
+  Collector(const CollectorOptions& options, TraceSource& source, sekoia::intake::IntakeSink& intake,
+            sekoia::CheckpointStore& checkpoints, sekoia::Clock& clock, sekoia::Logger& logger,
+            sekoia::Metrics& metrics, sekoia::HealthState& health);
+  /** Runs until `stop`; saves the checkpoint before returning. */
+  void Run(const sekoia::StopSignal& stop);
+  /** One cycle: reads the next window if one is due. Returns false when nothing was due. Throws on failure. */
+  bool RunOnce(const sekoia::StopSignal& stop);
+  const CollectorCursor& cursor() const { return cursor_; }
+
+ private:
+  void LoadCursor();
+  void SaveCursor();
+  std::optional<Window> NextWindow(sekoia::TimePoint now) const;
+  void ReadWindow(const sekoia::StopSignal& stop);
+  void ReportProgress(const Window& window, bool window_done);
+  sekoia::TimePoint Truncate(sekoia::TimePoint time) const;
+
+  CollectorOptions options_;
+  TraceSource& source_;
+  sekoia::intake::IntakeSink& intake_;
+  sekoia::CheckpointStore& checkpoints_;
+  sekoia::Clock& clock_;
+  sekoia::Logger& logger_;
+  sekoia::Metrics& metrics_;
+  sekoia::HealthState& health_;
+  SourceLimits limits_;
+  CollectorCursor cursor_;
+  bool checkpoint_writable_ = true;
+
+  // Progress reporting.
+  sekoia::TimePoint started_at_{};
+  sekoia::TimePoint catch_up_origin_{};  ///< next_start when the run started
+  sekoia::TimePoint last_progress_{};
+  std::uint64_t forwarded_total_ = 0;
+  std::uint64_t window_forwarded_ = 0;
+  std::uint64_t window_pages_ = 0;
+};
+
+}  // namespace office365

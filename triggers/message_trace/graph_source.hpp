@@ -1,0 +1,39 @@
+#pragma once
+
+#include <string>
+
+#include "sekoia/http/transport.hpp"
+#include "trace_source.hpp"
+
+namespace office365 {
+
+struct GraphSourceOptions final {
+  std::string graph_url = "https://graph.microsoft.com";  ///< no trailing '/'
+  std::string api_version = "v1.0";                       ///< "v1.0" or "beta"
+  int page_size = 5000;                                   ///< $top, 1..5000
+};
+
+/** Parses a messageTraces answer page; throws ParseError when it is not one. */
+TracePage ParseGraphPage(std::string body);
+
+/** Explains a Graph error answer, with the fix when a user can apply one. */
+std::string DescribeGraphError(int status, const std::string& body);
+
+/**
+ * Microsoft Graph `admin/exchange/tracing/messageTraces`: windows of at most 10 days, no older
+ * than 90 days, paged with `@odata.nextLink`. `transport` adds authentication, pacing and retries.
+ */
+class GraphSource final : public TraceSource {
+ public:
+  GraphSource(const GraphSourceOptions& options, sekoia::http::HttpTransport& transport)
+      : options_(options), transport_(transport) {}
+  SourceLimits Limits() const override;
+  std::string FirstPageUrl(const Window& window) const override;
+  TracePage FetchPage(const std::string& url, std::size_t rows_read, const sekoia::StopSignal& stop) override;
+
+ private:
+  GraphSourceOptions options_;
+  sekoia::http::HttpTransport& transport_;
+};
+
+}  // namespace office365

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+
+#include "collector.hpp"
+#include "graph_source.hpp"
+#include "sekoia/config.hpp"
+
+namespace office365 {
+
+/** Arguments every message-trace trigger takes (the platform's existing names and defaults). */
+struct CommonConfig final {
+  std::string intake_key;     ///< secret-ish: only in the batch body, User-Agent and metrics label
+  std::string intake_server;  ///< default: the module's intake_url, else https://intake.sekoia.io
+  std::size_t chunk_size = 1000;
+  CollectorOptions collector;
+};
+
+/** The Microsoft identity platform's client-credentials arguments. */
+struct ClientCredentialsConfig final {
+  std::string tenant_id;
+  std::string client_id;
+  std::string client_secret;  ///< secret
+  std::string login_url = "https://login.microsoftonline.com";
+};
+
+struct GraphTriggerConfig final {
+  CommonConfig common;
+  ClientCredentialsConfig credentials;
+  GraphSourceOptions graph;
+};
+
+/** Reads and validates; throws sekoia::ConfigError naming the argument. */
+CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url);
+ClientCredentialsConfig LoadClientCredentials(const sekoia::Arguments& arguments);
+GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url);
+
+}  // namespace office365
