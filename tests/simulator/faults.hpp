@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "random.hpp"
+
+namespace mtsim {
+
+/** Fault rates are probabilities in [0, 1] per eligible request; 0 disables the fault. */
+struct FaultOptions {
+  double http_500 = 0;          ///< message-trace request answered 500
+  double http_503 = 0;          ///< ... 503
+  double http_429_seconds = 0;  ///< ... 429, Retry-After in seconds
+  double http_429_date = 0;     ///< ... 429, Retry-After as an HTTP date
+  double close = 0;             ///< page cut mid-body, connection closed
+  double bad_json = 0;          ///< 200 with the page truncated (invalid JSON)
+  double revoke_401 = 0;        ///< 401 on a next page (Bearer), token revoked
+  double slow_rate = 0;         ///< message-trace reply delayed by slow_seconds
+  double slow_seconds = 0;
+  double token_503 = 0;         ///< token endpoint answers 503
+  double intake_503 = 0;        ///< intake answers 503
+  double intake_outage_at = -1;   ///< seconds after start; negative: no outage
+  double intake_outage_for = 0;   ///< outage length in seconds
+  double retry_after_seconds = 1; ///< Retry-After of injected 429s
+};
+
+/** The faults a message-trace request can get instead of (or on top of) its answer. */
+enum class TraceFault { kNone, k500, k503, k429Seconds, k429Date, kClose, kBadJson, k401 };
+
+/** Draws faults from a seeded generator and counts those injected. Thread-safe. */
+class FaultInjector final {
+ public:
+  FaultInjector(const FaultOptions& options, std::uint64_t seed);
+
+  const FaultOptions& options() const { return options_; }
+
+  /** One draw per message-trace request; k401 only when `can_revoke` (Bearer, next page). */
+  TraceFault DrawTraceFault(bool can_revoke);
+  bool DrawSlow();
+  bool DrawToken503();
+  bool DrawIntake503();
+  /** Whether `seconds_since_start` falls in the configured intake outage (counted). */
+  bool InIntakeOutage(double seconds_since_start);
+
+  /** Injected faults so far, by kind (every kind present, 0 included). */
+  std::map<std::string, std::uint64_t> Counts() const;
+
+ private:
+  bool Draw(double rate, const char* kind);  // mutex_ held
+
+  FaultOptions options_;
+  mutable std::mutex mutex_;
+  Random random_;
+  std::map<std::string, std::uint64_t> counts_;
+};
+
+}  // namespace mtsim

@@ -1,0 +1,280 @@
+// message-trace-simulator: options -> tenant -> simulator -> HTTP server, until SIGTERM/SIGINT.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "http_server.hpp"
+#include "simulator.hpp"
+#include "tenant.hpp"
+#include "time_text.hpp"
+
+namespace po = boost::program_options;
+
+namespace {
+
+struct CommandLine {
+  int port = 0;
+  std::string port_file;
+  double days = 3;
+  double fresh_minutes = 0;
+  mtsim::TenantOptions tenant;
+  mtsim::SimulatorOptions simulator;
+};
+
+// Boost's exception when a value is refused: reported like its own option errors.
+[[noreturn]] void Invalid(const std::string& option, const std::string& why) {
+  throw po::error("option '--" + option + "': " + why);
+}
+
+void CheckRate(const po::variables_map& vm, const char* option) {
+  const double rate = vm[option].as<double>();
+  if (!(rate >= 0 && rate <= 1)) Invalid(option, "must be within [0, 1]");
+}
+
+// Returns nullopt after printing --help.
+std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
+  CommandLine cl;
+  mtsim::SimulatorOptions& sim = cl.simulator;
+  mtsim::FaultOptions& faults = sim.faults;
+  std::string mode = "graph", shape = "verbose", next_link = "yes";
+  long long token_ttl = 3599;
+  double throttle_window = 300;
+  long long seed = 1;
+  long long records = 10000;
+
+  po::options_description general("General");
+  general.add_options()
+      ("help,h", "show this help")
+      ("port", po::value(&cl.port)->default_value(0), "TCP port on 127.0.0.1 (0: ephemeral)")
+      ("port-file", po::value(&cl.port_file), "write the port to this file once listening")
+      ("records", po::value(&records)->default_value(10000), "records in the simulated tenant")
+      ("days", po::value(&cl.days)->default_value(3), "records spread over the last D days")
+      ("fresh-minutes", po::value(&cl.fresh_minutes)->default_value(0),
+       "newest record this many minutes before start-up")
+      ("seed", po::value(&seed)->default_value(1), "seed of record generation and faults")
+      ("mode", po::value(&mode)->default_value("graph"),
+       "graph|reporting: which API serves the records")
+      ("reporting-shape", po::value(&shape)->default_value("verbose"), "verbose|light")
+      ("reporting-page", po::value(&sim.reporting_page)->default_value(2000),
+       "rows per Reporting page")
+      ("reporting-next-link", po::value(&next_link)->default_value("yes"),
+       "yes|no: no = pages carry no next link, clients use $skiptoken=<offset>");
+
+  po::options_description identity("Identities and credentials");
+  identity.add_options()
+      ("tenant-id", po::value(&sim.tenant_id)->default_value(sim.tenant_id), "")
+      ("client-id", po::value(&sim.client_id)->default_value(sim.client_id), "")
+      ("client-secret", po::value(&sim.client_secret)->default_value(sim.client_secret), "")
+      ("intake-key", po::value(&sim.intake_key)->default_value(sim.intake_key), "")
+      ("platform-token", po::value(&sim.platform_token)->default_value(sim.platform_token), "")
+      ("account-name", po::value(&sim.account_name)->default_value(sim.account_name), "")
+      ("account-password", po::value(&sim.account_password)->default_value(sim.account_password),
+       "")
+      ("token-ttl", po::value(&token_ttl)->default_value(3599), "access token lifetime, seconds");
+
+  po::options_description behaviour("Microsoft's behaviour");
+  behaviour.add_options()
+      ("throttle", po::value(&sim.throttle_limit)->default_value(100),
+       "message-trace requests allowed per rolling window (Graph and Reporting together)")
+      ("throttle-window", po::value(&throttle_window)->default_value(300),
+       "rolling window, seconds")
+      ("unprovisioned", po::bool_switch(&sim.unprovisioned),
+       "Graph: app 8bd644d1-64a1-4d4b-ae52-2e0cbf64e373 not provisioned (401)")
+      ("no-permission", po::bool_switch(&sim.no_permission),
+       "Graph: ExchangeMessageTrace.Read.All missing (403)")
+      ("basic-retired", po::bool_switch(&sim.basic_retired), "Reporting: Basic auth gets 401");
+
+  po::options_description fault("Fault injection (rates in [0, 1] per eligible request)");
+  fault.add_options()
+      ("fault-500", po::value(&faults.http_500)->default_value(0), "message trace: 500")
+      ("fault-503", po::value(&faults.http_503)->default_value(0), "message trace: 503")
+      ("fault-429-seconds", po::value(&faults.http_429_seconds)->default_value(0),
+       "message trace: 429, Retry-After in seconds")
+      ("fault-429-date", po::value(&faults.http_429_date)->default_value(0),
+       "message trace: 429, Retry-After as an HTTP date")
+      ("fault-retry-after", po::value(&faults.retry_after_seconds)->default_value(1),
+       "seconds announced by injected 429s")
+      ("fault-close", po::value(&faults.close)->default_value(0),
+       "message trace: connection closed mid-body")
+      ("fault-bad-json", po::value(&faults.bad_json)->default_value(0),
+       "message trace: 200 with truncated JSON")
+      ("fault-401", po::value(&faults.revoke_401)->default_value(0),
+       "message trace next page (Bearer): 401, token revoked")
+      ("fault-slow", po::value(&faults.slow_seconds)->default_value(0),
+       "message trace: delay in seconds of slow replies")
+      ("fault-slow-rate", po::value(&faults.slow_rate)->default_value(0),
+       "message trace: share of slow replies")
+      ("fault-token", po::value(&faults.token_503)->default_value(0), "token endpoint: 503")
+      ("fault-intake-503", po::value(&faults.intake_503)->default_value(0), "intake: 503")
+      ("intake-outage-at", po::value(&faults.intake_outage_at)->default_value(-1),
+       "intake answers 503 from this many seconds after start (negative: never)")
+      ("intake-outage-for", po::value(&faults.intake_outage_for)->default_value(0),
+       "... for this many seconds");
+
+  po::options_description all("message-trace-simulator [options]\n"
+                              "Fake Microsoft 365 message trace APIs and Sekoia.io intake on "
+                              "127.0.0.1");
+  all.add(general).add(identity).add(behaviour).add(fault);
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, all), vm);
+  if (vm.count("help")) {
+    std::cout << all << std::endl;
+    return std::nullopt;
+  }
+  po::notify(vm);
+
+  if (cl.port < 0 || cl.port > 65535) Invalid("port", "must be within [0, 65535]");
+  if (records < 0 || records > 50000000) Invalid("records", "must be within [0, 50000000]");
+  if (!(cl.days > 0 && cl.days <= 3650)) Invalid("days", "must be within (0, 3650]");
+  if (!(cl.fresh_minutes >= 0) || cl.fresh_minutes >= cl.days * 1440) {
+    Invalid("fresh-minutes", "must be >= 0 and shorter than --days");
+  }
+  if (mode != "graph" && mode != "reporting") Invalid("mode", "must be graph or reporting");
+  if (shape != "verbose" && shape != "light") Invalid("reporting-shape", "must be verbose or light");
+  if (next_link != "yes" && next_link != "no") Invalid("reporting-next-link", "must be yes or no");
+  if (sim.reporting_page < 1 || sim.reporting_page > 100000) {
+    Invalid("reporting-page", "must be within [1, 100000]");
+  }
+  if (token_ttl < 1) Invalid("token-ttl", "must be at least 1 second");
+  if (sim.throttle_limit < 1) Invalid("throttle", "must be at least 1");
+  if (!(throttle_window > 0)) Invalid("throttle-window", "must be positive");
+  for (const char* rate : {"fault-500", "fault-503", "fault-429-seconds", "fault-429-date",
+                           "fault-close", "fault-bad-json", "fault-401", "fault-slow-rate",
+                           "fault-token", "fault-intake-503"}) {
+    CheckRate(vm, rate);
+  }
+  if (faults.http_500 + faults.http_503 + faults.http_429_seconds + faults.http_429_date +
+          faults.close + faults.bad_json + faults.revoke_401 > 1) {
+    Invalid("fault-500", "the message-trace fault rates add up to more than 1");
+  }
+  if (!(faults.slow_seconds >= 0)) Invalid("fault-slow", "must be >= 0");
+  if (!(faults.retry_after_seconds >= 0)) Invalid("fault-retry-after", "must be >= 0");
+  if (!(faults.intake_outage_for >= 0)) Invalid("intake-outage-for", "must be >= 0");
+
+  sim.token_ttl = std::chrono::seconds(token_ttl);
+  sim.throttle_window = std::chrono::microseconds(static_cast<long long>(throttle_window * 1e6));
+  sim.reporting_next_link = next_link == "yes";
+  sim.seed = static_cast<std::uint64_t>(seed);
+  cl.tenant.records = static_cast<std::size_t>(records);
+  cl.tenant.seed = static_cast<std::uint64_t>(seed);
+  cl.tenant.api = mode == "graph" ? mtsim::TraceApi::kGraph : mtsim::TraceApi::kReporting;
+  cl.tenant.reporting_shape =
+      shape == "verbose" ? mtsim::ReportingShape::kVerbose : mtsim::ReportingShape::kLight;
+  const std::string& account = sim.account_name;
+  const size_t at = account.find('@');
+  if (at != std::string::npos && at + 1 < account.size()) {
+    cl.tenant.organization = account.substr(at + 1);
+  }
+  return cl;
+}
+
+// cpprest's listener cannot report the port it bound for port 0: ask the kernel for a free
+// one, release it, and listen there (another process could take it in between; the caller
+// retries).
+int PickFreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket() failed");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t size = sizeof address;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0;
+  ::close(fd);
+  if (!ok) throw std::runtime_error("cannot find a free port on 127.0.0.1");
+  return ntohs(address.sin_port);
+}
+
+void WritePortFile(const std::string& path, int port) {
+  // Readers poll for the file: write it whole under a temporary name, then rename.
+  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) throw std::runtime_error("cannot write " + temporary);
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    throw std::runtime_error("cannot rename " + temporary + " to " + path);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the stop signals before any thread exists, so every thread inherits the mask and
+  // the main thread alone takes them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  CommandLine cl;
+  try {
+    auto parsed = ParseCommandLine(argc, argv);
+    if (!parsed) return 0;
+    cl = std::move(*parsed);
+  } catch (const po::error& e) {
+    std::cerr << "message-trace-simulator: " << e.what() << " (see --help)" << std::endl;
+    return 2;
+  }
+
+  try {
+    const auto generation_start = std::chrono::steady_clock::now();
+    const mtsim::Micros now = mtsim::NowMicros();
+    cl.tenant.newest = now - static_cast<mtsim::Micros>(cl.fresh_minutes * 60e6);
+    cl.tenant.oldest = now - static_cast<mtsim::Micros>(cl.days * 86400e6);
+    mtsim::Tenant tenant(cl.tenant);
+    const double generation_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - generation_start).count();
+    std::cerr << "message-trace-simulator: " << tenant.size() << " "
+              << (tenant.api() == mtsim::TraceApi::kGraph ? "Graph" : "Reporting")
+              << " records (" << tenant.serialized_bytes() / (1024 * 1024) << " MiB) generated in "
+              << generation_seconds << " s" << std::endl;
+
+    std::unique_ptr<mtsim::Simulator> simulator;
+    std::unique_ptr<mtsim::HttpServer> server;
+    int port = cl.port;
+    for (int attempt = 1;; ++attempt) {
+      const int candidate = cl.port != 0 ? cl.port : PickFreePort();
+      const std::string base_url = "http://127.0.0.1:" + std::to_string(candidate);
+      simulator = std::make_unique<mtsim::Simulator>(cl.simulator, tenant, base_url);
+      server = std::make_unique<mtsim::HttpServer>(
+          base_url, [sim = simulator.get()](const mtsim::Request& r) { return sim->Handle(r); },
+          cl.simulator.max_intake_body);
+      try {
+        server->Open();
+        port = candidate;
+        break;
+      } catch (const std::exception& e) {
+        if (cl.port != 0 || attempt >= 5) throw;
+      }
+    }
+
+    std::cout << "listening on http://127.0.0.1:" << port << std::endl;
+    if (!cl.port_file.empty()) WritePortFile(cl.port_file, port);
+
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    std::cerr << "message-trace-simulator: signal " << signal_number << ", stopping" << std::endl;
+    server->Close();
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "message-trace-simulator: " << e.what() << std::endl;
+    return 1;
+  }
+}
