@@ -1,0 +1,183 @@
+#include "sekoia/metrics.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <string_view>
+#include <utility>
+
+namespace sekoia {
+
+namespace {
+
+/**
+ * Python's repr(float): the shortest digits that round-trip, in fixed notation with at least one
+ * fractional digit (`12.0`), or `1e-05` / `1e+16` style outside [1e-4, 1e16).
+ */
+std::string PythonFloatRepr(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buffer[64];
+  const auto result =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  std::string_view text(buffer, static_cast<std::size_t>(result.ptr - buffer));
+
+  std::string sign;
+  if (!text.empty() && text.front() == '-') {
+    sign = "-";
+    text.remove_prefix(1);
+  }
+  const std::size_t e = text.find('e');
+  std::string digits;
+  for (char c : text.substr(0, e)) {
+    if (c != '.') digits += c;
+  }
+  const int exponent = std::atoi(std::string(text.substr(e + 1)).c_str());
+  const int point = exponent + 1;  // digits before the decimal point
+
+  std::string out;
+  if (point <= -4 || point > 16) {
+    out = digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    const int magnitude = std::abs(exponent);
+    out += exponent < 0 ? "e-" : "e+";
+    if (magnitude < 10) out += "0";
+    out += std::to_string(magnitude);
+  } else if (point <= 0) {
+    out = "0." + std::string(static_cast<std::size_t>(-point), '0') + digits;
+  } else if (static_cast<std::size_t>(point) < digits.size()) {
+    out = digits.substr(0, static_cast<std::size_t>(point)) + "." +
+          digits.substr(static_cast<std::size_t>(point));
+  } else {
+    out = digits + std::string(static_cast<std::size_t>(point) - digits.size(), '0') + ".0";
+  }
+  return sign + out;
+}
+
+/**
+ * prometheus_client's floatToGoString: repr(float), except `+Inf`/`-Inf`/`NaN`, and positive
+ * values of 7 or more integral digits written with an exponent, as Go does (`1e+06`).
+ */
+std::string GoFloat(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  const std::string repr = PythonFloatRepr(value);
+  const std::size_t dot = repr.find('.');
+  if (value > 0 && dot != std::string::npos && dot > 6) {
+    std::string mantissa = repr.substr(0, 1) + "." + repr.substr(1, dot - 1) + repr.substr(dot + 1);
+    while (!mantissa.empty() && (mantissa.back() == '0' || mantissa.back() == '.')) {
+      mantissa.pop_back();
+    }
+    // Python writes "e+0" and then the number, so 1e10 becomes "1e+010"; kept for fidelity.
+    return mantissa + "e+0" + std::to_string(dot - 1);
+  }
+  return repr;
+}
+
+// The SDK's names and help texts (sekoia-automation-sdk, MetricsMixin), in its order.
+constexpr const char* kForwarded = "symphony_module_common_forwarded_events_total";
+constexpr const char* kForwardedHelp = "Number of events forwarded to Sekoia.io";
+constexpr const char* kDuration = "symphony_module_common_forward_events_duration";
+constexpr const char* kDurationHelp = "Duration to collect and forward events from eventhub";
+constexpr const char* kDiscarded = "symphony_module_common_discarded_events_total";
+constexpr const char* kDiscardedHelp = "Number of events discarded from the collect";
+constexpr const char* kLag = "symphony_module_common_events_lags";
+constexpr const char* kLagHelp = "The delay, in seconds, from the date of the last event";
+
+std::string EscapeLabelValue(const std::string& value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void Header(std::string& out, const char* name, const char* help, const char* type) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+void Sample(std::string& out, const std::string& name, const std::string& labels, double value) {
+  out += name;
+  out += '{';
+  out += labels;
+  out += "} ";
+  out += GoFloat(value);
+  out += '\n';
+}
+
+}  // namespace
+
+Metrics::Metrics(std::string intake_key)
+    : label_("intake_key=\"" + EscapeLabelValue(intake_key) + "\"") {}
+
+void Metrics::AddForwarded(std::uint64_t count) { forwarded_ += count; }
+
+void Metrics::AddDiscarded(std::uint64_t count) { discarded_ += count; }
+
+void Metrics::ObserveForwardDuration(double seconds) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // As prometheus_client: the first bucket whose bound is >= the value; past the last, +Inf only.
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      ++bucket_counts_[i];
+      break;
+    }
+  }
+  ++duration_count_;
+  duration_sum_ += seconds;
+}
+
+void Metrics::SetEventsLag(double seconds) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  lag_ = seconds;
+}
+
+std::string Metrics::RenderPrometheus() const {
+  // The text of prometheus_client's generate_latest (0.16, as the SDK pins) with
+  // PROMETHEUS_DISABLE_CREATED_SERIES: counters named with `_total` in HELP and TYPE too.
+  std::string out;
+  Header(out, kForwarded, kForwardedHelp, "counter");
+  Sample(out, kForwarded, label_, static_cast<double>(forwarded_.load()));
+
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Header(out, kDuration, kDurationHelp, "histogram");
+    const std::string bucket = std::string(kDuration) + "_bucket";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+      cumulative += bucket_counts_[i];
+      Sample(out, bucket, label_ + ",le=\"" + GoFloat(kBuckets[i]) + "\"",
+             static_cast<double>(cumulative));
+    }
+    Sample(out, bucket, label_ + ",le=\"+Inf\"", static_cast<double>(duration_count_));
+    Sample(out, std::string(kDuration) + "_count", label_, static_cast<double>(duration_count_));
+    Sample(out, std::string(kDuration) + "_sum", label_, duration_sum_);
+  }
+
+  Header(out, kDiscarded, kDiscardedHelp, "counter");
+  Sample(out, kDiscarded, label_, static_cast<double>(discarded_.load()));
+
+  std::lock_guard<std::mutex> lock(mutex_);
+  Header(out, kLag, kLagHelp, "gauge");
+  Sample(out, kLag, label_, lag_);
+  return out;
+}
+
+}  // namespace sekoia
