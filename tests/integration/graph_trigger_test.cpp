@@ -1,0 +1,252 @@
+// The real executable against the simulator, over HTTP on loopback.
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+#include "sekoia/time_format.hpp"
+
+namespace integration {
+namespace {
+
+constexpr const char* kCommand = "office365_messagetrace_trigger_graph";
+constexpr const char* kSecret = "SENTINEL-client-secret-7f3a";
+constexpr const char* kIntakeKey = "SENTINEL-intake-key-91c2";
+constexpr const char* kPlatformToken = "SENTINEL-platform-token-5d8e";
+constexpr const char* kTenant = "00000000-0000-0000-0000-0000000000aa";
+constexpr const char* kClient = "11111111-2222-3333-4444-555555555555";
+
+std::vector<std::string> SimulatorArgs(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"--client-secret", kSecret, "--intake-key", kIntakeKey, "--platform-token", kPlatformToken};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+// One trigger run: its configuration, data directory and ports.
+class Trigger final {
+ public:
+  Trigger(const fs::path& dir, const Simulator& simulator, nlohmann::json overrides = {})
+      : dir_(dir), config_dir_(dir / "config"), data_dir_(dir / "data") {
+    fs::create_directories(config_dir_);
+    fs::create_directories(data_dir_);
+    liveness_port_ = FreePort();
+    metrics_port_ = FreePort();
+    configuration_ = {{"tenant_id", kTenant},        {"client_id", kClient},         {"client_secret", kSecret},
+                      {"intake_key", kIntakeKey},    {"intake_server", simulator.url()},
+                      {"graph_url", simulator.url()}, {"login_url", simulator.url()}, {"frequency", 60},
+                      {"timedelta", 5},              {"start_time", 1}};
+    for (auto& [k, v] : overrides.items()) {
+      if (v.is_null()) configuration_.erase(k);
+      else configuration_[k] = v;
+    }
+    WriteFile(config_dir_ / "trigger_configuration", configuration_.dump());
+    env_ = {{"TOKEN", kPlatformToken}, {"URL_LOGS", simulator.url() + "/logs"},
+            {"LIVENESS_PORT", std::to_string(liveness_port_)}, {"METRICS_PORT", std::to_string(metrics_port_)}};
+  }
+  void Start() {
+    ++runs_;
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{TRIGGER_BINARY, kCommand, "--config-dir", config_dir_.string(), "--data-dir",
+                                 data_dir_.string()},
+        env_, dir_ / ("trigger" + std::to_string(runs_) + ".out"), dir_ / ("trigger" + std::to_string(runs_) + ".err"));
+  }
+  Process& process() { return *process_; }
+  std::map<std::string, std::string>& env() { return env_; }
+  std::string Health() { return "http://127.0.0.1:" + std::to_string(liveness_port_) + "/health"; }
+  std::string Metrics() { return "http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics"; }
+  nlohmann::json Checkpoint() const {
+    auto value = nlohmann::json::parse(ReadFile(data_dir_ / "context.json"), nullptr, false);
+    return value.is_discarded() ? nlohmann::json() : value;
+  }
+  /** Waits until the checkpoint says the trigger caught up (within 6 minutes of now). */
+  bool WaitCaughtUp(std::chrono::seconds timeout) {
+    return WaitUntil(
+        [&] {
+          auto checkpoint = Checkpoint();
+          if (!checkpoint.is_object() || checkpoint.contains("window")) return false;
+          auto at = sekoia::ParseIso8601(checkpoint.value("most_recent_date_requested", ""));
+          return at && std::chrono::system_clock::now() - *at < std::chrono::minutes(6);
+        },
+        timeout);
+  }
+  std::string Until() const { return Checkpoint().value("most_recent_date_requested", ""); }
+  std::string AllOutput() const {
+    std::string all;
+    for (int i = 1; i <= runs_; ++i) {
+      all += ReadFile(dir_ / ("trigger" + std::to_string(i) + ".out"));
+      all += ReadFile(dir_ / ("trigger" + std::to_string(i) + ".err"));
+    }
+    return all + ReadFile(data_dir_ / "context.json");
+  }
+
+ private:
+  fs::path dir_, config_dir_, data_dir_;
+  int liveness_port_, metrics_port_;
+  nlohmann::json configuration_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<Process> process_;
+  int runs_ = 0;
+};
+
+void ExpectNoSecrets(const std::string& text, const std::string& where) {
+  for (const char* secret : {kSecret, kIntakeKey, kPlatformToken}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret << " appears in " << where;
+  }
+}
+
+TEST(GraphTrigger, BackfillOfThreeDaysArrivesCompleteWithoutDuplicates) {
+  auto dir = ScratchDir();
+  Simulator simulator(dir, SimulatorArgs({"--records", "12000", "--days", "2.95", "--seed", "7"}));
+  Trigger trigger(dir, simulator, {{"start_time", 72}, {"page_size", 500}});
+  trigger.Start();
+  ASSERT_TRUE(trigger.WaitCaughtUp(120s)) << trigger.process().Stderr();
+  auto stats = simulator.Stats(trigger.Until());
+  EXPECT_GT(stats["expected"].get<int>(), 10000);
+  EXPECT_EQ(stats["missing"], 0) << stats.dump();
+  EXPECT_EQ(stats["duplicates"], 0) << stats.dump();
+  EXPECT_EQ(stats["unknown"], 0) << stats.dump();
+  EXPECT_EQ(stats["bad_user_agent"], 0) << stats.dump();
+  EXPECT_GT(stats["graph_requests"].get<int>(), 20);  // many pages
+  trigger.process().Signal(SIGTERM);
+  EXPECT_EQ(trigger.process().Wait(10s), 0);
+  // The progress lines reached the platform's logs API.
+  bool progress = false;
+  for (const auto& entry : simulator.Logs()) progress |= entry.value("message", "").find("catching up") != std::string::npos;
+  EXPECT_TRUE(progress) << simulator.Logs().dump();
+  ExpectNoSecrets(trigger.AllOutput(), "the trigger's output or checkpoint");
+  ExpectNoSecrets(simulator.Logs().dump(), "the platform logs");
+}
+
+TEST(GraphTrigger, KilledMidBackfillResumesFromTheCheckpointWithoutLoss) {
+  auto dir = ScratchDir();
+  Simulator simulator(dir, SimulatorArgs({"--records", "12000", "--days", "2.95", "--seed", "8"}));
+  Trigger trigger(dir, simulator, {{"start_time", 72}, {"page_size", 200}});
+  trigger.Start();
+  ASSERT_TRUE(WaitUntil([&] { return simulator.Stats()["received_total"].get<int>() >= 4000; }, 60s));
+  trigger.process().Signal(SIGKILL);
+  trigger.process().Wait(5s);
+  auto checkpoint = trigger.Checkpoint();
+  ASSERT_TRUE(checkpoint.contains("window")) << checkpoint.dump();  // killed inside the window
+  trigger.Start();
+  ASSERT_TRUE(trigger.WaitCaughtUp(120s)) << trigger.process().Stderr();
+  auto stats = simulator.Stats(trigger.Until());
+  EXPECT_EQ(stats["missing"], 0) << stats.dump();
+  EXPECT_LE(stats["duplicates"].get<int>(), 200) << "more than one page sent twice: " << stats.dump();
+  EXPECT_NE(trigger.process().Stderr().find("resuming from the checkpoint"), std::string::npos);
+  trigger.process().Signal(SIGTERM);
+  EXPECT_EQ(trigger.process().Wait(10s), 0);
+}
+
+TEST(GraphTrigger, SigtermExitsZeroWithTheCheckpointSavedAndServesHealthAndMetrics) {
+  auto dir = ScratchDir();
+  Simulator simulator(dir, SimulatorArgs({"--records", "500", "--days", "0.9"}));
+  Trigger trigger(dir, simulator, {{"start_time", 24}});
+  trigger.Start();
+  Client client;
+  ASSERT_TRUE(WaitUntil([&] { return client.Get(trigger.Health()).status == 200; }, 20s)) << trigger.process().Stderr();
+  auto health = nlohmann::json::parse(client.Get(trigger.Health()).body);
+  for (const char* field : {"last_events_time", "last_heartbeat", "seconds_without_events_threshold",
+                            "last_heartbeat_threshold", "error_count"})
+    EXPECT_TRUE(health.contains(field)) << field;
+  auto missing = client.Get("http://127.0.0.1:" + trigger.Health().substr(17, trigger.Health().find("/health") - 17) + "/nope");
+  EXPECT_EQ(missing.status, 404);
+  ASSERT_TRUE(trigger.WaitCaughtUp(60s));
+  std::string metrics = client.Get(trigger.Metrics()).body;
+  std::string label = std::string("{intake_key=\"") + kIntakeKey + "\"}";
+  auto stats = simulator.Stats(trigger.Until());
+  EXPECT_NE(metrics.find("symphony_module_common_forwarded_events_total" + label + " " +
+                         std::to_string(stats["received_total"].get<int>()) + ".0"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("symphony_module_common_discarded_events_total" + label + " 0.0"), std::string::npos);
+  EXPECT_NE(metrics.find("symphony_module_common_forward_events_duration_count"), std::string::npos);
+  EXPECT_NE(metrics.find("symphony_module_common_events_lags" + label), std::string::npos);
+
+  auto started = std::chrono::steady_clock::now();
+  trigger.process().Signal(SIGTERM);
+  EXPECT_EQ(trigger.process().Wait(10s), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  EXPECT_TRUE(trigger.Checkpoint().contains("most_recent_date_requested"));
+  EXPECT_EQ(stats["missing"], 0);
+}
+
+TEST(GraphTrigger, ConfigurationErrorIsOneCriticalLogAndExitTwo) {
+  auto dir = ScratchDir();
+  Simulator simulator(dir, SimulatorArgs({"--records", "10"}));
+  Trigger trigger(dir, simulator, {{"frequency", 0}});
+  trigger.Start();
+  EXPECT_EQ(trigger.process().Wait(10s), 2);
+  EXPECT_NE(trigger.process().Stderr().find("Configuration error: frequency: 0 is out of range"), std::string::npos)
+      << trigger.process().Stderr();
+  ASSERT_TRUE(WaitUntil([&] { return simulator.Logs().size() == 1; }, 5s)) << simulator.Logs().dump();
+  auto entry = simulator.Logs()[0];
+  EXPECT_EQ(entry["level"], "critical");
+  EXPECT_EQ(entry["message"].get<std::string>().rfind("Configuration error: frequency", 0), 0u);
+  ExpectNoSecrets(trigger.AllOutput(), "the configuration error output");
+}
+
+TEST(GraphTrigger, ConfigurationErrorWithoutPlatformGoesToStderrOnly) {
+  auto dir = ScratchDir();
+  Simulator simulator(dir, SimulatorArgs({"--records", "10"}));
+  Trigger trigger(dir, simulator, {{"client_secret", nullptr}, {"graph_url", "http://graph.example.com"}});
+  trigger.env().erase("TOKEN");
+  trigger.Start();
+  EXPECT_EQ(trigger.process().Wait(10s), 2);
+  EXPECT_NE(trigger.process().Stderr().find("Configuration error: client_secret: missing"), std::string::npos)
+      << trigger.process().Stderr();
+  EXPECT_EQ(simulator.Logs().size(), 0u);
+}
+
+TEST(GraphTrigger, InvalidSecretIsExplainedAndNeverPrinted) {
+  auto dir = ScratchDir();
+  Simulator simulator(dir, {"--records", "10", "--platform-token", kPlatformToken});  // expects sim-secret
+  Trigger trigger(dir, simulator);
+  trigger.Start();
+  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("AADSTS7000215") != std::string::npos; }, 20s))
+      << trigger.process().Stderr();
+  EXPECT_NE(trigger.process().Stderr().find("check client_secret"), std::string::npos);
+  trigger.process().Signal(SIGTERM);
+  EXPECT_EQ(trigger.process().Wait(10s), 0);
+  ExpectNoSecrets(trigger.AllOutput(), "the trigger's output");
+  ExpectNoSecrets(simulator.Logs().dump(), "the platform logs");
+}
+
+TEST(GraphTrigger, UnprovisionedAppAndMissingPermissionAreExplained) {
+  auto dir = ScratchDir();
+  {
+    Simulator simulator(dir, SimulatorArgs({"--records", "10", "--unprovisioned"}));
+    Trigger trigger(dir, simulator);
+    trigger.Start();
+    EXPECT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("New-MgServicePrincipal") != std::string::npos; }, 20s))
+        << trigger.process().Stderr();
+    trigger.process().Signal(SIGTERM);
+    EXPECT_EQ(trigger.process().Wait(10s), 0);
+  }
+  {
+    Simulator simulator(dir, SimulatorArgs({"--records", "10", "--no-permission"}));
+    Trigger trigger(dir, simulator);
+    trigger.Start();
+    EXPECT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("ExchangeMessageTrace.Read.All") != std::string::npos; }, 20s))
+        << trigger.process().Stderr();
+    trigger.process().Signal(SIGTERM);
+    EXPECT_EQ(trigger.process().Wait(10s), 0);
+  }
+}
+
+TEST(GraphTrigger, CommandLineErrorsExitTwoWithOneLine) {
+  auto dir = ScratchDir();
+  Process unknown({TRIGGER_BINARY, "no_such_trigger"}, {}, dir / "u.out", dir / "u.err");
+  EXPECT_EQ(unknown.Wait(10s), 2);
+  EXPECT_NE(unknown.Stderr().find("unknown command 'no_such_trigger'"), std::string::npos);
+  EXPECT_EQ(std::count(unknown.Stderr().begin(), unknown.Stderr().end(), '\n'), 1);
+  Process flag({TRIGGER_BINARY, kCommand, "--bogus"}, {}, dir / "f.out", dir / "f.err");
+  EXPECT_EQ(flag.Wait(10s), 2);
+  EXPECT_NE(flag.Stderr().find("bogus"), std::string::npos);
+  Process help({TRIGGER_BINARY, "--help"}, {}, dir / "h.out", dir / "h.err");
+  EXPECT_EQ(help.Wait(10s), 0);
+  EXPECT_NE(help.Stdout().find(kCommand), std::string::npos);
+  Process version({TRIGGER_BINARY, "--version"}, {}, dir / "v.out", dir / "v.err");
+  EXPECT_EQ(version.Wait(10s), 0);
+  EXPECT_EQ(version.Stdout().rfind("office365-messagetrace ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace integration

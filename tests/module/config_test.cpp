@@ -1,0 +1,86 @@
+#include "sekoia/config.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "sekoia/errors.hpp"
+#include "test_dir.hpp"
+
+namespace sekoia {
+namespace {
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+TEST(ConfigSource, FileWinsOverEnvironment) {
+  testing::TestDir dir;
+  dir.Write("token", "from-file\n");
+  ::setenv("TOKEN", "from-env", 1);
+  ::setenv("URL_LOGS", "http://127.0.0.1:1/logs", 1);
+  ConfigSource source(dir.path());
+  EXPECT_EQ(source.Get("token"), "from-file");
+  EXPECT_EQ(source.Get("url_logs"), "http://127.0.0.1:1/logs");
+  EXPECT_FALSE(source.Get("nothing_like_this"));
+  ::unsetenv("TOKEN");
+  ::unsetenv("URL_LOGS");
+}
+
+TEST(ConfigSource, DerivesLogsUrlFromCallback) {
+  testing::TestDir dir;
+  dir.Write("url_callback", "https://api.example/api/v1/callback?x=1");
+  dir.Write("liveness_port", "9001");
+  ModuleConfig config = LoadModuleConfig(ConfigSource(dir.path()));
+  EXPECT_EQ(config.url_logs, "https://api.example/api/v1/logs?x=1");
+  EXPECT_EQ(config.liveness_port, 9001);
+  EXPECT_EQ(config.metrics_port, 8020);
+  dir.Write("metrics_port", "eighty");
+  EXPECT_NE(ErrorOf([&] { LoadModuleConfig(ConfigSource(dir.path())); }).find("metrics_port"), std::string::npos);
+}
+
+TEST(ConfigSource, ConnectorConfigurationComesFirst) {
+  testing::TestDir dir;
+  dir.Write("trigger_configuration", R"({"a": 1})");
+  EXPECT_EQ(LoadTriggerArguments(ConfigSource(dir.path()))["a"], 1);
+  dir.Write("connector_configuration", R"({"a": 2})");
+  EXPECT_EQ(LoadTriggerArguments(ConfigSource(dir.path()))["a"], 2);
+}
+
+TEST(ConfigSource, UnparsableOrMissingConfigurationNamesTheValue) {
+  testing::TestDir dir;
+  EXPECT_NE(ErrorOf([&] { LoadTriggerArguments(ConfigSource(dir.path())); }).find("trigger_configuration: missing"),
+            std::string::npos);
+  dir.Write("trigger_configuration", "{not json");
+  EXPECT_NE(ErrorOf([&] { LoadTriggerArguments(ConfigSource(dir.path())); }).find("trigger_configuration: not valid JSON"),
+            std::string::npos);
+  dir.Write("trigger_configuration", "[1]");
+  EXPECT_NE(ErrorOf([&] { LoadTriggerArguments(ConfigSource(dir.path())); }).find("expected a JSON object"),
+            std::string::npos);
+}
+
+TEST(Arguments, TypedAccessNamesTheArgument) {
+  Arguments args(nlohmann::json::parse(R"({"s": "x", "n": 5, "ns": "7", "f": 2.5, "neg": -1, "b": true,
+                                           "empty": "", "url": "http://example.com", "local": "http://127.0.0.1:9/"})"));
+  EXPECT_EQ(args.RequiredString("s"), "x");
+  EXPECT_EQ(args.Integer("n", 1, 1, 10), 5);
+  EXPECT_EQ(args.Integer("ns", 1, 1, 10), 7);
+  EXPECT_EQ(args.Integer("absent", 3, 1, 10), 3);
+  EXPECT_EQ(args.SecureUrl("local", ""), "http://127.0.0.1:9");
+  EXPECT_EQ(ErrorOf([&] { args.RequiredString("missing"); }), "missing: missing; this argument is required");
+  EXPECT_EQ(ErrorOf([&] { args.RequiredString("empty"); }), "empty: empty; this argument is required");
+  EXPECT_EQ(ErrorOf([&] { args.RequiredString("n"); }), "n: expected a string, got a number");
+  EXPECT_EQ(ErrorOf([&] { args.Integer("f", 1, 1, 10); }), "f: 2.5 is not a whole number; give an integer from 1 to 10");
+  EXPECT_EQ(ErrorOf([&] { args.Integer("neg", 1, 1, 10); }), "neg: -1 is out of range; give an integer from 1 to 10");
+  EXPECT_EQ(ErrorOf([&] { args.Integer("b", 1, 1, 10); }), "b: expected an integer, got a boolean; give an integer from 1 to 10");
+  EXPECT_EQ(ErrorOf([&] { args.Integer("s", 1, 1, 10); }), "s: 'x' is not an integer; give an integer from 1 to 10");
+  EXPECT_NE(ErrorOf([&] { args.SecureUrl("url", ""); }).find("url: 'http://example.com' must use https"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sekoia

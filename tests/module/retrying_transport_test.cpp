@@ -1,0 +1,106 @@
+#include "sekoia/http/retrying_transport.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fake_clock.hpp"
+#include "fake_transport.hpp"
+
+namespace sekoia::http {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+TEST(ParseRetryAfter, SecondsAndHttpDates) {
+  TimePoint now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+  EXPECT_EQ(ParseRetryAfter("7", now), seconds(7));
+  EXPECT_EQ(ParseRetryAfter(" 120 ", now), seconds(120));
+  EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 1994 08:49:47 GMT", now), seconds(10));
+  EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 1994 08:49:27 GMT", now), milliseconds(0));  // in the past
+  EXPECT_FALSE(ParseRetryAfter("", now));
+  EXPECT_FALSE(ParseRetryAfter("-3", now));
+  EXPECT_FALSE(ParseRetryAfter("soon", now));
+  EXPECT_FALSE(ParseRetryAfter("Sun, 06 Nov 1994 08:49:27", now));
+}
+
+struct Fixture {
+  testing::FakeTransport inner;
+  testing::FakeClock clock;
+  testing::FakeRandom random{0.0};  // the lower end: half the cap
+  testing::FakeLogger logger;
+};
+
+TEST(RetryingTransport, HonoursRetryAfterOn429) {
+  Fixture f;
+  f.inner.Push({429, "", {{"Retry-After", "7"}}});
+  f.inner.Push({200, "{}", {}});
+  RetryingTransport transport(RetryOptions{}, f.inner, f.clock, f.random, f.logger);
+  StopSignal stop;
+  EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).status, 200);
+  EXPECT_EQ(f.clock.waits(), std::vector<milliseconds>{seconds(7)});
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "HTTP 429"));
+}
+
+TEST(RetryingTransport, BacksOffExponentiallyOn5xxAndTransportErrors) {
+  Fixture f;
+  f.inner.Push({503, "", {}});
+  f.inner.Push({-1, "", {}});
+  f.inner.Push({500, "", {}});
+  f.inner.Push({200, "ok", {}});
+  RetryOptions options;
+  options.initial_backoff = milliseconds(1000);
+  RetryingTransport transport(options, f.inner, f.clock, f.random, f.logger);
+  StopSignal stop;
+  EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).body, "ok");
+  EXPECT_EQ(f.clock.waits(), (std::vector<milliseconds>{milliseconds(500), milliseconds(1000), milliseconds(2000)}));
+}
+
+TEST(RetryingTransport, CapsRetryAfterAndBackoff) {
+  Fixture f;
+  f.inner.Push({429, "", {{"Retry-After", "100000"}}});
+  f.inner.Push({200, "", {}});
+  RetryOptions options;
+  options.max_retry_after = seconds(600);
+  RetryingTransport transport(options, f.inner, f.clock, f.random, f.logger);
+  StopSignal stop;
+  transport.Send({"GET", "https://graph.test/x", "", {}}, stop);
+  EXPECT_EQ(f.clock.waits(), std::vector<milliseconds>{seconds(600)});
+}
+
+TEST(RetryingTransport, ReturnsNonRetryableAndLastAnswers) {
+  Fixture f;
+  f.inner.Push({403, "denied", {}});
+  RetryOptions options;
+  options.max_attempts = 2;
+  RetryingTransport transport(options, f.inner, f.clock, f.random, f.logger);
+  StopSignal stop;
+  EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).status, 403);
+  f.inner.Push({502, "", {}});
+  f.inner.Push({502, "last", {}});
+  EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).body, "last");
+  f.inner.Push({-1, "", {}});
+  f.inner.Push({-1, "", {}});
+  EXPECT_THROW(transport.Send({"GET", "https://graph.test/x", "", {}}, stop), TransportError);
+}
+
+TEST(RetryingTransport, StopEndsTheRetries) {
+  Fixture f;
+  f.inner.Push({503, "", {}});
+  RetryingTransport transport(RetryOptions{}, f.inner, f.clock, f.random, f.logger);
+  StopSignal stop;
+  stop.Request();
+  EXPECT_THROW(transport.Send({"GET", "https://graph.test/x", "", {}}, stop), StopRequested);
+}
+
+TEST(RetryingTransport, LogsNoQueryString) {
+  Fixture f;
+  f.inner.Push({500, "", {}});
+  f.inner.Push({200, "", {}});
+  RetryingTransport transport(RetryOptions{}, f.inner, f.clock, f.random, f.logger);
+  StopSignal stop;
+  transport.Send({"GET", "https://graph.test/x?$skiptoken=SECRETISH", "", {}}, stop);
+  for (const auto& [level, message] : f.logger.entries()) EXPECT_EQ(message.find("SECRETISH"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sekoia::http

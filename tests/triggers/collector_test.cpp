@@ -1,0 +1,312 @@
+#include "collector.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "fake_clock.hpp"
+#include "fake_stores.hpp"
+#include "fake_transport.hpp"
+#include "sekoia/errors.hpp"
+#include "sekoia/time_format.hpp"
+
+namespace office365 {
+namespace {
+
+using sekoia::TimePoint;
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// The offset part of a fake link ("start|end|offset").
+std::string Offset(const std::string& url) { return url.substr(url.rfind('|') + 1); }
+
+// A tenant in memory: records at given times, served in pages of `page_size` with
+// "window-index|offset" links; it can fail chosen calls.
+class FakeSource final : public TraceSource {
+ public:
+  explicit FakeSource(std::vector<TimePoint> times, std::size_t page_size = 3) : page_size_(page_size) {
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      records_.push_back({"{\"n\":" + std::to_string(i) + ",\"t\":\"" + sekoia::FormatIso8601(times[i]) + "\"}", times[i]});
+    }
+  }
+  SourceLimits Limits() const override { return {hours(24 * 10), hours(24 * 90)}; }
+  std::string FirstPageUrl(const Window& window) const override {
+    return sekoia::FormatIso8601(window.start) + "|" + sekoia::FormatIso8601(window.end) + "|0";
+  }
+  TracePage FetchPage(const std::string& url, std::size_t, const sekoia::StopSignal&) override {
+    ++calls;
+    urls.push_back(url);
+    if (fail_call == calls) throw sekoia::TransportError("connection reset");
+    if (refuse_next_link_once && Offset(url) != "0") {
+      refuse_next_link_once = false;  // a link from before a restart, which the service forgot
+      throw sekoia::HttpStatusError(400, "Invalid skip token");
+    }
+    auto first = url.find('|'), second = url.find('|', first + 1);
+    TimePoint start = *sekoia::ParseIso8601(url.substr(0, first));
+    TimePoint end = *sekoia::ParseIso8601(url.substr(first + 1, second - first - 1));
+    std::size_t offset = std::stoul(url.substr(second + 1));
+    windows.insert({start, end});
+    std::vector<const std::pair<std::string, TimePoint>*> matching;
+    for (const auto& record : records_)  // both bounds inclusive, as the services do
+      if (record.second >= start && record.second <= end) matching.push_back(&record);
+    TracePage page;
+    for (std::size_t i = offset; i < matching.size() && i < offset + page_size_; ++i) page.body += matching[i]->first + "\n";
+    std::size_t pos = 0;
+    for (std::size_t i = offset; i < matching.size() && i < offset + page_size_; ++i) {
+      std::size_t len = matching[i]->first.size();
+      page.records.push_back({std::string_view(page.body).substr(pos, len), matching[i]->second});
+      pos += len + 1;
+    }
+    if (offset + page_size_ < matching.size()) page.next_url = url.substr(0, second + 1) + std::to_string(offset + page_size_);
+    return page;
+  }
+  std::size_t size() const { return records_.size(); }
+  std::string Record(std::size_t i) const { return records_[i].first; }
+
+  int calls = 0;
+  int fail_call = -1;
+  bool refuse_next_link_once = false;
+  std::vector<std::string> urls;
+  std::set<std::pair<TimePoint, TimePoint>> windows;
+
+ private:
+  std::size_t page_size_;
+  std::vector<std::pair<std::string, TimePoint>> records_;
+};
+
+struct Fixture {
+  sekoia::testing::FakeClock clock{*sekoia::ParseIso8601("2026-01-21T12:00:00Z")};
+  sekoia::testing::FakeCheckpointStore checkpoints;
+  sekoia::testing::FakeIntake intake;
+  sekoia::testing::FakeLogger logger;
+  sekoia::Metrics metrics{"k"};
+  sekoia::HealthState health{sekoia::HealthOptions{}, clock.Now()};
+  CollectorOptions options;
+
+  std::unique_ptr<Collector> Make(FakeSource& source) {
+    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, logger, metrics, health);
+  }
+  TimePoint Now() const { return clock.Now(); }
+};
+
+// Runs cycles until the collector has nothing due.
+void Drain(Collector& collector) {
+  sekoia::StopSignal stop;
+  for (int i = 0; i < 10000 && collector.RunOnce(stop); ++i) {
+  }
+}
+
+TEST(Collector, FirstStartBeginsStartTimeHoursBackAndStopsTimedeltaBehind) {
+  Fixture f;
+  f.options.start_time = hours(3);
+  TimePoint now = f.Now();
+  FakeSource source({now - hours(4), now - hours(2), now - minutes(10), now - minutes(4)});
+  auto collector = f.Make(source);
+  Drain(*collector);
+  EXPECT_EQ(f.intake.received, (std::vector<std::string>{source.Record(1), source.Record(2)}));
+  EXPECT_EQ(collector->cursor().next_start, now - minutes(5));
+  EXPECT_EQ(f.checkpoints.saved->at("most_recent_date_requested"), "2026-01-21T11:55:00Z");
+  EXPECT_FALSE(f.checkpoints.saved->contains("window"));
+}
+
+TEST(Collector, BackfillUsesWindowsOfAtMostTenDaysAndPagesThroughThem) {
+  Fixture f;
+  f.options.start_time = hours(24 * 25);
+  std::vector<TimePoint> times;
+  for (int i = 0; i < 24 * 25; i += 3) times.push_back(f.Now() - hours(i) - minutes(7));
+  FakeSource source(times, 7);
+  auto collector = f.Make(source);
+  Drain(*collector);
+  EXPECT_EQ(f.intake.received.size(), times.size());
+  std::set<std::string> unique(f.intake.received.begin(), f.intake.received.end());
+  EXPECT_EQ(unique.size(), times.size());
+  EXPECT_EQ(source.windows.size(), 3u);
+  for (const auto& [start, end] : source.windows) EXPECT_LE(end - start, hours(24 * 10));
+}
+
+TEST(Collector, RecordOnAWindowBoundaryIsSentOnce) {
+  Fixture f;
+  f.options.start_time = hours(24 * 12);
+  TimePoint first_start = f.Now() - hours(24 * 12);
+  TimePoint boundary = first_start + hours(24 * 10);  // end of window 1 = start of window 2
+  FakeSource source({first_start, boundary, boundary, boundary + seconds(1)});
+  auto collector = f.Make(source);
+  Drain(*collector);
+  std::multiset<std::string> received(f.intake.received.begin(), f.intake.received.end());
+  ASSERT_EQ(received.size(), 4u);
+  for (std::size_t i = 0; i < source.size(); ++i) EXPECT_EQ(received.count(source.Record(i)), 1u) << i;
+}
+
+TEST(Collector, CheckpointRecordsTheNextPageInsideAWindow) {
+  Fixture f;
+  std::vector<TimePoint> times;
+  for (int i = 0; i < 8; ++i) times.push_back(f.Now() - minutes(50) + minutes(i));
+  FakeSource source(times, 3);
+  std::vector<nlohmann::json> seen;
+  f.intake.on_forward = [&] { seen.push_back(f.checkpoints.saved.value_or(nlohmann::json())); };
+  auto collector = f.Make(source);
+  Drain(*collector);
+  ASSERT_EQ(seen.size(), 3u);
+  // When page 2 is forwarded, the checkpoint already points at page 2 (saved after page 1 was acknowledged).
+  EXPECT_EQ(Offset(seen[1]["window"]["next_link"]), "3");
+  EXPECT_EQ(Offset(seen[2]["window"]["next_link"]), "6");
+  EXPECT_EQ(seen[1]["most_recent_date_requested"], "2026-01-21T11:00:00Z");
+}
+
+TEST(Collector, RestartResumesAtTheStoredPage) {
+  Fixture f;
+  std::vector<TimePoint> times;
+  for (int i = 0; i < 8; ++i) times.push_back(f.Now() - minutes(50) + minutes(i));
+  FakeSource source(times, 3);
+  {
+    auto collector = f.Make(source);
+    source.fail_call = 3;  // the third page fails: the cycle fails, the checkpoint holds page 3
+    sekoia::StopSignal stop;
+    EXPECT_THROW(collector->RunOnce(stop), sekoia::TransportError);
+  }
+  EXPECT_EQ(f.intake.received.size(), 6u);
+  source.fail_call = -1;
+  auto restarted = f.Make(source);
+  Drain(*restarted);
+  EXPECT_EQ(Offset(source.urls.back()), "6");
+  std::set<std::string> unique(f.intake.received.begin(), f.intake.received.end());
+  EXPECT_EQ(f.intake.received.size(), 8u);
+  EXPECT_EQ(unique.size(), 8u);
+}
+
+TEST(Collector, RefusedStoredLinkRereadsTheWindowFromItsStart) {
+  Fixture f;
+  std::vector<TimePoint> times;
+  for (int i = 0; i < 5; ++i) times.push_back(f.Now() - minutes(50) + minutes(i));
+  FakeSource source(times, 3);
+  {
+    auto collector = f.Make(source);
+    source.fail_call = 2;
+    sekoia::StopSignal stop;
+    EXPECT_THROW(collector->RunOnce(stop), sekoia::TransportError);
+  }
+  source.fail_call = -1;
+  source.refuse_next_link_once = true;
+  auto restarted = f.Make(source);
+  Drain(*restarted);
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning, "again from its start"));
+  std::set<std::string> unique(f.intake.received.begin(), f.intake.received.end());
+  EXPECT_EQ(unique.size(), 5u);
+}
+
+TEST(Collector, UnacknowledgedPageNeverMovesTheCheckpoint) {
+  Fixture f;
+  FakeSource source({f.Now() - minutes(30)});
+  f.intake.results = {sekoia::intake::ForwardResult::kFailed};
+  auto collector = f.Make(source);
+  sekoia::StopSignal stop;
+  EXPECT_THROW(collector->RunOnce(stop), std::runtime_error);
+  EXPECT_FALSE(f.checkpoints.saved.has_value() && !f.checkpoints.saved->contains("window") &&
+               f.checkpoints.saved->at("most_recent_date_requested") != "2026-01-21T11:00:00Z");
+  Drain(*collector);
+  EXPECT_EQ(f.intake.received, std::vector<std::string>{source.Record(0)});
+  EXPECT_EQ(f.checkpoints.saved->at("most_recent_date_requested"), "2026-01-21T11:55:00Z");
+}
+
+TEST(Collector, ResumesAnExistingPythonCheckpoint) {
+  Fixture f;
+  f.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", "2026-01-21T11:30:00.000000+00:00"}};
+  FakeSource source({f.Now() - minutes(40), f.Now() - minutes(20)});
+  auto collector = f.Make(source);
+  Drain(*collector);
+  EXPECT_EQ(f.intake.received, std::vector<std::string>{source.Record(1)});
+}
+
+TEST(Collector, UnusableOrFutureCheckpointsAreReplacedWithAWarning) {
+  Fixture f;
+  f.checkpoints.corrupt = true;
+  FakeSource source({});
+  auto collector = f.Make(source);
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning, "the checkpoint is unusable"));
+  EXPECT_EQ(collector->cursor().next_start, f.Now() - hours(1));
+
+  Fixture g;
+  g.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", "2030-01-01T00:00:00Z"}};
+  auto future = g.Make(source);
+  EXPECT_TRUE(g.logger.Contains(sekoia::LogLevel::kWarning, "in the future"));
+  EXPECT_EQ(future->cursor().next_start, g.Now());
+
+  Fixture h;
+  h.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", 12}};
+  auto wrong_type = h.Make(source);
+  EXPECT_TRUE(h.logger.Contains(sekoia::LogLevel::kWarning, "most_recent_date_requested"));
+}
+
+TEST(Collector, ReadOnlyCheckpointIsAnErrorAndCollectionGoesOn) {
+  Fixture f;
+  f.checkpoints.fail_saves = true;
+  FakeSource source({f.Now() - minutes(30)});
+  auto collector = f.Make(source);
+  Drain(*collector);
+  EXPECT_EQ(f.intake.received.size(), 1u);
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kError, "cannot save the checkpoint"));
+}
+
+TEST(Collector, CaughtUpMeansOneWindowPerFrequency) {
+  Fixture f;
+  FakeSource source({});
+  auto collector = f.Make(source);
+  Drain(*collector);
+  sekoia::StopSignal stop;
+  EXPECT_FALSE(collector->RunOnce(stop));
+  f.clock.Advance(seconds(59));
+  EXPECT_FALSE(collector->RunOnce(stop));
+  f.clock.Advance(seconds(1));
+  EXPECT_TRUE(collector->RunOnce(stop));
+  EXPECT_EQ(collector->cursor().next_start, f.Now() - minutes(5));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "done: 0 record(s) forwarded in 1 page(s)"));
+}
+
+TEST(Collector, CatchingUpReportsProgress) {
+  Fixture f;
+  f.options.start_time = hours(24 * 30);
+  FakeSource source({});
+  auto collector = f.Make(source);
+  Drain(*collector);
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "catching up: window"));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "behind, about"));
+}
+
+TEST(Collector, RepeatedFailuresRaiseOneCriticalAfterTheGrace) {
+  Fixture f;
+  f.options.startup_grace = minutes(0);
+  FakeSource source({f.Now() - minutes(30)});
+  source.fail_call = 1;
+  class AlwaysFailing final : public TraceSource {
+   public:
+    SourceLimits Limits() const override { return {hours(240), hours(2160)}; }
+    std::string FirstPageUrl(const Window&) const override { return "x"; }
+    TracePage FetchPage(const std::string&, std::size_t, const sekoia::StopSignal&) override {
+      if (++calls == 7) stop->Request();
+      throw sekoia::TransportError("down");
+    }
+    int calls = 0;
+    sekoia::StopSignal* stop = nullptr;
+  } failing;
+  sekoia::StopSignal stop;
+  failing.stop = &stop;
+  Collector collector(f.options, failing, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  collector.Run(stop);
+  int criticals = 0, errors = 0;
+  for (const auto& [level, message] : f.logger.entries()) {
+    criticals += level == sekoia::LogLevel::kCritical;
+    errors += level == sekoia::LogLevel::kError;
+  }
+  EXPECT_EQ(criticals, 1);
+  EXPECT_EQ(errors, 7);
+  // Backoff doubles from 5 s.
+  auto waits = f.clock.waits();
+  ASSERT_GE(waits.size(), 3u);
+  EXPECT_EQ(waits[0], seconds(5));
+  EXPECT_EQ(waits[1], seconds(10));
+  EXPECT_EQ(waits[2], seconds(20));
+}
+
+}  // namespace
+}  // namespace office365

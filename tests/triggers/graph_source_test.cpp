@@ -1,0 +1,83 @@
+#include "graph_source.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "fake_transport.hpp"
+#include "sekoia/errors.hpp"
+#include "sekoia/time_format.hpp"
+
+namespace office365 {
+namespace {
+
+std::string ReadSample(const char* name) {
+  std::ifstream in(std::string(TEST_DATA_DIR) + "/" + name);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(ParseGraphPage, SplitsTheSamplePageIntoExactRecords) {
+  std::string body = ReadSample("graph_page.json");
+  TracePage page = ParseGraphPage(body);
+  ASSERT_EQ(page.records.size(), 2u);
+  EXPECT_EQ(page.records[0].received, sekoia::ParseIso8601("2025-06-13T10:30:00Z"));
+  EXPECT_EQ(page.records[1].received, sekoia::ParseIso8601("2026-01-21T14:12:34Z"));
+  EXPECT_EQ(page.records[0].raw.front(), '{');
+  EXPECT_NE(body.find(std::string(page.records[1].raw)), std::string::npos);  // the exact bytes
+  EXPECT_EQ(nlohmann::json::parse(page.records[1].raw)["id"], "b7c1f4d2-9a6e-4c3b-8f2d-1e0a6c5b4d3f");
+  ASSERT_TRUE(page.next_url);
+  EXPECT_EQ(*page.next_url,
+            "https://graph.microsoft.com/beta/admin/exchange/tracing/messageTraces?$filter=receivedDateTime+ge+"
+            "2025-06-13T00:00:00Z+and+receivedDateTime+le+2025-06-14T00:00:00Z&$top=2&$skiptoken=AAAAAQ");
+}
+
+TEST(ParseGraphPage, LastPageHasNoNextLinkAndEmptyPagesAreFine) {
+  TracePage page = ParseGraphPage(R"({"@odata.context":"x","value":[]})");
+  EXPECT_TRUE(page.records.empty());
+  EXPECT_FALSE(page.next_url);
+}
+
+TEST(ParseGraphPage, RejectsWhatIsNotAPage) {
+  for (const char* bad : {"{}", "{\"value\":{}}", "{\"value\":[1]}", "{\"value\":[{\"id\":\"x\"}]}",
+                          "{\"value\":[{\"receivedDateTime\":\"yesterday\"}]}", "{\"value\":[], \"@odata.nextLink\":1}",
+                          "{\"value\":[{\"receivedDateTime\":\"2026-01-21T14:12:34Z\"}", "<html>"}) {
+    EXPECT_THROW(ParseGraphPage(bad), sekoia::ParseError) << bad;
+  }
+}
+
+TEST(GraphSource, FirstPageAsksForTheWindowWithBothBoundsAndTop) {
+  sekoia::testing::FakeTransport transport;
+  GraphSource source({"https://graph.test", "beta", 250}, transport);
+  Window window{*sekoia::ParseIso8601("2026-01-20T00:00:00Z"), *sekoia::ParseIso8601("2026-01-23T00:00:00Z")};
+  EXPECT_EQ(source.FirstPageUrl(window),
+            "https://graph.test/beta/admin/exchange/tracing/messageTraces?$filter=receivedDateTime%20ge%20"
+            "2026-01-20T00%3A00%3A00Z%20and%20receivedDateTime%20le%202026-01-23T00%3A00%3A00Z&$top=250");
+}
+
+TEST(GraphSource, ErrorsSayWhatToFix) {
+  sekoia::testing::FakeTransport transport;
+  GraphSource source({}, transport);
+  transport.Push({403, R"({"error":{"code":"Forbidden","message":"Missing role permissions on the request."}})", {}});
+  transport.Push({401, R"({"error":{"code":"InvalidAuthenticationToken","message":"no"}})", {}});
+  sekoia::StopSignal stop;
+  try {
+    source.FetchPage("https://graph.test/x", 0, stop);
+    FAIL();
+  } catch (const sekoia::HttpStatusError& error) {
+    EXPECT_EQ(error.status(), 403);
+    EXPECT_NE(std::string(error.what()).find("Missing role permissions"), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("ExchangeMessageTrace.Read.All"), std::string::npos);
+  }
+  try {
+    source.FetchPage("https://graph.test/x", 0, stop);
+    FAIL();
+  } catch (const sekoia::HttpStatusError& error) {
+    EXPECT_NE(std::string(error.what()).find("New-MgServicePrincipal -AppId 8bd644d1-64a1-4d4b-ae52-2e0cbf64e373"),
+              std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace office365

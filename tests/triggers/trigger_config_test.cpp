@@ -1,0 +1,66 @@
+#include "trigger_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "sekoia/errors.hpp"
+
+namespace office365 {
+namespace {
+
+nlohmann::json Valid() {
+  return {{"tenant_id", "00000000-0000-0000-0000-0000000000aa"}, {"client_id", "c"}, {"client_secret", "s"},
+          {"intake_key", "k"}};
+}
+
+std::string ErrorOf(const nlohmann::json& arguments) {
+  try {
+    LoadGraphTriggerConfig(sekoia::Arguments(arguments), "");
+  } catch (const sekoia::ConfigError& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+TEST(GraphTriggerConfig, DefaultsAreThePlatformsOnes) {
+  GraphTriggerConfig config = LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "");
+  EXPECT_EQ(config.common.collector.frequency, std::chrono::seconds(60));
+  EXPECT_EQ(config.common.collector.timedelta, std::chrono::minutes(5));
+  EXPECT_EQ(config.common.collector.start_time, std::chrono::hours(1));
+  EXPECT_EQ(config.common.chunk_size, 1000u);
+  EXPECT_EQ(config.common.intake_server, "https://intake.sekoia.io");
+  EXPECT_EQ(config.graph.page_size, 5000);
+  EXPECT_EQ(config.graph.api_version, "v1.0");
+  EXPECT_EQ(config.graph.graph_url, "https://graph.microsoft.com");
+  EXPECT_EQ(config.credentials.login_url, "https://login.microsoftonline.com");
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "https://intake.other").common.intake_server,
+            "https://intake.other");
+}
+
+TEST(GraphTriggerConfig, BadArgumentsAreNamed) {
+  auto with = [](const char* key, nlohmann::json value) {
+    auto arguments = Valid();
+    arguments[key] = value;
+    return arguments;
+  };
+  auto without = [](const char* key) {
+    auto arguments = Valid();
+    arguments.erase(key);
+    return arguments;
+  };
+  EXPECT_EQ(ErrorOf(without("client_secret")), "client_secret: missing; this argument is required");
+  EXPECT_EQ(ErrorOf(without("intake_key")), "intake_key: missing; this argument is required");
+  EXPECT_EQ(ErrorOf(with("frequency", 0)), "frequency: 0 is out of range; give an integer from 1 to 86400");
+  EXPECT_EQ(ErrorOf(with("frequency", -5)), "frequency: -5 is out of range; give an integer from 1 to 86400");
+  EXPECT_EQ(ErrorOf(with("page_size", 5001)), "page_size: 5001 is out of range; give an integer from 1 to 5000");
+  EXPECT_EQ(ErrorOf(with("page_size", 0)), "page_size: 0 is out of range; give an integer from 1 to 5000");
+  EXPECT_EQ(ErrorOf(with("timedelta", "five")), "timedelta: 'five' is not an integer; give an integer from 0 to 1440");
+  EXPECT_EQ(ErrorOf(with("api_version", "v2")), "api_version: 'v2' is not a Graph version; give v1.0 or beta");
+  EXPECT_NE(ErrorOf(with("graph_url", "http://graph.example")).find("graph_url: 'http://graph.example' must use https"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(with("tenant_id", "a/b")).find("tenant_id: must be the Directory (tenant) ID"), std::string::npos);
+  EXPECT_EQ(ErrorOf(with("tenant_id", 12)), "tenant_id: expected a string, got a number");
+  EXPECT_EQ(ErrorOf(with("frequency", "30")), "(no error)");
+}
+
+}  // namespace
+}  // namespace office365
