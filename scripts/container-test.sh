@@ -165,7 +165,8 @@ build_simulator() {
   fi
   if [[ ! -f "$build_dir/CMakeCache.txt" ]] ||
     grep -q '^BUILD_TESTING:BOOL=OFF' "$build_dir/CMakeCache.txt"; then
-    cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON \
+    # The build type scripts/test.sh uses, so the two share one build tree.
+    cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON \
       >"$tmp/cmake.log" 2>&1 || { tail -n 30 "$tmp/cmake.log" >&2; fail "cmake configure failed"; }
   fi
   cmake --build "$build_dir" -j2 --target message-trace-simulator >"$tmp/sim-build.log" 2>&1 ||
