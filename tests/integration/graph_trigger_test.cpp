@@ -211,9 +211,11 @@ TEST(GraphTrigger, InvalidSecretIsExplainedAndNeverPrinted) {
 
 TEST(GraphTrigger, UnprovisionedAppAndMissingPermissionAreExplained) {
   auto dir = ScratchDir();
+  fs::create_directories(dir / "unprovisioned");
+  fs::create_directories(dir / "no-permission");
   {
-    Simulator simulator(dir, SimulatorArgs({"--records", "10", "--unprovisioned"}));
-    Trigger trigger(dir, simulator);
+    Simulator simulator(dir / "unprovisioned", SimulatorArgs({"--records", "10", "--unprovisioned"}));
+    Trigger trigger(dir / "unprovisioned", simulator);
     trigger.Start();
     EXPECT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("New-MgServicePrincipal") != std::string::npos; }, 20s))
         << trigger.process().Stderr();
@@ -221,8 +223,8 @@ TEST(GraphTrigger, UnprovisionedAppAndMissingPermissionAreExplained) {
     EXPECT_EQ(trigger.process().Wait(10s), 0);
   }
   {
-    Simulator simulator(dir, SimulatorArgs({"--records", "10", "--no-permission"}));
-    Trigger trigger(dir, simulator);
+    Simulator simulator(dir / "no-permission", SimulatorArgs({"--records", "10", "--no-permission"}));
+    Trigger trigger(dir / "no-permission", simulator);
     trigger.Start();
     EXPECT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("ExchangeMessageTrace.Read.All") != std::string::npos; }, 20s))
         << trigger.process().Stderr();
@@ -235,8 +237,9 @@ TEST(GraphTrigger, CommandLineErrorsExitTwoWithOneLine) {
   auto dir = ScratchDir();
   Process unknown({TRIGGER_BINARY, "no_such_trigger"}, {}, dir / "u.out", dir / "u.err");
   EXPECT_EQ(unknown.Wait(10s), 2);
-  EXPECT_NE(unknown.Stderr().find("unknown command 'no_such_trigger'"), std::string::npos);
-  EXPECT_EQ(std::count(unknown.Stderr().begin(), unknown.Stderr().end(), '\n'), 1);
+  const std::string unknown_err = unknown.Stderr();
+  EXPECT_NE(unknown_err.find("unknown command 'no_such_trigger'"), std::string::npos);
+  EXPECT_EQ(std::count(unknown_err.begin(), unknown_err.end(), '\n'), 1) << unknown_err;
   Process flag({TRIGGER_BINARY, kCommand, "--bogus"}, {}, dir / "f.out", dir / "f.err");
   EXPECT_EQ(flag.Wait(10s), 2);
   EXPECT_NE(flag.Stderr().find("bogus"), std::string::npos);

@@ -155,6 +155,7 @@ class Simulator final {
  public:
   Simulator(const fs::path& dir, std::vector<std::string> args) {
     fs::path port_file = dir / "simulator.port";
+    fs::remove(port_file);  // a previous simulator's port must not be read as this one's
     std::vector<std::string> argv = {SIMULATOR_BINARY, "--port", "0", "--port-file", port_file.string()};
     argv.insert(argv.end(), args.begin(), args.end());
     process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{}, dir / "simulator.out",
