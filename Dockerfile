@@ -13,7 +13,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the trigger's build reads: tests/ is added only with BUILD_TESTING, which is off.
-# (.dockerignore keeps everything else, build trees and .git included, out of the context.)
+# A cmake/ folder, if the build gains one, is to be copied here too (.dockerignore lets it in).
+# .dockerignore keeps everything else, build trees and .git included, out of the context.
 COPY CMakeLists.txt manifest.json ./
 COPY module/ module/
 COPY triggers/ triggers/
