@@ -8,94 +8,18 @@ namespace integration {
 namespace {
 
 constexpr const char* kCommand = "office365_messagetrace_trigger_graph";
-constexpr const char* kSecret = "SENTINEL-client-secret-7f3a";
-constexpr const char* kIntakeKey = "SENTINEL-intake-key-91c2";
-constexpr const char* kPlatformToken = "SENTINEL-platform-token-5d8e";
-constexpr const char* kTenant = "00000000-0000-0000-0000-0000000000aa";
-constexpr const char* kClient = "11111111-2222-3333-4444-555555555555";
 
-std::vector<std::string> SimulatorArgs(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"--client-secret", kSecret, "--intake-key", kIntakeKey, "--platform-token", kPlatformToken};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
-
-// One trigger run: its configuration, data directory and ports.
-class Trigger final {
- public:
-  Trigger(const fs::path& dir, const Simulator& simulator, nlohmann::json overrides = {})
-      : dir_(dir), config_dir_(dir / "config"), data_dir_(dir / "data") {
-    fs::create_directories(config_dir_);
-    fs::create_directories(data_dir_);
-    liveness_port_ = FreePort();
-    metrics_port_ = FreePort();
-    configuration_ = {{"tenant_id", kTenant},        {"client_id", kClient},         {"client_secret", kSecret},
-                      {"intake_key", kIntakeKey},    {"intake_server", simulator.url()},
-                      {"graph_url", simulator.url()}, {"login_url", simulator.url()}, {"frequency", 60},
-                      {"timedelta", 5},              {"start_time", 1}};
-    for (auto& [k, v] : overrides.items()) {
-      if (v.is_null()) configuration_.erase(k);
-      else configuration_[k] = v;
-    }
-    WriteFile(config_dir_ / "trigger_configuration", configuration_.dump());
-    env_ = {{"TOKEN", kPlatformToken}, {"URL_LOGS", simulator.url() + "/logs"},
-            {"LIVENESS_PORT", std::to_string(liveness_port_)}, {"METRICS_PORT", std::to_string(metrics_port_)}};
-  }
-  void Start() {
-    ++runs_;
-    process_ = std::make_unique<Process>(
-        std::vector<std::string>{TRIGGER_BINARY, kCommand, "--config-dir", config_dir_.string(), "--data-dir",
-                                 data_dir_.string()},
-        env_, dir_ / ("trigger" + std::to_string(runs_) + ".out"), dir_ / ("trigger" + std::to_string(runs_) + ".err"));
-  }
-  Process& process() { return *process_; }
-  std::map<std::string, std::string>& env() { return env_; }
-  std::string Health() { return "http://127.0.0.1:" + std::to_string(liveness_port_) + "/health"; }
-  std::string Metrics() { return "http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics"; }
-  nlohmann::json Checkpoint() const {
-    auto value = nlohmann::json::parse(ReadFile(data_dir_ / "context.json"), nullptr, false);
-    return value.is_discarded() ? nlohmann::json() : value;
-  }
-  /** Waits until the checkpoint says the trigger caught up (within 6 minutes of now). */
-  bool WaitCaughtUp(std::chrono::seconds timeout) {
-    return WaitUntil(
-        [&] {
-          auto checkpoint = Checkpoint();
-          if (!checkpoint.is_object() || checkpoint.contains("window")) return false;
-          auto at = sekoia::ParseIso8601(checkpoint.value("most_recent_date_requested", ""));
-          return at && std::chrono::system_clock::now() - *at < std::chrono::minutes(6);
-        },
-        timeout);
-  }
-  std::string Until() const { return Checkpoint().value("most_recent_date_requested", ""); }
-  std::string AllOutput() const {
-    std::string all;
-    for (int i = 1; i <= runs_; ++i) {
-      all += ReadFile(dir_ / ("trigger" + std::to_string(i) + ".out"));
-      all += ReadFile(dir_ / ("trigger" + std::to_string(i) + ".err"));
-    }
-    return all + ReadFile(data_dir_ / "context.json");
-  }
-
- private:
-  fs::path dir_, config_dir_, data_dir_;
-  int liveness_port_, metrics_port_;
-  nlohmann::json configuration_;
-  std::map<std::string, std::string> env_;
-  std::unique_ptr<Process> process_;
-  int runs_ = 0;
-};
-
-void ExpectNoSecrets(const std::string& text, const std::string& where) {
-  for (const char* secret : {kSecret, kIntakeKey, kPlatformToken}) {
-    EXPECT_EQ(text.find(secret), std::string::npos) << secret << " appears in " << where;
-  }
+nlohmann::json GraphConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
+  return Override({{"tenant_id", kTenant}, {"client_id", kClient}, {"client_secret", kSecret},
+                   {"intake_key", kIntakeKey}, {"intake_server", simulator.url()}, {"graph_url", simulator.url()},
+                   {"login_url", simulator.url()}, {"frequency", 60}, {"timedelta", 5}, {"start_time", 1}},
+                  overrides);
 }
 
 TEST(GraphTrigger, BackfillOfThreeDaysArrivesCompleteWithoutDuplicates) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "12000", "--days", "2.95", "--seed", "7"}));
-  Trigger trigger(dir, simulator, {{"start_time", 72}, {"page_size", 500}});
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 72}, {"page_size", 500}}));
   trigger.Start();
   ASSERT_TRUE(trigger.WaitCaughtUp(120s)) << trigger.process().Stderr();
   auto stats = simulator.Stats(trigger.Until());
@@ -118,7 +42,7 @@ TEST(GraphTrigger, BackfillOfThreeDaysArrivesCompleteWithoutDuplicates) {
 TEST(GraphTrigger, KilledMidBackfillResumesFromTheCheckpointWithoutLoss) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "12000", "--days", "2.95", "--seed", "8"}));
-  Trigger trigger(dir, simulator, {{"start_time", 72}, {"page_size", 200}});
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 72}, {"page_size", 200}}));
   trigger.Start();
   ASSERT_TRUE(WaitUntil([&] { return simulator.Stats()["received_total"].get<int>() >= 4000; }, 60s));
   trigger.process().Signal(SIGKILL);
@@ -138,7 +62,7 @@ TEST(GraphTrigger, KilledMidBackfillResumesFromTheCheckpointWithoutLoss) {
 TEST(GraphTrigger, SigtermExitsZeroWithTheCheckpointSavedAndServesHealthAndMetrics) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "500", "--days", "0.9"}));
-  Trigger trigger(dir, simulator, {{"start_time", 24}});
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 24}}));
   trigger.Start();
   Client client;
   ASSERT_TRUE(WaitUntil([&] { return client.Get(trigger.Health()).status == 200; }, 20s)) << trigger.process().Stderr();
@@ -146,7 +70,7 @@ TEST(GraphTrigger, SigtermExitsZeroWithTheCheckpointSavedAndServesHealthAndMetri
   for (const char* field : {"last_events_time", "last_heartbeat", "seconds_without_events_threshold",
                             "last_heartbeat_threshold", "error_count"})
     EXPECT_TRUE(health.contains(field)) << field;
-  auto missing = client.Get("http://127.0.0.1:" + trigger.Health().substr(17, trigger.Health().find("/health") - 17) + "/nope");
+  auto missing = client.Get(trigger.NotFound());
   EXPECT_EQ(missing.status, 404);
   ASSERT_TRUE(trigger.WaitCaughtUp(60s));
   std::string metrics = client.Get(trigger.Metrics()).body;
@@ -171,7 +95,7 @@ TEST(GraphTrigger, SigtermExitsZeroWithTheCheckpointSavedAndServesHealthAndMetri
 TEST(GraphTrigger, ConfigurationErrorIsOneCriticalLogAndExitTwo) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "10"}));
-  Trigger trigger(dir, simulator, {{"frequency", 0}});
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"frequency", 0}}));
   trigger.Start();
   EXPECT_EQ(trigger.process().Wait(10s), 2);
   EXPECT_NE(trigger.process().Stderr().find("Configuration error: frequency: 0 is out of range"), std::string::npos)
@@ -186,7 +110,7 @@ TEST(GraphTrigger, ConfigurationErrorIsOneCriticalLogAndExitTwo) {
 TEST(GraphTrigger, ConfigurationErrorWithoutPlatformGoesToStderrOnly) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "10"}));
-  Trigger trigger(dir, simulator, {{"client_secret", nullptr}, {"graph_url", "http://graph.example.com"}});
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"client_secret", nullptr}, {"graph_url", "http://graph.example.com"}}));
   trigger.env().erase("TOKEN");
   trigger.Start();
   EXPECT_EQ(trigger.process().Wait(10s), 2);
@@ -198,7 +122,7 @@ TEST(GraphTrigger, ConfigurationErrorWithoutPlatformGoesToStderrOnly) {
 TEST(GraphTrigger, InvalidSecretIsExplainedAndNeverPrinted) {
   auto dir = ScratchDir();
   Simulator simulator(dir, {"--records", "10", "--platform-token", kPlatformToken});  // expects sim-secret
-  Trigger trigger(dir, simulator);
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator));
   trigger.Start();
   ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("AADSTS7000215") != std::string::npos; }, 20s))
       << trigger.process().Stderr();
@@ -215,7 +139,7 @@ TEST(GraphTrigger, UnprovisionedAppAndMissingPermissionAreExplained) {
   fs::create_directories(dir / "no-permission");
   {
     Simulator simulator(dir / "unprovisioned", SimulatorArgs({"--records", "10", "--unprovisioned"}));
-    Trigger trigger(dir / "unprovisioned", simulator);
+    Trigger trigger(dir / "unprovisioned", simulator, kCommand, GraphConfiguration(simulator));
     trigger.Start();
     EXPECT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("New-MgServicePrincipal") != std::string::npos; }, 20s))
         << trigger.process().Stderr();
@@ -224,7 +148,7 @@ TEST(GraphTrigger, UnprovisionedAppAndMissingPermissionAreExplained) {
   }
   {
     Simulator simulator(dir / "no-permission", SimulatorArgs({"--records", "10", "--no-permission"}));
-    Trigger trigger(dir / "no-permission", simulator);
+    Trigger trigger(dir / "no-permission", simulator, kCommand, GraphConfiguration(simulator));
     trigger.Start();
     EXPECT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("ExchangeMessageTrace.Read.All") != std::string::npos; }, 20s))
         << trigger.process().Stderr();

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sekoia/http/transport.hpp"
+#include "sekoia/time_format.hpp"
 
 namespace integration {
 
@@ -179,5 +180,99 @@ class Simulator final {
   std::string url_;
   Client client_;
 };
+
+
+constexpr const char* kSecret = "SENTINEL-client-secret-7f3a";
+constexpr const char* kPassword = "SENTINEL-account-password-c41b";
+constexpr const char* kIntakeKey = "SENTINEL-intake-key-91c2";
+constexpr const char* kPlatformToken = "SENTINEL-platform-token-5d8e";
+constexpr const char* kTenant = "00000000-0000-0000-0000-0000000000aa";
+constexpr const char* kClient = "11111111-2222-3333-4444-555555555555";
+constexpr const char* kAccount = "reporter@contoso.onmicrosoft.com";
+
+/** Simulator options that make it expect the sentinel credentials. */
+inline std::vector<std::string> SimulatorArgs(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"--client-secret", kSecret,        "--intake-key",       kIntakeKey,
+                                   "--platform-token", kPlatformToken, "--account-password", kPassword};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+/** Applies overrides to a configuration; a null value removes the argument. */
+inline nlohmann::json Override(nlohmann::json configuration, const nlohmann::json& overrides) {
+  for (auto& [k, v] : overrides.items()) {
+    if (v.is_null()) configuration.erase(k);
+    else configuration[k] = v;
+  }
+  return configuration;
+}
+
+/** One trigger: its command, configuration, data directory and ports; can be started several times. */
+class Trigger final {
+ public:
+  Trigger(const fs::path& dir, const Simulator& simulator, std::string command, const nlohmann::json& configuration)
+      : dir_(dir), config_dir_(dir / "config"), data_dir_(dir / "data"), command_(std::move(command)) {
+    fs::create_directories(config_dir_);
+    fs::create_directories(data_dir_);
+    liveness_port_ = FreePort();
+    metrics_port_ = FreePort();
+    WriteFile(config_dir_ / "trigger_configuration", configuration.dump());
+    env_ = {{"TOKEN", kPlatformToken}, {"URL_LOGS", simulator.url() + "/logs"},
+            {"LIVENESS_PORT", std::to_string(liveness_port_)}, {"METRICS_PORT", std::to_string(metrics_port_)}};
+  }
+  void Start() {
+    ++runs_;
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{TRIGGER_BINARY, command_, "--config-dir", config_dir_.string(), "--data-dir",
+                                 data_dir_.string()},
+        env_, dir_ / ("trigger" + std::to_string(runs_) + ".out"), dir_ / ("trigger" + std::to_string(runs_) + ".err"));
+  }
+  Process& process() { return *process_; }
+  std::map<std::string, std::string>& env() { return env_; }
+  const fs::path& data_dir() const { return data_dir_; }
+  std::string Health() const { return "http://127.0.0.1:" + std::to_string(liveness_port_) + "/health"; }
+  std::string NotFound() const { return "http://127.0.0.1:" + std::to_string(liveness_port_) + "/nope"; }
+  std::string Metrics() const { return "http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics"; }
+  nlohmann::json Checkpoint() const {
+    auto value = nlohmann::json::parse(ReadFile(data_dir_ / "context.json"), nullptr, false);
+    return value.is_discarded() ? nlohmann::json() : value;
+  }
+  /** Waits until the checkpoint says the trigger caught up (no window in progress, within
+   *  `timedelta` + 1 minute of now). */
+  bool WaitCaughtUp(std::chrono::seconds timeout, std::chrono::minutes timedelta = std::chrono::minutes(5)) {
+    return WaitUntil(
+        [&] {
+          auto checkpoint = Checkpoint();
+          if (!checkpoint.is_object() || checkpoint.contains("window")) return false;
+          auto at = sekoia::ParseIso8601(checkpoint.value("most_recent_date_requested", ""));
+          return at && std::chrono::system_clock::now() - *at < timedelta + std::chrono::minutes(1);
+        },
+        timeout);
+  }
+  std::string Until() const { return Checkpoint().value("most_recent_date_requested", ""); }
+  /** Everything the trigger wrote: stdout and stderr of every run, and the checkpoint. */
+  std::string AllOutput() const {
+    std::string all;
+    for (int i = 1; i <= runs_; ++i) {
+      all += ReadFile(dir_ / ("trigger" + std::to_string(i) + ".out"));
+      all += ReadFile(dir_ / ("trigger" + std::to_string(i) + ".err"));
+    }
+    return all + ReadFile(data_dir_ / "context.json");
+  }
+
+ private:
+  fs::path dir_, config_dir_, data_dir_;
+  std::string command_;
+  int liveness_port_, metrics_port_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<Process> process_;
+  int runs_ = 0;
+};
+
+inline void ExpectNoSecrets(const std::string& text, const std::string& where) {
+  for (const char* secret : {kSecret, kPassword, kIntakeKey, kPlatformToken}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret << " appears in " << where;
+  }
+}
 
 }  // namespace integration

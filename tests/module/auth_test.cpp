@@ -4,6 +4,7 @@
 
 #include "fake_clock.hpp"
 #include "fake_transport.hpp"
+#include "sekoia/auth/basic_auth_transport.hpp"
 #include "sekoia/auth/bearer_auth_transport.hpp"
 #include "sekoia/auth/token_provider.hpp"
 #include "sekoia/errors.hpp"
@@ -111,6 +112,19 @@ TEST(BearerAuthTransport, NeverSendsATokenOverPlainHttpOffLoopback) {
   StopSignal stop;
   EXPECT_THROW(transport.Send({"GET", "http://graph.test/x", "", {}}, stop), TransportError);
   EXPECT_TRUE(inner.requests().empty());
+}
+
+TEST(BasicAuthTransport, SendsTheEncodedCredentialsOnlyOverHttps) {
+  testing::FakeTransport inner;
+  inner.Push({200, "", {}});
+  BasicAuthTransport transport(inner, "Aladdin", "open sesame");
+  StopSignal stop;
+  transport.Send({"GET", "https://reports.test/x", "", {}}, stop);
+  EXPECT_EQ(inner.requests().at(0).headers.back(),
+            (std::pair<std::string, std::string>{"Authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="}));
+  EXPECT_THROW(transport.Send({"GET", "http://reports.test/x", "", {}}, stop), TransportError);
+  EXPECT_EQ(Base64(""), "");
+  EXPECT_EQ(Base64("ab"), "YWI=");
 }
 
 }  // namespace

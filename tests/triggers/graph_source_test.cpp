@@ -40,11 +40,17 @@ TEST(ParseGraphPage, LastPageHasNoNextLinkAndEmptyPagesAreFine) {
 }
 
 TEST(ParseGraphPage, RejectsWhatIsNotAPage) {
-  for (const char* bad : {"{}", "{\"value\":{}}", "{\"value\":[1]}", "{\"value\":[{\"id\":\"x\"}]}",
-                          "{\"value\":[{\"receivedDateTime\":\"yesterday\"}]}", "{\"value\":[], \"@odata.nextLink\":1}",
+  for (const char* bad : {"{}", "{\"value\":{}}", "{\"value\":[1]}", "{\"value\":[], \"@odata.nextLink\":1}",
                           "{\"value\":[{\"receivedDateTime\":\"2026-01-21T14:12:34Z\"}", "<html>"}) {
     EXPECT_THROW(ParseGraphPage(bad), sekoia::ParseError) << bad;
   }
+}
+
+TEST(ParseGraphPage, RecordWithoutAReadableDateIsKeptUndated) {
+  TracePage page = ParseGraphPage(R"({"value":[{"id":"x"},{"receivedDateTime":"yesterday"}]})");
+  ASSERT_EQ(page.records.size(), 2u);
+  EXPECT_FALSE(page.records[0].received);
+  EXPECT_FALSE(page.records[1].received);
 }
 
 TEST(GraphSource, FirstPageAsksForTheWindowWithBothBoundsAndTop) {

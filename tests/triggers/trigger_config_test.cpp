@@ -62,5 +62,43 @@ TEST(GraphTriggerConfig, BadArgumentsAreNamed) {
   EXPECT_EQ(ErrorOf(with("frequency", "30")), "(no error)");
 }
 
+// The argument sets of the platform's existing Python triggers (their trigger_*.json), unchanged.
+TEST(ReportingTriggerConfig, AcceptsTheExistingTriggersConfigurations) {
+  nlohmann::json basic = {{"frequency", 60}, {"timedelta", 5}, {"start_time", 1}, {"chunk_size", 1000},
+                          {"account_name", "reporter@contoso.onmicrosoft.com"}, {"account_password", "p"},
+                          {"intake_server", "https://intake.sekoia.io"}, {"intake_key", "k"}};
+  auto config = LoadReportingTriggerConfig(sekoia::Arguments(basic), "", ReportingAuth::kBasic);
+  EXPECT_EQ(config.account_name, "reporter@contoso.onmicrosoft.com");
+  EXPECT_EQ(config.reporting.reporting_url,
+            "https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace");
+  nlohmann::json minimal_basic = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"}};
+  EXPECT_NO_THROW(LoadReportingTriggerConfig(sekoia::Arguments(minimal_basic), "", ReportingAuth::kBasic));
+  nlohmann::json oauth = {{"tenant_id", "contoso.onmicrosoft.com"}, {"client_id", "c"}, {"client_secret", "s"},
+                          {"timedelta", 5}, {"start_time", 1}, {"frequency", 60}, {"chunk_size", 1000},
+                          {"intake_server", "https://intake.sekoia.io"}, {"intake_key", "k"}};
+  auto oauth_config = LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth);
+  EXPECT_EQ(oauth_config.credentials.tenant_id, "contoso.onmicrosoft.com");
+  EXPECT_EQ(oauth_config.common.collector.frequency, std::chrono::seconds(60));
+}
+
+TEST(ReportingTriggerConfig, MissingCredentialsAreNamed) {
+  auto error = [](nlohmann::json arguments, ReportingAuth auth) {
+    try {
+      LoadReportingTriggerConfig(sekoia::Arguments(arguments), "", auth);
+    } catch (const sekoia::ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(error({{"account_name", "a"}, {"intake_key", "k"}}, ReportingAuth::kBasic),
+            "account_password: missing; this argument is required");
+  EXPECT_EQ(error({{"client_id", "c"}, {"client_secret", "s"}, {"intake_key", "k"}}, ReportingAuth::kOAuth),
+            "tenant_id: missing; this argument is required");
+  EXPECT_NE(error({{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"},
+                   {"reporting_url", "http://reports.example/x"}}, ReportingAuth::kBasic)
+                .find("reporting_url: 'http://reports.example/x' must use https"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace office365

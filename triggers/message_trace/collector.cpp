@@ -166,9 +166,17 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
 
     std::vector<std::string_view> events;
     events.reserve(page.records.size());
+    std::size_t undated = 0;
     for (const TraceRecord& record : page.records) {
       // The service's bounds are inclusive; keeping [start, end) sends a boundary record once.
-      if (record.received >= window.start && record.received < window.end) events.push_back(record.raw);
+      // A record whose date cannot be read is kept: better sent than lost.
+      if (!record.received) ++undated;
+      if (!record.received || (*record.received >= window.start && *record.received < window.end))
+        events.push_back(record.raw);
+    }
+    if (undated > 0) {
+      logger_.Warning(std::to_string(undated) + " record(s) of the window " + Span(window) +
+                      " have no readable date; they are forwarded as they are");
     }
     if (!events.empty()) {
       auto result = intake_.Forward(events, stop);

@@ -55,8 +55,7 @@ TracePage ParseGraphPage(std::string body) {
           if (sekoia::json::IsString(field_value)) received = sekoia::ParseIso8601(sekoia::json::UnescapeString(field_value));
           return false;
         });
-        if (!received) throw sekoia::ParseError("a messageTraces record has no valid receivedDateTime");
-        page.records.push_back({record, *received});
+        page.records.push_back({record, received});
       });
     } else if (key == "@odata.nextLink") {
       if (!sekoia::json::IsString(value)) throw sekoia::ParseError("@odata.nextLink is not a string");

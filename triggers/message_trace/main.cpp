@@ -9,7 +9,9 @@
 
 #include "collector.hpp"
 #include "graph_source.hpp"
+#include "reporting_source.hpp"
 #include "request_budget.hpp"
+#include "sekoia/auth/basic_auth_transport.hpp"
 #include "sekoia/auth/bearer_auth_transport.hpp"
 #include "sekoia/auth/token_provider.hpp"
 #include "sekoia/checkpoint_store.hpp"
@@ -28,8 +30,20 @@ namespace {
 namespace po = boost::program_options;
 using namespace office365;
 
-constexpr const char* kGraphCommand = "office365_messagetrace_trigger_graph";
 constexpr int kUsageError = 2;
+
+enum class TriggerKind { kGraph, kReportingBasic, kReportingOAuth };
+
+struct Command {
+  const char* name;
+  TriggerKind kind;
+  const char* what;
+};
+constexpr Command kCommands[] = {
+    {"office365_messagetrace_trigger_graph", TriggerKind::kGraph, "Microsoft Graph messageTraces (client credentials)"},
+    {"office365_messagetrace_trigger", TriggerKind::kReportingBasic, "legacy Reporting Web Service, Basic auth"},
+    {"office365_messagetrace_trigger_oauth", TriggerKind::kReportingOAuth, "legacy Reporting Web Service, OAuth"},
+};
 
 struct CommandLine {
   std::string command;
@@ -37,12 +51,17 @@ struct CommandLine {
   std::string data_dir = "/symphony_data";
 };
 
+std::string CommandNames() {
+  std::string names;
+  for (const Command& command : kCommands) names += (names.empty() ? "" : ", ") + std::string(command.name);
+  return names;
+}
+
 std::string Usage(const po::options_description& options) {
   std::ostringstream out;
-  out << "usage: office365-messagetrace <command> [--config-dir DIR] [--data-dir DIR]\n\n"
-      << "commands:\n"
-      << "  " << kGraphCommand << "   Microsoft Graph messageTraces\n\n"
-      << options;
+  out << "usage: office365-messagetrace <command> [--config-dir DIR] [--data-dir DIR]\n\ncommands:\n";
+  for (const Command& command : kCommands) out << "  " << command.name << "\n      " << command.what << "\n";
+  out << "\n" << options;
   return out.str();
 }
 
@@ -61,7 +80,27 @@ void HandleStopSignals(sekoia::StopSignal& stop) {
   }).detach();
 }
 
-int RunGraphTrigger(const CommandLine& command_line, sekoia::StopSignal& stop) {
+// The trigger's validated arguments, whichever the kind.
+struct TriggerConfig {
+  CommonConfig common;
+  GraphTriggerConfig graph;
+  ReportingTriggerConfig reporting;
+};
+
+TriggerConfig LoadConfig(TriggerKind kind, const sekoia::Arguments& arguments, const std::string& intake_url) {
+  TriggerConfig config;
+  if (kind == TriggerKind::kGraph) {
+    config.graph = LoadGraphTriggerConfig(arguments, intake_url);
+    config.common = config.graph.common;
+  } else {
+    config.reporting = LoadReportingTriggerConfig(
+        arguments, intake_url, kind == TriggerKind::kReportingBasic ? ReportingAuth::kBasic : ReportingAuth::kOAuth);
+    config.common = config.reporting.common;
+  }
+  return config;
+}
+
+int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSignal& stop) {
   sekoia::SystemClock clock;
   sekoia::SeededRandom random(std::random_device{}());
   sekoia::Redactor redactor;
@@ -83,15 +122,15 @@ int RunGraphTrigger(const CommandLine& command_line, sekoia::StopSignal& stop) {
   log_options.token = module.token;
   sekoia::PlatformLogger logger(log_options, *network, clock, redactor, std::cerr);
 
-  GraphTriggerConfig config;
+  TriggerConfig config;
   try {
     if (!config_problem.empty()) throw sekoia::ConfigError(config_problem);
     sekoia::Arguments arguments(sekoia::LoadTriggerArguments(source));
     // Known secrets are masked before anything can print them, even in a configuration error.
-    for (const char* secret : {"client_secret", "intake_key"}) {
-      if (arguments.Has(secret)) try { redactor.Add(arguments.RequiredString(secret)); } catch (...) {}
+    for (const char* secret : {"client_secret", "account_password", "intake_key"}) {
+      if (arguments.Has(secret)) try { redactor.Add(arguments.RequiredString(secret)); } catch (const sekoia::ConfigError&) {}
     }
-    config = LoadGraphTriggerConfig(arguments, module.intake_url);
+    config = LoadConfig(kind, arguments, module.intake_url);
   } catch (const sekoia::ConfigError& error) {
     logger.Critical(std::string("Configuration error: ") + error.what());
     logger.Shutdown();
@@ -107,16 +146,39 @@ int RunGraphTrigger(const CommandLine& command_line, sekoia::StopSignal& stop) {
     logger.Error(std::string("health and metrics are not served: ") + error.what());
   }
 
+  // Microsoft side: retries outside, authentication inside them (each attempt re-checks the
+  // token), pacing innermost (every attempt counts against the tenant's budget).
   sekoia::http::RetryOptions retry;
   sekoia::http::RetryingTransport login(retry, *network, clock, random, logger);
-  sekoia::auth::ClientSecretCredential credential(
-      {config.credentials.login_url + "/" + config.credentials.tenant_id + "/oauth2/v2.0/token",
-       config.credentials.client_id, config.credentials.client_secret, "https://graph.microsoft.com/.default"},
-      login, clock);
   PacedTransport paced(RequestBudgetOptions{}, *network, clock, logger);
-  sekoia::auth::BearerAuthTransport authorized(paced, credential);
-  sekoia::http::RetryingTransport graph_transport(retry, authorized, clock, random, logger);
-  GraphSource graph(config.graph, graph_transport);
+  std::unique_ptr<sekoia::auth::TokenProvider> credential;
+  std::unique_ptr<sekoia::http::HttpTransport> authorized;
+  const ClientCredentialsConfig& credentials =
+      kind == TriggerKind::kGraph ? config.graph.credentials : config.reporting.credentials;
+  if (kind == TriggerKind::kReportingBasic) {
+    authorized = std::make_unique<sekoia::auth::BasicAuthTransport>(paced, config.reporting.account_name,
+                                                                     config.reporting.account_password);
+  } else {
+    const char* scope = kind == TriggerKind::kGraph ? "https://graph.microsoft.com/.default"
+                                                    : "https://outlook.office365.com/.default";
+    credential = std::make_unique<sekoia::auth::ClientSecretCredential>(
+        sekoia::auth::ClientCredentialsOptions{
+            credentials.login_url + "/" + credentials.tenant_id + "/oauth2/v2.0/token", credentials.client_id,
+            credentials.client_secret, scope},
+        login, clock);
+    authorized = std::make_unique<sekoia::auth::BearerAuthTransport>(paced, *credential);
+  }
+  sekoia::http::RetryingTransport microsoft(retry, *authorized, clock, random, logger);
+  std::unique_ptr<TraceSource> trace_source;
+  std::string what;
+  if (kind == TriggerKind::kGraph) {
+    trace_source = std::make_unique<GraphSource>(config.graph.graph, microsoft);
+    what = "Microsoft Graph message trace trigger, tenant " + credentials.tenant_id;
+  } else {
+    trace_source = std::make_unique<ReportingSource>(config.reporting.reporting, microsoft);
+    what = std::string("Reporting Web Service message trace trigger (") +
+           (kind == TriggerKind::kReportingBasic ? "Basic auth" : "OAuth, tenant " + credentials.tenant_id) + ")";
+  }
 
   sekoia::intake::IntakeOptions intake_options;
   intake_options.intake_url = config.common.intake_server;
@@ -125,9 +187,8 @@ int RunGraphTrigger(const CommandLine& command_line, sekoia::StopSignal& stop) {
   sekoia::intake::IntakeBatcher intake(intake_options, *network, clock, random, logger, metrics, health);
 
   sekoia::FileCheckpointStore checkpoints(std::filesystem::path(command_line.data_dir) / "context.json");
-  logger.Info("starting the Microsoft Graph message trace trigger " + std::string(MODULE_VERSION) + " for tenant " +
-              config.credentials.tenant_id);
-  Collector collector(config.common.collector, graph, intake, checkpoints, clock, logger, metrics, health);
+  logger.Info("starting the " + what + ", version " + MODULE_VERSION);
+  Collector collector(config.common.collector, *trace_source, intake, checkpoints, clock, logger, metrics, health);
   collector.Run(stop);
   logger.Info("stopped; the checkpoint is at " + sekoia::FormatIso8601(collector.cursor().next_start));
   if (health_server) health_server->Stop();
@@ -173,16 +234,19 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command_line.command.empty()) {
-    std::cerr << "office365-messagetrace: missing command; give " << kGraphCommand << " (see --help)\n";
+    std::cerr << "office365-messagetrace: missing command; give one of " << CommandNames() << " (see --help)\n";
     return kUsageError;
   }
-  try {
-    if (command_line.command == kGraphCommand) return RunGraphTrigger(command_line, stop);
-  } catch (const std::exception& error) {
-    std::cerr << "office365-messagetrace: fatal: " << error.what() << "\n";
-    return 1;
+  for (const Command& command : kCommands) {
+    if (command_line.command != command.name) continue;
+    try {
+      return RunTrigger(command.kind, command_line, stop);
+    } catch (const std::exception& error) {
+      std::cerr << "office365-messagetrace: fatal: " << error.what() << "\n";
+      return 1;
+    }
   }
-  std::cerr << "office365-messagetrace: unknown command '" << command_line.command << "'; give " << kGraphCommand
-            << " (see --help)\n";
+  std::cerr << "office365-messagetrace: unknown command '" << command_line.command << "'; give one of "
+            << CommandNames() << " (see --help)\n";
   return kUsageError;
 }

@@ -17,10 +17,11 @@ struct Window final {
   sekoia::TimePoint end;
 };
 
-/** One record of a page: its exact bytes as the service sent them, and when it was received. */
+/** One record of a page: its exact bytes as the service sent them, and when it was received
+ *  (nullopt when the record's date cannot be read: it is forwarded all the same). */
 struct TraceRecord final {
   std::string_view raw;
-  sekoia::TimePoint received;
+  std::optional<sekoia::TimePoint> received;
 };
 
 /** One answer page; `records` point into `body`. */

@@ -47,4 +47,19 @@ GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments, co
   return config;
 }
 
+ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url,
+                                                  ReportingAuth auth) {
+  ReportingTriggerConfig config;
+  config.common = LoadCommonConfig(arguments, module_intake_url);
+  config.reporting.auth = auth;
+  if (auth == ReportingAuth::kBasic) {
+    config.account_name = arguments.RequiredString("account_name");
+    config.account_password = arguments.RequiredString("account_password");
+  } else {
+    config.credentials = LoadClientCredentials(arguments);
+  }
+  config.reporting.reporting_url = arguments.SecureUrl("reporting_url", config.reporting.reporting_url);
+  return config;
+}
+
 }  // namespace office365

@@ -4,6 +4,7 @@
 
 #include "collector.hpp"
 #include "graph_source.hpp"
+#include "reporting_source.hpp"
 #include "sekoia/config.hpp"
 
 namespace office365 {
@@ -30,9 +31,20 @@ struct GraphTriggerConfig final {
   GraphSourceOptions graph;
 };
 
+/** The legacy Reporting Web Service triggers: Basic (account_name, account_password) or OAuth. */
+struct ReportingTriggerConfig final {
+  CommonConfig common;
+  ReportingSourceOptions reporting;
+  ClientCredentialsConfig credentials;  ///< OAuth only
+  std::string account_name;             ///< Basic only
+  std::string account_password;         ///< Basic only; secret
+};
+
 /** Reads and validates; throws sekoia::ConfigError naming the argument. */
 CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url);
 ClientCredentialsConfig LoadClientCredentials(const sekoia::Arguments& arguments);
 GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url);
+ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url,
+                                                  ReportingAuth auth);
 
 }  // namespace office365

@@ -1,0 +1,155 @@
+#include "reporting_source.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "sekoia/errors.hpp"
+#include "sekoia/json/raw_json.hpp"
+#include "sekoia/time_format.hpp"
+#include "sekoia/url.hpp"
+
+namespace office365 {
+namespace {
+
+namespace rj = sekoia::json;
+
+// A row's "Received": "/Date(ms)/" in the verbose shape, ISO 8601 without zone in the light one.
+std::optional<sekoia::TimePoint> RowTime(std::string_view row) {
+  std::optional<sekoia::TimePoint> received;
+  rj::ForEachMember(row, [&](std::string_view key, std::string_view value) {
+    if (key != "Received") return true;
+    if (rj::IsString(value)) {
+      std::string text = rj::UnescapeString(value);
+      received = sekoia::ParseMsJsonDate(text);
+      if (!received) received = sekoia::ParseIso8601(text);
+    }
+    return false;
+  });
+  return received;
+}
+
+void AddRows(std::string_view array, TracePage& page) {
+  rj::ForEachElement(array, [&](std::string_view row) {
+    if (row.empty() || row.front() != '{') throw sekoia::ParseError("a MessageTrace row is not an object");
+    page.records.push_back({row, RowTime(row)});
+  });
+}
+
+std::string Link(std::string_view value) {
+  if (!rj::IsString(value)) throw sekoia::ParseError("a next link is not a string");
+  return rj::UnescapeString(value);
+}
+
+// The URL without its $skiptoken parameter (the window's first page).
+std::string WithoutSkipToken(const std::string& url) {
+  auto pos = url.find("&$skiptoken=");
+  if (pos == std::string::npos) pos = url.find("&%24skiptoken=");
+  if (pos == std::string::npos) return url;
+  auto end = url.find('&', pos + 1);
+  return url.substr(0, pos) + (end == std::string::npos ? "" : url.substr(end));
+}
+
+std::string ServiceMessage(const std::string& body) {
+  nlohmann::json error = nlohmann::json::parse(body, nullptr, false);
+  if (error.is_object()) {
+    // OData errors: {"error": {"code", "message": {"value"}}} or {"odata.error": ...}.
+    for (const char* key : {"error", "odata.error"}) {
+      if (!error.contains(key) || !error[key].is_object()) continue;
+      const auto& inner = error[key];
+      if (inner.contains("message")) {
+        const auto& message = inner["message"];
+        if (message.is_string()) return message.get<std::string>().substr(0, 300);
+        if (message.is_object() && message.contains("value") && message["value"].is_string())
+          return message["value"].get<std::string>().substr(0, 300);
+      }
+    }
+  }
+  std::string text = body.substr(0, 200);
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
+}  // namespace
+
+TracePage ParseReportingPage(std::string body) {
+  TracePage page;
+  page.body = std::move(body);
+  bool has_rows = false;
+  rj::ForEachMember(page.body, [&](std::string_view key, std::string_view value) {
+    if (key == "d") {
+      if (!value.empty() && value.front() == '[') {  // OData v2 without the "results" wrapper
+        has_rows = true;
+        AddRows(value, page);
+        return true;
+      }
+      if (value.empty() || value.front() != '{') throw sekoia::ParseError("\"d\" is neither an object nor an array");
+      rj::ForEachMember(value, [&](std::string_view inner_key, std::string_view inner_value) {
+        if (inner_key == "results") {
+          has_rows = true;
+          AddRows(inner_value, page);
+        } else if (inner_key == "__next") {
+          page.next_url = Link(inner_value);
+        }
+        return true;
+      });
+    } else if (key == "value") {
+      has_rows = true;
+      AddRows(value, page);
+    } else if (key == "odata.nextLink" || key == "@odata.nextLink") {
+      page.next_url = Link(value);
+    }
+    return true;
+  });
+  if (!has_rows) throw sekoia::ParseError("the answer has neither \"d.results\" nor \"value\"");
+  return page;
+}
+
+std::string DescribeReportingError(int status, const std::string& body, ReportingAuth auth) {
+  std::string message = "the Reporting Web Service answered HTTP " + std::to_string(status) + ": " + ServiceMessage(body);
+  if (status == 401 && auth == ReportingAuth::kBasic) {
+    message += " -> Microsoft retired Basic authentication for the Reporting Web Service: move to the "
+               "OAuth trigger (office365_messagetrace_trigger_oauth) or, better, to the Microsoft Graph "
+               "trigger (office365_messagetrace_trigger_graph)";
+  } else if (status == 401) {
+    message += " -> the token was refused: grant the application the Office 365 Exchange Online application "
+               "permission ReportingWebService.Read.All with admin consent, and a reader role such as Global Reader";
+  } else if (status == 403 || status == 404 || status == 410) {
+    message += " -> this tenant cannot use the Reporting Web Service (Microsoft began retiring it on 2026-04-06; "
+               "tenants created since have no access): move to the Microsoft Graph trigger "
+               "(office365_messagetrace_trigger_graph)";
+  }
+  return message;
+}
+
+SourceLimits ReportingSource::Limits() const {
+  // Windows of an hour at most while catching up: paging makes any size complete, and an hour
+  // keeps each query small for the service. Data older than 30 days is gone.
+  return {std::chrono::hours(1), std::chrono::hours(24 * 30) - std::chrono::minutes(10)};
+}
+
+std::string ReportingSource::FirstPageUrl(const Window& window) const {
+  std::string filter = "StartDate eq datetime'" + sekoia::FormatIso8601(window.start) + "' and EndDate eq datetime'" +
+                       sekoia::FormatIso8601(window.end) + "'";
+  return options_.reporting_url + "?$format=json&$filter=" + sekoia::PercentEncode(filter);
+}
+
+TracePage ReportingSource::FetchPage(const std::string& url, std::size_t rows_read, const sekoia::StopSignal& stop) {
+  sekoia::http::HttpRequest request{"GET", url, "", {{"Accept", "application/json"}}};
+  sekoia::http::HttpResponse response = transport_.Send(request, stop);
+  if (response.status != 200) {
+    throw sekoia::HttpStatusError(response.status, DescribeReportingError(response.status, response.body, options_.auth));
+  }
+  TracePage page;
+  try {
+    page = ParseReportingPage(std::move(response.body));
+  } catch (const sekoia::ParseError& error) {
+    throw sekoia::ParseError(std::string("the Reporting Web Service sent an invalid page: ") + error.what());
+  }
+  // Some tenants page without a link: a full page means more rows may follow, asked by offset.
+  if (!page.next_url && page.records.size() == options_.page_rows) {
+    page.next_url = WithoutSkipToken(url) + "&$skiptoken=" + std::to_string(rows_read + page.records.size());
+  }
+  return page;
+}
+
+}  // namespace office365

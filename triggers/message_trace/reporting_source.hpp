@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+
+#include "sekoia/http/transport.hpp"
+#include "trace_source.hpp"
+
+namespace office365 {
+
+/** How the trigger authenticates to the Reporting Web Service (for its error messages). */
+enum class ReportingAuth { kBasic, kOAuth };
+
+struct ReportingSourceOptions final {
+  std::string reporting_url =
+      "https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace";  ///< the report's URL
+  std::size_t page_rows = 2000;  ///< the service's page; a full page without a link asks for $skiptoken
+  ReportingAuth auth = ReportingAuth::kBasic;
+};
+
+/** Parses an answer in the verbose (`d.results`, `d.__next`) or light (`value`, `odata.nextLink`
+ *  or `@odata.nextLink`) shape; throws ParseError when it is neither. */
+TracePage ParseReportingPage(std::string body);
+
+/** Explains an error answer of the Reporting Web Service, with the fix a user can apply. */
+std::string DescribeReportingError(int status, const std::string& body, ReportingAuth auth);
+
+/**
+ * The legacy Reporting Web Service MessageTrace report (being retired by Microsoft since
+ * 2026-04-06): windows by StartDate/EndDate, rows no older than 30 days, pages of 2000 rows.
+ */
+class ReportingSource final : public TraceSource {
+ public:
+  ReportingSource(const ReportingSourceOptions& options, sekoia::http::HttpTransport& transport)
+      : options_(options), transport_(transport) {}
+  SourceLimits Limits() const override;
+  std::string FirstPageUrl(const Window& window) const override;
+  TracePage FetchPage(const std::string& url, std::size_t rows_read, const sekoia::StopSignal& stop) override;
+
+ private:
+  ReportingSourceOptions options_;
+  sekoia::http::HttpTransport& transport_;
+};
+
+}  // namespace office365
