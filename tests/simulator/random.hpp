@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace mtsim {
 
@@ -34,6 +35,23 @@ class Random final {
   double Unit() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
 
   bool Chance(double probability) { return Unit() < probability; }
+
+  /** A version-4 GUID, lower-case `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`. */
+  std::string Guid() {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::uint64_t bits[2] = {Next(), Next()};
+    std::string guid(36, '-');
+    int nibble = 0;
+    for (size_t i = 0; i < guid.size(); ++i) {
+      if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+      unsigned value = static_cast<unsigned>(bits[nibble / 16] >> (4 * (nibble % 16))) & 0xF;
+      if (i == 14) value = 4;                   // version
+      if (i == 19) value = 8 | (value & 0x3);   // RFC 4122 variant
+      guid[i] = kHex[value];
+      ++nibble;
+    }
+    return guid;
+  }
 
   /** Uniform in [lo, hi]. */
   std::int64_t Between(std::int64_t lo, std::int64_t hi) {

@@ -31,16 +31,7 @@ std::string AuthScheme(const Request& request) {
 std::string NewGuid() {
   thread_local Random random(std::random_device{}() ^
                              static_cast<std::uint64_t>(NowMicros()));
-  const std::uint64_t a = random.Next();
-  const std::uint64_t b = random.Next();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08llx-%04llx-4%03llx-%04llx-%012llx",
-                static_cast<unsigned long long>(a >> 32),
-                static_cast<unsigned long long>((a >> 16) & 0xFFFF),
-                static_cast<unsigned long long>(a & 0x0FFF),
-                static_cast<unsigned long long>(0x8000 | ((b >> 48) & 0x3FFF)),
-                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
-  return buf;
+  return random.Guid();
 }
 
 std::string Dump(const Json& value) {

@@ -86,19 +86,6 @@ const T& Pick(Random& random, const T (&items)[N]) {
   return items[random.Below(N)];
 }
 
-std::string Guid(Random& random) {
-  const std::uint64_t a = random.Next();
-  const std::uint64_t b = random.Next();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
-                static_cast<unsigned long long>(a >> 32),
-                static_cast<unsigned long long>((a >> 16) & 0xFFFF),
-                static_cast<unsigned long long>(0x4000 | (a & 0x0FFF)),
-                static_cast<unsigned long long>(0x8000 | ((b >> 48) & 0x3FFF)),
-                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
-  return buf;
-}
-
 std::string Person(Random& random, std::string_view domain) {
   std::string address(Pick(random, kFirstNames));
   address += '.';
@@ -252,8 +239,8 @@ void GenerateTraces(const TraceGeneratorOptions& options,
       record.from_ip = message.Chance(0.05) ? std::string() : InternalIpv4(message);
     }
     record.received = slot.time;
-    record.trace_id = Guid(message);
-    record.message_id = "<" + Guid(message) + "@" + std::string(Pick(message, kMessageHosts)) + ">";
+    record.trace_id = message.Guid();
+    record.message_id = "<" + message.Guid() + "@" + std::string(Pick(message, kMessageHosts)) + ">";
     record.subject = Subject(message, record.subject_escaping);
     const double u = message.Unit();
     record.size = static_cast<std::int64_t>(1500 + 25e6 * std::pow(u, 6.0)) + message.Below(9000);
