@@ -54,6 +54,7 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   double throttle_window = 300;
   long long seed = 1;
   long long records = 10000;
+  std::string certificate_file;
 
   po::options_description general("General");
   general.add_options()
@@ -83,6 +84,9 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
       ("account-name", po::value(&sim.account_name)->default_value(sim.account_name), "")
       ("account-password", po::value(&sim.account_password)->default_value(sim.account_password),
        "")
+      ("client-certificate", po::value(&certificate_file)->value_name("FILE"),
+       "PEM certificate registered for the application: client assertions signed with its key "
+       "are accepted")
       ("token-ttl", po::value(&token_ttl)->default_value(3599), "access token lifetime, seconds");
 
   po::options_description behaviour("Microsoft's behaviour");
@@ -164,6 +168,14 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   if (!(faults.retry_after_seconds >= 0)) Invalid("fault-retry-after", "must be >= 0");
   if (!(faults.intake_outage_for >= 0)) Invalid("intake-outage-for", "must be >= 0");
 
+  if (!certificate_file.empty()) {
+    std::ifstream in(certificate_file, std::ios::binary);
+    if (!in) Invalid("client-certificate", "cannot read " + certificate_file);
+    sim.client_certificate_pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (sim.client_certificate_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      Invalid("client-certificate", certificate_file + " holds no PEM certificate");
+    }
+  }
   sim.token_ttl = std::chrono::seconds(token_ttl);
   sim.throttle_window = std::chrono::microseconds(static_cast<long long>(throttle_window * 1e6));
   sim.reporting_next_link = next_link == "yes";

@@ -54,6 +54,7 @@ struct SimulatorOptions {
   std::string platform_token = "sim-platform-token";
   std::string account_name = "reporter@contoso.onmicrosoft.com";
   std::string account_password = "sim-password";
+  std::string client_certificate_pem;  ///< the application's certificate (PEM); empty: none registered
   std::chrono::seconds token_ttl{3599};
   std::size_t throttle_limit = 100;               ///< requests per rolling window
   std::chrono::microseconds throttle_window{300 * 1000000LL};
