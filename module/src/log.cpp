@@ -123,6 +123,20 @@ void Redactor::Add(const std::string& secret) {
                    [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
 }
 
+void Redactor::AddEachLine(const std::string& secret) {
+  Add(secret);
+  std::size_t start = 0;
+  while (start < secret.size()) {
+    std::size_t end = secret.find('\n', start);
+    if (end == std::string::npos) end = secret.size();
+    std::string line = secret.substr(start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    // The PEM armour lines are public text; every other line is key material.
+    if (line.size() >= 16 && line.rfind("-----", 0) != 0) Add(line);
+    start = end + 1;
+  }
+}
+
 std::string Redactor::Apply(std::string text) const {
   std::lock_guard<std::mutex> lock(mutex_);
   for (const std::string& secret : secrets_) ReplaceAll(text, secret);

@@ -1,8 +1,14 @@
 #include <cpprest/http_client.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pplx/threadpool.h>
 
 #include <map>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 
 #include "sekoia/errors.hpp"
 #include "sekoia/http/transport.hpp"
@@ -11,9 +17,22 @@
 namespace sekoia::http {
 namespace {
 
+// Every certificate of a PEM bundle; throws std::invalid_argument when there is none.
+std::vector<std::shared_ptr<X509>> ReadBundle(const std::string& pem) {
+  std::vector<std::shared_ptr<X509>> certificates;
+  if (pem.empty()) return certificates;
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  while (X509* x509 = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) certificates.emplace_back(x509, X509_free);
+  BIO_free(bio);
+  ERR_clear_error();  // the end of the bundle reads as an error
+  if (certificates.empty()) throw std::invalid_argument("no PEM certificate in the CA bundle");
+  return certificates;
+}
+
 class CpprestTransport final : public HttpTransport {
  public:
-  explicit CpprestTransport(const CpprestTransportOptions& options) : options_(options) {}
+  explicit CpprestTransport(const CpprestTransportOptions& options)
+      : options_(options), authorities_(ReadBundle(options.ca_bundle)), proxy_(SplitProxyUrl(options.proxy.https_proxy)) {}
 
   HttpResponse Send(const HttpRequest& request, const StopSignal& stop) override {
     auto url = ParseUrl(request.url);
@@ -33,7 +52,12 @@ class CpprestTransport final : public HttpTransport {
       message.headers().add(name, value);
     }
     if (!has_user_agent && !options_.user_agent.empty()) message.headers().add("User-Agent", options_.user_agent);
-    if (!request.body.empty() || request.method == "POST") message.set_body(request.body, content_type);
+    if (!request.body.empty() || request.method == "POST") {
+      // Bytes, not set_body(std::string): that overload reads a char buffer through an unsigned
+      // char stream, which UBSan reports as a bad downcast inside cpprest.
+      message.set_body(std::vector<unsigned char>(request.body.begin(), request.body.end()));
+      message.headers().set_content_type(content_type);
+    }
 
     pplx::cancellation_token_source cancel;
     auto callback = stop.OnStop([&cancel] { cancel.cancel(); });
@@ -70,13 +94,29 @@ class CpprestTransport final : public HttpTransport {
     if (it == clients_.end()) {
       web::http::client::http_client_config config;
       config.set_timeout(options_.timeout);
-      config.set_validate_certificates(true);
+      config.set_validate_certificates(true);  // chain and host name, for every https origin
+      if (url.scheme == "https" && !proxy_.url.empty() && !BypassesProxy(url.host, options_.proxy.no_proxy)) {
+        web::web_proxy proxy{web::uri(proxy_.url)};
+        if (!proxy_.user.empty()) proxy.set_credentials(web::credentials(proxy_.user, proxy_.password));
+        config.set_proxy(proxy);
+      } else {
+        config.set_proxy(web::web_proxy(web::web_proxy::disabled));
+      }
+      if (!authorities_.empty()) {
+        // Added to the system's authorities (cpprest loads the default paths before this call).
+        config.set_ssl_context_callback([authorities = authorities_](boost::asio::ssl::context& context) {
+          X509_STORE* store = SSL_CTX_get_cert_store(context.native_handle());
+          for (const auto& certificate : authorities) X509_STORE_add_cert(store, certificate.get());
+        });
+      }
       it = clients_.emplace(origin, std::make_unique<web::http::client::http_client>(origin, config)).first;
     }
     return *it->second;
   }
 
   CpprestTransportOptions options_;
+  std::vector<std::shared_ptr<X509>> authorities_;
+  ProxyAddress proxy_;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<web::http::client::http_client>> clients_;
 };

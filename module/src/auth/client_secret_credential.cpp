@@ -4,6 +4,7 @@
 
 #include "sekoia/errors.hpp"
 #include "sekoia/url.hpp"
+#include "token_request.hpp"
 
 namespace sekoia::auth {
 namespace {
@@ -41,28 +42,17 @@ std::string DescribeTokenError(int status, const std::string& body) {
   return message;
 }
 
-ClientSecretCredential::ClientSecretCredential(const ClientCredentialsOptions& options,
-                                               http::HttpTransport& transport, Clock& clock)
-    : options_(options), transport_(transport), clock_(clock) {}
+namespace detail {
 
-void ClientSecretCredential::Invalidate() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  token_.clear();
-}
-
-std::string ClientSecretCredential::GetToken(const StopSignal& stop) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!token_.empty() && clock_.Now() < expires_at_ - options_.refresh_margin) return token_;
-
+IssuedToken RequestToken(http::HttpTransport& transport, const std::string& token_url, const std::string& form,
+                         Clock& clock, SecretSink* secrets, const StopSignal& stop) {
   http::HttpRequest request;
   request.method = "POST";
-  request.url = options_.token_url;
+  request.url = token_url;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-  request.body = "grant_type=client_credentials&client_id=" + PercentEncode(options_.client_id) +
-                 "&client_secret=" + PercentEncode(options_.client_secret) +
-                 "&scope=" + PercentEncode(options_.scope);
-  TimePoint asked_at = clock_.Now();
-  http::HttpResponse response = transport_.Send(request, stop);
+  request.body = form;
+  TimePoint asked_at = clock.Now();
+  http::HttpResponse response = transport.Send(request, stop);
   if (response.status == 400 || response.status == 401) throw AuthError(DescribeTokenError(response.status, response.body));
   if (response.status != 200) {
     throw HttpStatusError(response.status, "the token endpoint answered HTTP " + std::to_string(response.status));
@@ -76,8 +66,33 @@ std::string ClientSecretCredential::GetToken(const StopSignal& stop) {
     if (it->is_number()) expires_in = it->get<long long>();
     else if (it->is_string()) expires_in = std::atoll(it->get<std::string>().c_str());
   }
-  token_ = answer["access_token"].get<std::string>();
-  expires_at_ = asked_at + std::chrono::seconds(expires_in);
+  IssuedToken issued{answer["access_token"].get<std::string>(), asked_at + std::chrono::seconds(expires_in)};
+  // Registered before anyone holds it, so no log line can show it.
+  if (secrets) secrets->Add(issued.access_token);
+  return issued;
+}
+
+}  // namespace detail
+
+ClientSecretCredential::ClientSecretCredential(const ClientCredentialsOptions& options,
+                                               http::HttpTransport& transport, Clock& clock, SecretSink* secrets)
+    : options_(options), transport_(transport), clock_(clock), secrets_(secrets) {}
+
+void ClientSecretCredential::Invalidate() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  token_.clear();
+}
+
+std::string ClientSecretCredential::GetToken(const StopSignal& stop) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!token_.empty() && clock_.Now() < expires_at_ - options_.refresh_margin) return token_;
+  detail::IssuedToken issued = detail::RequestToken(
+      transport_, options_.token_url,
+      "grant_type=client_credentials&client_id=" + PercentEncode(options_.client_id) +
+          "&client_secret=" + PercentEncode(options_.client_secret) + "&scope=" + PercentEncode(options_.scope),
+      clock_, secrets_, stop);
+  token_ = std::move(issued.access_token);
+  expires_at_ = issued.expires_at;
   return token_;
 }
 

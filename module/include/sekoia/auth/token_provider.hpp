@@ -6,6 +6,7 @@
 
 #include "sekoia/clock.hpp"
 #include "sekoia/http/transport.hpp"
+#include "sekoia/secret_sink.hpp"
 
 namespace sekoia::auth {
 
@@ -34,8 +35,9 @@ std::string DescribeTokenError(int status, const std::string& body);
 /** OAuth 2.0 client-credentials grant with a client secret (Microsoft identity platform). */
 class ClientSecretCredential final : public TokenProvider {
  public:
+  /** `secrets` (optional) is told of each access token obtained, so logs can mask it. */
   ClientSecretCredential(const ClientCredentialsOptions& options, http::HttpTransport& transport,
-                         Clock& clock);
+                         Clock& clock, SecretSink* secrets = nullptr);
   std::string GetToken(const StopSignal& stop) override;
   void Invalidate() override;
 
@@ -43,6 +45,7 @@ class ClientSecretCredential final : public TokenProvider {
   ClientCredentialsOptions options_;
   http::HttpTransport& transport_;
   Clock& clock_;
+  SecretSink* secrets_;
   std::mutex mutex_;
   std::string token_;
   TimePoint expires_at_{};
