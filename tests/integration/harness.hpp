@@ -123,7 +123,7 @@ class Process final {
 /** Plain HTTP calls to the simulator and the trigger's servers. */
 class Client final {
  public:
-  Client() : transport_(sekoia::http::MakeCpprestTransport({std::chrono::seconds(10), "integration-test"})) {}
+  Client() : transport_(sekoia::http::MakeCpprestTransport(Options())) {}
   sekoia::http::HttpResponse Get(const std::string& url) {
     sekoia::StopSignal stop;
     try {
@@ -139,6 +139,12 @@ class Client final {
   }
 
  private:
+  static sekoia::http::CpprestTransportOptions Options() {
+    sekoia::http::CpprestTransportOptions options;
+    options.timeout = std::chrono::seconds(10);
+    options.user_agent = "integration-test";
+    return options;
+  }
   std::unique_ptr<sekoia::http::HttpTransport> transport_;
 };
 

@@ -105,8 +105,10 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   sekoia::SeededRandom random(std::random_device{}());
   sekoia::Redactor redactor;
   sekoia::http::InitializeHttpThreads(4);
-  auto network = sekoia::http::MakeCpprestTransport(
-      {std::chrono::seconds(120), std::string("sekoiaio-connector/") + MODULE_SLUG + "-" + MODULE_VERSION});
+  sekoia::http::CpprestTransportOptions network_options;
+  network_options.timeout = std::chrono::seconds(120);
+  network_options.user_agent = std::string("sekoiaio-connector/") + MODULE_SLUG + "-" + MODULE_VERSION;
+  auto network = sekoia::http::MakeCpprestTransport(network_options);
 
   sekoia::ConfigSource source(command_line.config_dir);
   sekoia::ModuleConfig module;
