@@ -161,6 +161,38 @@ std::int64_t Arguments::Integer(const std::string& name, std::int64_t fallback, 
   return number;
 }
 
+std::chrono::seconds Arguments::Minutes(const std::string& name, double fallback, double min, double max) const {
+  const nlohmann::json* value = Find(name);
+  auto range = [&] {
+    std::ostringstream text;
+    text << "; give a number of minutes from " << min << " to " << max;
+    return text.str();
+  };
+  double minutes = fallback;
+  if (value) {
+    if (value->is_number()) {
+      minutes = value->get<double>();
+    } else if (value->is_string()) {
+      const std::string& text = value->get_ref<const std::string&>();
+      try {
+        std::size_t used = 0;
+        minutes = std::stod(text, &used);
+        if (used != text.size()) throw std::invalid_argument(text);
+      } catch (const std::exception&) {
+        throw ConfigError(name + ": '" + text + "' is not a number" + range());
+      }
+    } else {
+      throw ConfigError(name + ": expected a number, got " + TypeName(*value) + range());
+    }
+  }
+  if (!(minutes >= min && minutes <= max)) {
+    std::ostringstream shown;
+    shown << minutes;
+    throw ConfigError(name + ": " + shown.str() + " is out of range" + range());
+  }
+  return std::chrono::seconds(static_cast<long long>(minutes * 60 + 0.5));
+}
+
 std::string Arguments::SecureUrl(const std::string& name, const std::string& fallback) const {
   std::string text = String(name, fallback);
   auto url = ParseUrl(text);

@@ -7,6 +7,7 @@
 #include "fake_clock.hpp"
 #include "fake_stores.hpp"
 #include "fake_transport.hpp"
+#include "test_dir.hpp"
 #include "sekoia/errors.hpp"
 #include "sekoia/time_format.hpp"
 
@@ -28,6 +29,7 @@ class FakeSource final : public TraceSource {
   explicit FakeSource(std::vector<TimePoint> times, std::size_t page_size = 3) : page_size_(page_size) {
     for (std::size_t i = 0; i < times.size(); ++i) {
       records_.push_back({"{\"n\":" + std::to_string(i) + ",\"t\":\"" + sekoia::FormatIso8601(times[i]) + "\"}", times[i]});
+      keys_.push_back(i + 1);
     }
   }
   SourceLimits Limits() const override { return {hours(24 * 10), hours(24 * 90)}; }
@@ -55,13 +57,20 @@ class FakeSource final : public TraceSource {
     std::size_t pos = 0;
     for (std::size_t i = offset; i < matching.size() && i < offset + page_size_; ++i) {
       std::size_t len = matching[i]->first.size();
-      page.records.push_back({std::string_view(page.body).substr(pos, len), matching[i]->second});
+      page.records.push_back({std::string_view(page.body).substr(pos, len), matching[i]->second,
+                              keys_[static_cast<std::size_t>(matching[i] - records_.data())]});
       pos += len + 1;
     }
     if (offset + page_size_ < matching.size()) page.next_url = url.substr(0, second + 1) + std::to_string(offset + page_size_);
     return page;
   }
   std::size_t size() const { return records_.size(); }
+  /** A record that shows up now (late), or a new state of one (same id, another status). */
+  std::size_t Publish(TimePoint time, const std::string& id, const std::string& status) {
+    records_.push_back({"{\"id\":\"" + id + "\",\"status\":\"" + status + "\"}", time});
+    keys_.push_back(RecordKey(id, "", status));
+    return records_.size() - 1;
+  }
   std::string Record(std::size_t i) const { return records_[i].first; }
 
   int calls = 0;
@@ -73,6 +82,7 @@ class FakeSource final : public TraceSource {
  private:
   std::size_t page_size_;
   std::vector<std::pair<std::string, TimePoint>> records_;
+  std::vector<std::uint64_t> keys_;
 };
 
 struct Fixture {
@@ -84,8 +94,8 @@ struct Fixture {
   sekoia::HealthState health{sekoia::HealthOptions{}, clock.Now()};
   CollectorOptions options;
 
-  std::unique_ptr<Collector> Make(FakeSource& source) {
-    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, logger, metrics, health);
+  std::unique_ptr<Collector> Make(FakeSource& source, ForwardedKeys* keys = nullptr) {
+    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, logger, metrics, health, keys);
   }
   TimePoint Now() const { return clock.Now(); }
 };
@@ -306,6 +316,101 @@ TEST(Collector, RepeatedFailuresRaiseOneCriticalAfterTheGrace) {
   EXPECT_EQ(waits[0], seconds(5));
   EXPECT_EQ(waits[1], seconds(10));
   EXPECT_EQ(waits[2], seconds(20));
+}
+
+TEST(CollectorLookback, LateRecordsAndStatusChangesAreForwardedOnceEach) {
+  Fixture f;
+  f.options.lookback = minutes(60);
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  FakeSource source({});
+  auto a = source.Publish(f.Now() - minutes(30), "a", "pending");
+  auto collector = f.Make(source, &keys);
+  Drain(*collector);
+  EXPECT_EQ(f.intake.received, std::vector<std::string>{source.Record(a)});
+
+  // Next cycle: a record of 40 minutes ago shows up late, and "a" is delivered.
+  auto late = source.Publish(f.Now() - minutes(40), "b", "delivered");
+  auto changed = source.Publish(f.Now() - minutes(30), "a", "delivered");
+  auto too_late = source.Publish(f.Now() - minutes(70), "c", "delivered");  // past the lookback
+  f.clock.Advance(seconds(60));
+  Drain(*collector);
+  EXPECT_EQ(f.intake.received, (std::vector<std::string>{source.Record(a), source.Record(late), source.Record(changed)}));
+
+  // Cycles after that forward nothing again.
+  f.clock.Advance(seconds(60));
+  Drain(*collector);
+  EXPECT_EQ(f.intake.received.size(), 3u);
+  (void)too_late;
+}
+
+TEST(CollectorLookback, QueriesStartALookbackBeforeTheWindow) {
+  Fixture f;
+  f.options.lookback = minutes(60);
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  FakeSource source({});
+  auto collector = f.Make(source, &keys);
+  Drain(*collector);
+  f.clock.Advance(seconds(60));
+  Drain(*collector);
+  // The second window is [11:55, 11:56); its query starts 60 minutes before.
+  EXPECT_EQ(source.urls.back().substr(0, 41), "2026-01-21T10:55:00Z|2026-01-21T11:56:00Z");
+}
+
+TEST(CollectorLookback, KeysSurviveARestart) {
+  Fixture f;
+  f.options.lookback = minutes(60);
+  sekoia::testing::TestDir dir;
+  FakeSource source({});
+  source.Publish(f.Now() - minutes(30), "a", "pending");
+  {
+    ForwardedKeys keys(dir.path() / "keys.txt");
+    auto collector = f.Make(source, &keys);
+    Drain(*collector);
+  }
+  ASSERT_EQ(f.intake.received.size(), 1u);
+  f.clock.Advance(seconds(60));
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  auto restarted = f.Make(source, &keys);
+  Drain(*restarted);
+  EXPECT_EQ(f.intake.received.size(), 1u) << "re-reading the lookback after a restart sent a record twice";
+  EXPECT_EQ(keys.size(), 1u);
+}
+
+TEST(CollectorLookback, KeysStayWithinTheLookbackHorizon) {
+  Fixture f;
+  f.options.lookback = minutes(10);
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  FakeSource source({});
+  auto collector = f.Make(source, &keys);
+  Drain(*collector);
+  for (int cycle = 0; cycle < 120; ++cycle) {  // two hours, 5 records a minute
+    for (int i = 0; i < 5; ++i)
+      source.Publish(f.Now() - minutes(5) - seconds(10 * i), "m" + std::to_string(cycle * 10 + i), "delivered");
+    f.clock.Advance(seconds(60));
+    Drain(*collector);
+    EXPECT_LE(keys.size(), 5u * 12);  // about the records of one lookback period
+  }
+  std::set<std::string> unique(f.intake.received.begin(), f.intake.received.end());
+  EXPECT_EQ(unique.size(), f.intake.received.size());
+  EXPECT_EQ(f.intake.received.size(), 600u);
+}
+
+TEST(CollectorLookback, TooLongForTheApiIsAConfigurationError) {
+  Fixture f;
+  f.options.lookback = hours(24 * 10);
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  FakeSource source({});
+  try {
+    f.Make(source, &keys);
+    FAIL() << "accepted a lookback as long as the API's longest window";
+  } catch (const sekoia::ConfigError& error) {
+    EXPECT_EQ(std::string(error.what()).rfind("lookback: too long for this API; give at most 14399 minutes", 0), 0u)
+        << error.what();
+  }
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ TEST(GraphTriggerConfig, DefaultsAreThePlatformsOnes) {
   GraphTriggerConfig config = LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "");
   EXPECT_EQ(config.common.collector.frequency, std::chrono::seconds(60));
   EXPECT_EQ(config.common.collector.timedelta, std::chrono::minutes(5));
+  EXPECT_EQ(config.common.collector.lookback, std::chrono::minutes(60));
   EXPECT_EQ(config.common.collector.start_time, std::chrono::hours(1));
   EXPECT_EQ(config.common.chunk_size, 1000u);
   EXPECT_EQ(config.common.intake_server, "https://intake.sekoia.io");
@@ -34,6 +35,15 @@ TEST(GraphTriggerConfig, DefaultsAreThePlatformsOnes) {
   EXPECT_EQ(config.credentials.login_url, "https://login.microsoftonline.com");
   EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "https://intake.other").common.intake_server,
             "https://intake.other");
+}
+
+TEST(GraphTriggerConfig, MinutesMayHaveDecimals) {
+  auto arguments = Valid();
+  arguments["timedelta"] = 0.5;
+  arguments["lookback"] = "1.5";
+  GraphTriggerConfig config = LoadGraphTriggerConfig(sekoia::Arguments(arguments), "");
+  EXPECT_EQ(config.common.collector.timedelta, std::chrono::seconds(30));
+  EXPECT_EQ(config.common.collector.lookback, std::chrono::seconds(90));
 }
 
 TEST(GraphTriggerConfig, BadArgumentsAreNamed) {
@@ -53,7 +63,10 @@ TEST(GraphTriggerConfig, BadArgumentsAreNamed) {
   EXPECT_EQ(ErrorOf(with("frequency", -5)), "frequency: -5 is out of range; give an integer from 1 to 86400");
   EXPECT_EQ(ErrorOf(with("page_size", 5001)), "page_size: 5001 is out of range; give an integer from 1 to 5000");
   EXPECT_EQ(ErrorOf(with("page_size", 0)), "page_size: 0 is out of range; give an integer from 1 to 5000");
-  EXPECT_EQ(ErrorOf(with("timedelta", "five")), "timedelta: 'five' is not an integer; give an integer from 0 to 1440");
+  EXPECT_EQ(ErrorOf(with("timedelta", "five")), "timedelta: 'five' is not a number; give a number of minutes from 0 to 1440");
+  EXPECT_EQ(ErrorOf(with("timedelta", 1441)), "timedelta: 1441 is out of range; give a number of minutes from 0 to 1440");
+  EXPECT_EQ(ErrorOf(with("lookback", -1)), "lookback: -1 is out of range; give a number of minutes from 0 to 1440");
+  EXPECT_EQ(ErrorOf(with("lookback", true)), "lookback: expected a number, got a boolean; give a number of minutes from 0 to 1440");
   EXPECT_EQ(ErrorOf(with("api_version", "v2")), "api_version: 'v2' is not a Graph version; give v1.0 or beta");
   EXPECT_NE(ErrorOf(with("graph_url", "http://graph.example")).find("graph_url: 'http://graph.example' must use https"),
             std::string::npos);

@@ -58,7 +58,7 @@ CollectorCursor CursorFromJson(const nlohmann::json& document) {
 
 Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoia::intake::IntakeSink& intake,
                      sekoia::CheckpointStore& checkpoints, sekoia::Clock& clock, sekoia::Logger& logger,
-                     sekoia::Metrics& metrics, sekoia::HealthState& health)
+                     sekoia::Metrics& metrics, sekoia::HealthState& health, ForwardedKeys* keys)
     : options_(options),
       source_(source),
       intake_(intake),
@@ -67,8 +67,20 @@ Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoi
       logger_(logger),
       metrics_(metrics),
       health_(health),
+      keys_(keys),
       limits_(source.Limits()) {
+  if (options_.lookback.count() > 0 && keys_ == nullptr) throw std::logic_error("a lookback needs the forwarded keys");
+  if (options_.lookback + options_.frequency > limits_.max_window)
+    throw sekoia::ConfigError("lookback: too long for this API; give at most " +
+                              std::to_string((limits_.max_window - options_.frequency).count() / 60) + " minutes");
+  // The service limits the whole query, lookback included.
+  limits_.max_window -= options_.lookback;
   LoadCursor();
+  if (keys_) {
+    std::string problem = keys_->Load();
+    if (!problem.empty()) logger_.Warning("the forwarded keys file is damaged (" + problem + "); the records "
+                                          "concerned may be forwarded once more");
+  }
 }
 
 sekoia::TimePoint Collector::Truncate(sekoia::TimePoint time) const {
@@ -120,6 +132,28 @@ void Collector::SaveCursor() {
   }
 }
 
+Window Collector::QueryWindow(const Window& window) const {
+  if (options_.lookback.count() == 0) return window;
+  // The lookback never reaches past the oldest data the service keeps.
+  const sekoia::TimePoint oldest = std::min(Truncate(clock_.Now() - limits_.max_age), window.start);
+  return Window{std::max(window.start - options_.lookback, oldest), window.end};
+}
+
+void Collector::SaveProgress() {
+  // Keys first: a crash between the two re-reads a page whose records the keys already hold.
+  if (keys_) {
+    try {
+      keys_->Persist();
+      if (!keys_writable_) logger_.Info("the forwarded keys can be saved again");
+      keys_writable_ = true;
+    } catch (const std::exception& error) {
+      if (keys_writable_) logger_.Error(std::string("cannot save the forwarded keys, going on in memory: ") + error.what());
+      keys_writable_ = false;
+    }
+  }
+  SaveCursor();
+}
+
 std::optional<Window> Collector::NextWindow(sekoia::TimePoint now) const {
   const sekoia::TimePoint latest_end = Truncate(now - options_.timedelta);
   const sekoia::TimePoint start = std::max(cursor_.next_start, Truncate(now - limits_.max_age));
@@ -143,7 +177,10 @@ bool Collector::RunOnce(const sekoia::StopSignal& stop) {
 
 void Collector::ReadWindow(const sekoia::StopSignal& stop) {
   const Window window = *cursor_.window;
-  std::string url = cursor_.next_url ? *cursor_.next_url : source_.FirstPageUrl(window);
+  const Window query = QueryWindow(window);
+  // Only the records of the last lookback period before the next window can be read again.
+  const sekoia::TimePoint keep_from = window.end - options_.lookback;
+  std::string url = cursor_.next_url ? *cursor_.next_url : source_.FirstPageUrl(query);
   bool resumed_link = cursor_.next_url.has_value();
   while (true) {
     TracePage page;
@@ -159,20 +196,27 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
       resumed_link = false;
       cursor_.next_url.reset();
       cursor_.rows_read = 0;
-      url = source_.FirstPageUrl(window);
+      url = source_.FirstPageUrl(query);
       continue;
     }
     resumed_link = false;
 
     std::vector<std::string_view> events;
     events.reserve(page.records.size());
+    std::vector<std::pair<std::uint64_t, std::int64_t>> new_keys;
     std::size_t undated = 0;
     for (const TraceRecord& record : page.records) {
       // The service's bounds are inclusive; keeping [start, end) sends a boundary record once.
       // A record whose date cannot be read is kept: better sent than lost.
       if (!record.received) ++undated;
-      if (!record.received || (*record.received >= window.start && *record.received < window.end))
-        events.push_back(record.raw);
+      if (record.received && (*record.received < query.start || *record.received >= query.end)) continue;
+      if (keys_ && record.key != 0) {
+        if (keys_->Contains(record.key)) continue;  // forwarded before, in this state
+        const sekoia::TimePoint time = record.received.value_or(window.end);
+        if (time >= keep_from)
+          new_keys.emplace_back(record.key, std::chrono::duration_cast<seconds>(time.time_since_epoch()).count());
+      }
+      events.push_back(record.raw);
     }
     if (undated > 0) {
       logger_.Warning(std::to_string(undated) + " record(s) of the window " + Span(window) +
@@ -187,6 +231,7 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
                                      : "the intake did not acknowledge the events");
       }
     }
+    if (keys_) keys_->Add(new_keys);
     forwarded_total_ += events.size();
     window_forwarded_ += events.size();
     ++window_pages_;
@@ -196,7 +241,7 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
     if (!page.next_url) break;
     url = *page.next_url;
     cursor_.next_url = url;
-    SaveCursor();  // a restart resumes at the next page: at most one page is sent twice
+    SaveProgress();  // a restart resumes at the next page: at most one page is sent twice
     ReportProgress(window, false);
   }
 
@@ -204,7 +249,8 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
   cursor_.window.reset();
   cursor_.next_url.reset();
   cursor_.rows_read = 0;
-  SaveCursor();
+  if (keys_) keys_->Expire(window.end - options_.lookback);
+  SaveProgress();
   metrics_.SetEventsLag(sekoia::Seconds(clock_.Now() - window.end));
   ReportProgress(window, true);
   window_forwarded_ = 0;

@@ -10,14 +10,16 @@
 #include "sekoia/intake/intake_batcher.hpp"
 #include "sekoia/log.hpp"
 #include "sekoia/metrics.hpp"
+#include "forwarded_keys.hpp"
 #include "trace_source.hpp"
 
 namespace office365 {
 
 struct CollectorOptions final {
   std::chrono::seconds frequency{60};        ///< once caught up, one window this often
-  std::chrono::minutes timedelta{5};         ///< windows end at least this far behind now
+  std::chrono::seconds timedelta{300};       ///< windows end at least this far behind now
   std::chrono::hours start_time{1};          ///< how far back the first start begins
+  std::chrono::seconds lookback{0};          ///< each query also re-reads this much before the window
   std::chrono::seconds startup_grace{1800};  ///< failures before this are not "repeated failures"
   int failures_before_critical = 5;          ///< consecutive failed cycles that raise a critical log
   std::chrono::seconds max_failure_backoff{600};
@@ -42,12 +44,16 @@ CollectorCursor CursorFromJson(const nlohmann::json& document);
  * The collection loop: windows from the checkpoint up to now - timedelta, every page forwarded
  * to the intake before the checkpoint moves past it, records kept in [start, end) so a record on
  * a boundary is sent once. Failed cycles are logged and retried; only a stop ends Run.
+ *
+ * With a lookback, each query starts `lookback` before its window, so records published late
+ * and status changes are read again; `keys` (required then) lets only records not forwarded
+ * before through, and is saved before the checkpoint.
  */
 class Collector final {
  public:
   Collector(const CollectorOptions& options, TraceSource& source, sekoia::intake::IntakeSink& intake,
             sekoia::CheckpointStore& checkpoints, sekoia::Clock& clock, sekoia::Logger& logger,
-            sekoia::Metrics& metrics, sekoia::HealthState& health);
+            sekoia::Metrics& metrics, sekoia::HealthState& health, ForwardedKeys* keys = nullptr);
   /** Runs until `stop`; saves the checkpoint before returning. */
   void Run(const sekoia::StopSignal& stop);
   /** One cycle: reads the next window if one is due. Returns false when nothing was due. Throws on failure. */
@@ -58,6 +64,9 @@ class Collector final {
   void LoadCursor();
   void SaveCursor();
   std::optional<Window> NextWindow(sekoia::TimePoint now) const;
+  /** What is asked of the service for a window: the window and the lookback before it. */
+  Window QueryWindow(const Window& window) const;
+  void SaveProgress();
   void ReadWindow(const sekoia::StopSignal& stop);
   void ReportProgress(const Window& window, bool window_done);
   sekoia::TimePoint Truncate(sekoia::TimePoint time) const;
@@ -70,9 +79,11 @@ class Collector final {
   sekoia::Logger& logger_;
   sekoia::Metrics& metrics_;
   sekoia::HealthState& health_;
+  ForwardedKeys* keys_;
   SourceLimits limits_;
   CollectorCursor cursor_;
   bool checkpoint_writable_ = true;
+  bool keys_writable_ = true;
 
   // Progress reporting.
   sekoia::TimePoint started_at_{};

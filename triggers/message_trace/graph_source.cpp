@@ -1,5 +1,7 @@
 #include "graph_source.hpp"
 
+#include "forwarded_keys.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "sekoia/errors.hpp"
@@ -49,13 +51,17 @@ TracePage ParseGraphPage(std::string body) {
       has_value = true;
       sekoia::json::ForEachElement(value, [&](std::string_view record) {
         if (record.empty() || record.front() != '{') throw sekoia::ParseError("a messageTraces record is not an object");
-        std::optional<sekoia::TimePoint> received;
+        std::string_view id, recipient, status, received_raw;
         sekoia::json::ForEachMember(record, [&](std::string_view field, std::string_view field_value) {
-          if (field != "receivedDateTime") return true;
-          if (sekoia::json::IsString(field_value)) received = sekoia::ParseIso8601(sekoia::json::UnescapeString(field_value));
-          return false;
+          if (field == "receivedDateTime") received_raw = field_value;
+          else if (field == "id") id = field_value;
+          else if (field == "recipientAddress") recipient = field_value;
+          else if (field == "status") status = field_value;
+          return true;
         });
-        page.records.push_back({record, received});
+        std::optional<sekoia::TimePoint> received;
+        if (sekoia::json::IsString(received_raw)) received = sekoia::ParseIso8601(sekoia::json::UnescapeString(received_raw));
+        page.records.push_back({record, received, id.empty() ? 0 : RecordKey(id, recipient, status)});
       });
     } else if (key == "@odata.nextLink") {
       if (!sekoia::json::IsString(value)) throw sekoia::ParseError("@odata.nextLink is not a string");

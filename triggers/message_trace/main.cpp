@@ -190,9 +190,22 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
 
   sekoia::FileCheckpointStore checkpoints(std::filesystem::path(command_line.data_dir) / "context.json");
   logger.Info("starting the " + what + ", version " + MODULE_VERSION);
-  Collector collector(config.common.collector, *trace_source, intake, checkpoints, clock, logger, metrics, health);
-  collector.Run(stop);
-  logger.Info("stopped; the checkpoint is at " + sekoia::FormatIso8601(collector.cursor().next_start));
+  std::unique_ptr<ForwardedKeys> keys;
+  if (config.common.collector.lookback.count() > 0) {
+    keys = std::make_unique<ForwardedKeys>(std::filesystem::path(command_line.data_dir) / "forwarded_keys.txt");
+  }
+  std::unique_ptr<Collector> collector;
+  try {
+    collector = std::make_unique<Collector>(config.common.collector, *trace_source, intake, checkpoints, clock, logger,
+                                            metrics, health, keys.get());
+  } catch (const sekoia::ConfigError& error) {
+    logger.Critical(std::string("Configuration error: ") + error.what());
+    if (health_server) health_server->Stop();
+    logger.Shutdown();
+    return kUsageError;
+  }
+  collector->Run(stop);
+  logger.Info("stopped; the checkpoint is at " + sekoia::FormatIso8601(collector->cursor().next_start));
   if (health_server) health_server->Stop();
   logger.Shutdown();
   return 0;

@@ -1,5 +1,7 @@
 #include "reporting_source.hpp"
 
+#include "forwarded_keys.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "sekoia/errors.hpp"
@@ -12,25 +14,30 @@ namespace {
 
 namespace rj = sekoia::json;
 
-// A row's "Received": "/Date(ms)/" in the verbose shape, ISO 8601 without zone in the light one.
-std::optional<sekoia::TimePoint> RowTime(std::string_view row) {
-  std::optional<sekoia::TimePoint> received;
+// A row's date ("Received": "/Date(ms)/" in the verbose shape, ISO 8601 without zone in the light
+// one) and its key (MessageTraceId, RecipientAddress, Status).
+TraceRecord ReadRow(std::string_view row) {
+  std::string_view id, recipient, status, received_raw;
   rj::ForEachMember(row, [&](std::string_view key, std::string_view value) {
-    if (key != "Received") return true;
-    if (rj::IsString(value)) {
-      std::string text = rj::UnescapeString(value);
-      received = sekoia::ParseMsJsonDate(text);
-      if (!received) received = sekoia::ParseIso8601(text);
-    }
-    return false;
+    if (key == "Received") received_raw = value;
+    else if (key == "MessageTraceId") id = value;
+    else if (key == "RecipientAddress") recipient = value;
+    else if (key == "Status") status = value;
+    return true;
   });
-  return received;
+  TraceRecord record{row, std::nullopt, id.empty() ? 0 : RecordKey(id, recipient, status)};
+  if (rj::IsString(received_raw)) {
+    std::string text = rj::UnescapeString(received_raw);
+    record.received = sekoia::ParseMsJsonDate(text);
+    if (!record.received) record.received = sekoia::ParseIso8601(text);
+  }
+  return record;
 }
 
 void AddRows(std::string_view array, TracePage& page) {
   rj::ForEachElement(array, [&](std::string_view row) {
     if (row.empty() || row.front() != '{') throw sekoia::ParseError("a MessageTrace row is not an object");
-    page.records.push_back({row, RowTime(row)});
+    page.records.push_back(ReadRow(row));
   });
 }
 
@@ -122,9 +129,9 @@ std::string DescribeReportingError(int status, const std::string& body, Reportin
 }
 
 SourceLimits ReportingSource::Limits() const {
-  // Windows of an hour at most while catching up: paging makes any size complete, and an hour
-  // keeps each query small for the service. Data older than 30 days is gone.
-  return {std::chrono::hours(1), std::chrono::hours(24 * 30) - std::chrono::minutes(10)};
+  // The service documents no window limit; 6 hours (the lookback included) keeps each query
+  // modest while catching up, and paging makes any size complete. Data older than 30 days is gone.
+  return {std::chrono::hours(6), std::chrono::hours(24 * 30) - std::chrono::minutes(10)};
 }
 
 std::string ReportingSource::FirstPageUrl(const Window& window) const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@ struct Window final {
 struct TraceRecord final {
   std::string_view raw;
   std::optional<sekoia::TimePoint> received;
+  std::uint64_t key = 0;  ///< RecordKey(trace id, recipient, status); 0 when the record has no id
 };
 
 /** One answer page; `records` point into `body`. */

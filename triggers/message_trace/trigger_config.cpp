@@ -13,7 +13,7 @@ CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::str
       "intake_server", module_intake_url.empty() ? "https://intake.sekoia.io" : module_intake_url);
   config.chunk_size = static_cast<std::size_t>(arguments.Integer("chunk_size", 1000, 1, 10000));
   config.collector.frequency = std::chrono::seconds(arguments.Integer("frequency", 60, 1, 86400));
-  config.collector.timedelta = std::chrono::minutes(arguments.Integer("timedelta", 5, 0, 1440));
+  config.collector.timedelta = arguments.Minutes("timedelta", 5, 0, 1440);
   config.collector.start_time = std::chrono::hours(arguments.Integer("start_time", 1, 0, 24 * 90));
   return config;
 }
@@ -44,6 +44,7 @@ GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments, co
     throw sekoia::ConfigError("api_version: '" + config.graph.api_version + "' is not a Graph version; give v1.0 or beta");
   }
   config.graph.page_size = static_cast<int>(arguments.Integer("page_size", 5000, 1, 5000));
+  config.common.collector.lookback = arguments.Minutes("lookback", kDefaultLookbackMinutes, 0, 1440);
   return config;
 }
 
@@ -59,6 +60,7 @@ ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& argum
     config.credentials = LoadClientCredentials(arguments);
   }
   config.reporting.reporting_url = arguments.SecureUrl("reporting_url", config.reporting.reporting_url);
+  config.common.collector.lookback = arguments.Minutes("lookback", kDefaultLookbackMinutes, 0, 240);
   return config;
 }
 

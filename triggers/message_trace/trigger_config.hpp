@@ -9,6 +9,10 @@
 
 namespace office365 {
 
+/** Minutes re-read before each window, for records published late and status changes (see
+ *  scripts/latency-recall.sh for the measurement behind it). */
+constexpr double kDefaultLookbackMinutes = 60;
+
 /** Arguments every message-trace trigger takes (the platform's existing names and defaults). */
 struct CommonConfig final {
   std::string intake_key;     ///< secret-ish: only in the batch body, User-Agent and metrics label

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -54,6 +55,9 @@ class Arguments final {
   /** An integer in [min, max]; JSON numbers with no fraction and numeric strings are accepted. */
   std::int64_t Integer(const std::string& name, std::int64_t fallback, std::int64_t min,
                        std::int64_t max) const;
+  /** A duration given in minutes, decimals allowed (numbers or numeric strings), in [min, max]
+   *  minutes; returned to the second. */
+  std::chrono::seconds Minutes(const std::string& name, double fallback, double min, double max) const;
   /** A URL that is https, or http on a loopback host; the trailing '/' removed. */
   std::string SecureUrl(const std::string& name, const std::string& fallback) const;
 

@@ -1,0 +1,80 @@
+#include "forwarded_keys.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "test_dir.hpp"
+
+namespace office365 {
+namespace {
+
+using sekoia::TimePoint;
+using std::chrono::seconds;
+
+TEST(RecordKey, DiffersByStatusAndBySeparation) {
+  EXPECT_NE(RecordKey("\"id\"", "\"a@x\"", "\"pending\""), RecordKey("\"id\"", "\"a@x\"", "\"delivered\""));
+  EXPECT_NE(RecordKey("ab", "c", "d"), RecordKey("a", "bc", "d"));
+  EXPECT_EQ(RecordKey("id", "r", "s"), RecordKey("id", "r", "s"));
+  EXPECT_NE(RecordKey("", "", ""), 0u);
+}
+
+TEST(ForwardedKeys, SurviveARestart) {
+  sekoia::testing::TestDir dir;
+  {
+    ForwardedKeys keys(dir.path() / "keys.txt");
+    EXPECT_EQ(keys.Load(), "");
+    keys.Add({{11, 1000}, {12, 1001}});
+    keys.Persist();
+    keys.Add({{13, 1002}});
+    keys.Persist();
+  }
+  ForwardedKeys restarted(dir.path() / "keys.txt");
+  EXPECT_EQ(restarted.Load(), "");
+  EXPECT_EQ(restarted.size(), 3u);
+  EXPECT_TRUE(restarted.Contains(11));
+  EXPECT_TRUE(restarted.Contains(13));
+  EXPECT_FALSE(restarted.Contains(14));
+}
+
+TEST(ForwardedKeys, ExpiredKeysAreDroppedAndTheFileStaysBounded) {
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  keys.Load();
+  // A long run: each cycle adds 100 keys and expires those older than 10 cycles.
+  for (std::int64_t cycle = 0; cycle < 500; ++cycle) {
+    std::vector<std::pair<std::uint64_t, std::int64_t>> batch;
+    for (std::uint64_t i = 0; i < 100; ++i) batch.emplace_back(cycle * 1000 + i + 1, cycle);
+    keys.Add(batch);
+    keys.Expire(TimePoint(seconds(cycle - 10)));
+    keys.Persist();
+    ASSERT_LE(keys.size(), 1100u);
+  }
+  EXPECT_FALSE(keys.Contains(1));       // cycle 0: long expired
+  EXPECT_TRUE(keys.Contains(499001));   // the last cycle
+  std::ifstream in(dir.path() / "keys.txt");
+  std::size_t lines = std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+  EXPECT_LE(lines, 2 * keys.size() + 1024 + 100);  // compacted, not growing without end
+  ForwardedKeys reloaded(dir.path() / "keys.txt");
+  reloaded.Load();
+  reloaded.Expire(TimePoint(seconds(499 - 10)));
+  EXPECT_EQ(reloaded.size(), keys.size());
+}
+
+TEST(ForwardedKeys, ALineCutByACrashIsReportedAndTheRestKept) {
+  sekoia::testing::TestDir dir;
+  dir.Write("keys.txt", "000000000000000b 1000\n000000000000000c 10");
+  dir.Write("keys2.txt", "000000000000000b 1000\n00000000000");
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  EXPECT_EQ(keys.Load(), "");
+  EXPECT_TRUE(keys.Contains(11));
+  ForwardedKeys cut(dir.path() / "keys2.txt");
+  EXPECT_NE(cut.Load().find("1 unreadable line"), std::string::npos);
+  EXPECT_TRUE(cut.Contains(11));
+  cut.Persist();  // rewrites the file clean
+  ForwardedKeys again(dir.path() / "keys2.txt");
+  EXPECT_EQ(again.Load(), "");
+}
+
+}  // namespace
+}  // namespace office365

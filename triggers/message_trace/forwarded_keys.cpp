@@ -1,0 +1,135 @@
+#include "forwarded_keys.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace office365 {
+namespace {
+
+void WriteAll(int fd, const std::string& text, const std::filesystem::path& path) {
+  std::size_t written = 0;
+  while (written < text.size()) {
+    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
+    written += static_cast<std::size_t>(n);
+  }
+}
+
+std::string Lines(const std::vector<std::pair<std::uint64_t, std::int64_t>>& keys) {
+  std::string text;
+  text.reserve(keys.size() * 28);
+  char line[48];
+  for (const auto& [key, time] : keys) {
+    int n = std::snprintf(line, sizeof line, "%016" PRIx64 " %" PRId64 "\n", key, time);
+    text.append(line, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+}  // namespace
+
+std::uint64_t RecordKey(std::string_view trace_id, std::string_view recipient, std::string_view status) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  auto mix = [&](std::string_view part) {
+    for (unsigned char c : part) {
+      hash ^= c;
+      hash *= 1099511628211ULL;
+    }
+    hash ^= 0x1f;  // a separator, so ("ab","c") and ("a","bc") differ
+    hash *= 1099511628211ULL;
+  };
+  mix(trace_id);
+  mix(recipient);
+  mix(status);
+  return hash == 0 ? 1 : hash;
+}
+
+std::string ForwardedKeys::Load() {
+  keys_.clear();
+  pending_.clear();
+  lines_in_file_ = 0;
+  std::ifstream in(path_);
+  if (!in) return "";  // none yet
+  std::string line;
+  std::size_t bad = 0;
+  while (std::getline(in, line)) {
+    std::uint64_t key = 0;
+    std::int64_t time = 0;
+    if (std::sscanf(line.c_str(), "%" SCNx64 " %" SCNd64, &key, &time) == 2 && key != 0) {
+      keys_[key] = time;
+      ++lines_in_file_;
+    } else {
+      ++bad;  // a line cut by a crash: that key is forwarded again at most once
+    }
+  }
+  if (bad > 0) {
+    rewrite_ = true;
+    return std::to_string(bad) + " unreadable line(s) in " + path_.string();
+  }
+  return "";
+}
+
+void ForwardedKeys::Add(const std::vector<std::pair<std::uint64_t, std::int64_t>>& keys) {
+  for (const auto& entry : keys) {
+    if (keys_.emplace(entry.first, entry.second).second) pending_.push_back(entry);
+  }
+}
+
+void ForwardedKeys::Expire(sekoia::TimePoint horizon) {
+  const std::int64_t limit = std::chrono::duration_cast<std::chrono::seconds>(horizon.time_since_epoch()).count();
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    if (it->second < limit) it = keys_.erase(it);
+    else ++it;
+  }
+}
+
+void ForwardedKeys::Persist() {
+  if (rewrite_ || lines_in_file_ + pending_.size() > 2 * keys_.size() + 1024) {
+    Compact();
+    return;
+  }
+  if (pending_.empty()) return;
+  int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot open " + path_.string() + ": " + std::strerror(errno));
+  try {
+    WriteAll(fd, Lines(pending_), path_);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::fsync(fd);
+  ::close(fd);
+  lines_in_file_ += pending_.size();
+  pending_.clear();
+}
+
+void ForwardedKeys::Compact() {
+  std::vector<std::pair<std::uint64_t, std::int64_t>> live(keys_.begin(), keys_.end());
+  std::filesystem::path temporary = path_;
+  temporary += ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + temporary.string() + ": " + std::strerror(errno));
+  try {
+    WriteAll(fd, Lines(live), temporary);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::fsync(fd);
+  ::close(fd);
+  if (::rename(temporary.c_str(), path_.c_str()) != 0)
+    throw std::runtime_error("cannot rename onto " + path_.string() + ": " + std::strerror(errno));
+  lines_in_file_ = live.size();
+  pending_.clear();
+  rewrite_ = false;
+}
+
+}  // namespace office365
