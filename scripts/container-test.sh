@@ -5,7 +5,9 @@
 #   non-root user; the trigger collects every record of the simulated tenant into the
 #   simulated intake; /health answers 200; /metrics has the forwarded-events counter;
 #   the checkpoint lands in the /symphony_data volume; `podman stop -t 10` ends it with
-#   exit code 0 within 10 seconds.
+#   exit code 0 within 10 seconds. The container runs with a read-only root filesystem (only
+#   the data volume writable), no capabilities and no-new-privileges; no layer, environment
+#   variable or build step of the image holds a secret.
 # Exits non-zero with a message on the first failed check. Run as root (apt-get, podman).
 #
 # Environment (all optional):
@@ -157,6 +159,37 @@ check_image() {
   pass "image runs as uid 10001, every library resolves, manifest and triggers in /app"
 }
 
+# No secret is baked into the image: configuration arrives at run time only. Checks the image's
+# environment, its build history, and every file of every layer for credentials.
+check_image_secrets() {
+  local env history layers hits
+  env="$(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$image")"
+  if grep -Eiq '^[^=]*(secret|password|token|intake_key|private_key|configuration)[^=]*=' <<<"$env"; then
+    fail "the image sets a credential variable: $(grep -Eio '^[^=]*' <<<"$env" | tr '\n' ' ')"
+  fi
+  history="$(podman history --no-trunc --format '{{.CreatedBy}}' "$image")"
+  if grep -Eiq -- '--build-arg|ARG [A-Z_]*(SECRET|PASSWORD|TOKEN|KEY)' <<<"$history"; then
+    fail "a build step of the image takes a credential argument"
+  fi
+  layers="$tmp/layers"
+  mkdir -p "$layers"
+  podman save --format docker-dir -o "$layers/image" "$image" >/dev/null ||
+    fail "podman save failed"
+  hits=""
+  local layer
+  for layer in "$layers"/image/*; do
+    tar -tf "$layer" >/dev/null 2>&1 || continue  # the config and manifest are not layers
+    mkdir -p "$layers/files"
+    tar -xf "$layer" -C "$layers/files" --no-same-owner --no-same-permissions --exclude='dev/*' 2>/dev/null || true
+  done
+  hits="$(grep -rlE -- "PRIVATE KEY-----|$client_secret|$intake_key|$platform_token" "$layers/files" 2>/dev/null |
+    sed "s|$layers/files||" || true)"
+  [[ -z "$hits" ]] || fail "the image holds secret-looking files: $hits"
+  [[ ! -e "$layers/files/symphony" ]] || fail "the image holds a /symphony configuration directory"
+  rm -rf "$layers"
+  pass "no secret in the image's layers, environment or build steps"
+}
+
 build_simulator() {
   if [[ -n "${SIMULATOR:-}" ]]; then
     simulator="$SIMULATOR"
@@ -236,6 +269,7 @@ run_container() {
   # As the platform starts a trigger: the command as the only argument, configuration in
   # the environment, the data volume mounted; plus host networking to reach the simulator.
   run_line=(podman run -d --name "$container" --network=host --read-only
+    --cap-drop=ALL --security-opt=no-new-privileges
     -v "$data_dir:/symphony_data"
     -e "TRIGGER_CONFIGURATION=$trigger_configuration"
     -e "TOKEN=$platform_token"
@@ -361,6 +395,7 @@ main() {
   step "base images" make_base_images
   step "image build" build_image
   step "image checks" check_image
+  step "image secrets" check_image_secrets
   step "simulator build" build_simulator
   step "simulator start" start_simulator
   step "container start" run_container
