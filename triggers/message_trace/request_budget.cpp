@@ -29,7 +29,7 @@ sekoia::http::HttpResponse PacedTransport::Send(const sekoia::http::HttpRequest&
     logger_.Info("Microsoft's budget of " + std::to_string(options_.max_requests) + " message-trace requests per " +
                  std::to_string(options_.period.count()) + " s is used up; waiting " +
                  sekoia::HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(wait) + std::chrono::seconds(1)) +
-                 " before the next request");
+                 " before the next request: the collection cycle is lengthened to stay within Microsoft's limit");
     if (!clock_.Wait(wait, stop)) throw sekoia::StopRequested();
   }
   return inner_.Send(request, stop);
