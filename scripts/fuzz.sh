@@ -45,6 +45,11 @@ mkdir -p "$seeds"/{graph_page,reporting_verbose,reporting_light,retry_after,conf
 cp "$samples"/graph_page.json "$samples"/graph_record.json "$seeds/graph_page/"
 cp "$samples"/legacy_verbose_page.json "$seeds/reporting_verbose/"
 cp "$samples"/legacy_light_page.json "$seeds/reporting_light/"
+# Inputs that once failed stay in every run: tests/fuzz/regressions/<target>/.
+for dir in tests/fuzz/regressions/*/; do
+  name=$(basename "$dir")
+  if [ -d "$seeds/$name" ]; then cp "$dir"* "$seeds/$name/"; fi
+done
 i=0
 for value in "120" "0" " 7 " "Wed, 21 Oct 2015 07:28:00 GMT" "Sun, 06 Nov 2044 08:49:37 GMT" "1.5" "-3"; do
   printf '%s' "$value" >"$seeds/retry_after/seed$((i++))"

@@ -80,6 +80,11 @@ std::optional<TimePoint> ParseIso8601(std::string_view text) {
   }
   std::int64_t seconds = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
                          offset_seconds;
+  // TimePoint counts nanoseconds in 64 bits: years 1678 to 2261 only. A date outside (found by
+  // fuzzing: "1013-..." in a record) would overflow the conversion, so it is not a date here.
+  constexpr std::int64_t kLimit =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1;
+  if (seconds <= -kLimit || seconds >= kLimit) return std::nullopt;
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds(seconds) +
                                                                    std::chrono::microseconds(micros)));
 }
@@ -130,6 +135,10 @@ std::optional<TimePoint> ParseMsJsonDate(std::string_view text) {
     if (pos - zone_start != 4) return std::nullopt;
   }
   if (text.substr(pos) != ")/") return std::nullopt;
+  // 15 digits of milliseconds reach far past what TimePoint's nanoseconds hold (years 1678 to 2261).
+  constexpr std::int64_t kLimit =
+      std::chrono::duration_cast<std::chrono::milliseconds>(TimePoint::duration::max()).count() - 1;
+  if (ms >= kLimit) return std::nullopt;
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(negative ? -ms : ms)));
 }
 

@@ -23,6 +23,14 @@ TEST(ParseRetryAfter, SecondsAndHttpDates) {
   EXPECT_FALSE(ParseRetryAfter("Sun, 06 Nov 1994 08:49:27", now));
 }
 
+// Found by fuzzing (scripts/fuzz.sh): a date centuries ahead overflowed the clock's nanoseconds.
+TEST(ParseRetryAfter, DatesCenturiesAwayAreCappedNotOverflowed) {
+  TimePoint now = std::chrono::system_clock::from_time_t(784111777);
+  EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 2344 08:49:37 GMT", now), std::chrono::hours(24 * 365));
+  EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 1344 08:49:37 GMT", now), milliseconds(0));
+  EXPECT_EQ(ParseRetryAfter("Mon, 06 Nov 1995 08:49:37 GMT", now), std::chrono::hours(24 * 365));
+}
+
 struct Fixture {
   testing::FakeTransport inner;
   testing::FakeClock clock;

@@ -26,6 +26,20 @@ TEST(TimeFormat, RejectsInvalidDates) {
   }
 }
 
+// Found by fuzzing (scripts/fuzz.sh): a record dated "1013-..." overflowed the clock's 64-bit
+// nanoseconds (undefined behaviour). Dates outside 1678..2261 are not dates for the trigger.
+TEST(TimeFormat, RejectsDatesTheClockCannotHold) {
+  for (const char* bad : {"1013-01-21T14:12:34Z", "0506-09-05T18:10:13.4907658", "2344-01-01T00:00:00Z",
+                          "9999-12-31T23:59:59+00:00", "0000-01-01T00:00:00Z"}) {
+    EXPECT_FALSE(ParseIso8601(bad).has_value()) << bad;
+  }
+  EXPECT_FALSE(ParseMsJsonDate("/Date(999999999999999)/").has_value());
+  EXPECT_FALSE(ParseMsJsonDate("/Date(-999999999999999)/").has_value());
+  EXPECT_EQ(ParseIso8601("1700-01-01T00:00:00Z"), At(-8520336000));
+  EXPECT_EQ(ParseIso8601("2200-01-01T00:00:00Z"), At(7258118400));
+  EXPECT_EQ(ParseMsJsonDate("/Date(7258118400000)/"), At(7258118400));
+}
+
 TEST(TimeFormat, FormatsWholeSecondsWithoutFraction) {
   EXPECT_EQ(FormatIso8601(At(1769004754)), "2026-01-21T14:12:34Z");
   EXPECT_EQ(FormatIso8601(At(1769004754) + std::chrono::microseconds(1500)), "2026-01-21T14:12:34.001500Z");

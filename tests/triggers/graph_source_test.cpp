@@ -53,6 +53,15 @@ TEST(ParseGraphPage, RecordWithoutAReadableDateIsKeptUndated) {
   EXPECT_FALSE(page.records[1].received);
 }
 
+// Found by fuzzing (tests/fuzz/regressions/graph_page): a date the clock cannot hold overflowed it.
+TEST(ParseGraphPage, RecordDatedOutsideTheClocksRangeIsKeptUndated) {
+  TracePage page = ParseGraphPage(
+      R"({"value":[{"receivedDateTime":"1013-01-21T14:12:34Z"},{"receivedDateTime":"2344-01-21T14:12:34Z"}]})");
+  ASSERT_EQ(page.records.size(), 2u);
+  EXPECT_FALSE(page.records[0].received.has_value());
+  EXPECT_FALSE(page.records[1].received.has_value());
+}
+
 TEST(GraphSource, FirstPageAsksForTheWindowWithBothBoundsAndTop) {
   sekoia::testing::FakeTransport transport;
   GraphSource source({"https://graph.test", "beta", 250}, transport);

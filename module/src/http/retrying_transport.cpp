@@ -18,6 +18,9 @@ std::string Where(const std::string& url) {
   return parsed->host + path;
 }
 
+// Beyond a year, a Retry-After is read as a year; the caller caps it far lower anyway.
+constexpr std::time_t kMaxRetryAfterSeconds = 365LL * 24 * 3600;
+
 }  // namespace
 
 bool IsRetryableStatus(int status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
@@ -27,7 +30,7 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
   while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (value.size() > 9) return std::chrono::milliseconds(std::chrono::hours(24 * 365));
+    if (value.size() > 9) return std::chrono::milliseconds(std::chrono::hours(24 * 365));  // = the date cap
     return std::chrono::seconds(std::stoll(std::string(value)));
   }
   // An HTTP date, "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 7231 IMF-fixdate).
@@ -36,6 +39,11 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
   const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
   std::time_t when = ::timegm(&tm);
+  // Compared in seconds first: a date centuries away (found by fuzzing: year 2344) would
+  // overflow the clock's nanoseconds. Capped like a huge number of seconds.
+  const std::time_t now_seconds = std::chrono::system_clock::to_time_t(now);
+  if (when > now_seconds + kMaxRetryAfterSeconds) return std::chrono::milliseconds(std::chrono::hours(24 * 365));
+  if (when < now_seconds - kMaxRetryAfterSeconds) return std::chrono::milliseconds(0);
   auto delta = std::chrono::system_clock::from_time_t(when) - now;
   if (delta < std::chrono::milliseconds(0)) return std::chrono::milliseconds(0);
   return std::chrono::duration_cast<std::chrono::milliseconds>(delta);
