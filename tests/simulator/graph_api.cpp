@@ -134,14 +134,28 @@ Reply Simulator::HandleGraph(const Request& request) {
       top = *parsed;
     }
     std::size_t offset = 0;
+    // Timed tenants: what the query sees is pinned to the time of its first page, so pages
+    // 2..n show the same records while others appear (a consistent snapshot).
+    Micros snapshot = now;
     const QueryParam* skip_token = query.Find("$skiptoken");
     if (skip_token != nullptr) {
-      // `<process epoch>.<offset>`: a link from another simulator process is refused.
+      // `<process epoch>.<offset>[.<snapshot>]`: a link from another simulator process is refused.
       const std::string& value = skip_token->value;
       const size_t dot = value.find('.');
-      const auto parsed = dot == std::string::npos ? std::nullopt : ParseCount(value.substr(dot + 1));
+      const size_t second_dot = dot == std::string::npos ? dot : value.find('.', dot + 1);
+      const auto parsed = dot == std::string::npos
+                              ? std::nullopt
+                              : ParseCount(value.substr(dot + 1, second_dot - dot - 1));
       if (!parsed || value.substr(0, dot) != process_epoch_) return BadRequest("Invalid skip token");
       offset = static_cast<std::size_t>(*parsed);
+      if (second_dot != std::string::npos) {
+        const std::string pinned = value.substr(second_dot + 1);
+        if (pinned.size() > 18 || pinned.find_first_not_of("0123456789") != std::string::npos ||
+            pinned.empty()) {
+          return BadRequest("Invalid skip token");
+        }
+        snapshot = std::min<Micros>(std::stoll(pinned), now);  // never a peek at the future
+      }
     }
 
     const TraceFault fault = faults_.DrawTraceFault(skip_token != nullptr);
@@ -154,9 +168,26 @@ Reply Simulator::HandleGraph(const Request& request) {
     const RowRange matching =
         tenant_.api() == TraceApi::kGraph ? tenant_.Find(window.start, window.end) : RowRange{};
     RowRange page;
-    page.first = std::min(matching.first + offset, matching.last);
-    page.last = std::min(page.first + static_cast<std::size_t>(top), matching.last);
-    const std::string_view rows = tenant_.GraphRows(page);
+    std::vector<std::uint32_t> states;
+    std::string joined;
+    std::string_view rows;
+    bool more = false;
+    std::size_t page_size = 0;
+    if (tenant_.timed()) {
+      states = tenant_.VisibleStates(matching, snapshot, offset, static_cast<std::size_t>(top), more);
+      for (const std::uint32_t state : states) {
+        if (!joined.empty()) joined += ',';
+        joined += tenant_.GraphState(state);
+      }
+      rows = joined;
+      page_size = states.size();
+    } else {
+      page.first = std::min(matching.first + offset, matching.last);
+      page.last = std::min(page.first + static_cast<std::size_t>(top), matching.last);
+      rows = tenant_.GraphRows(page);
+      more = page.last < matching.last;
+      page_size = page.size();
+    }
     const std::string version = IStartsWith(request.path, "/beta/") ? "beta" : "v1.0";
 
     Reply ok;
@@ -170,7 +201,7 @@ Reply Simulator::HandleGraph(const Request& request) {
     ok.body += R"(/$metadata#admin/exchange/tracing/messageTraces","value":[)";
     ok.body += rows;
     ok.body += ']';
-    if (page.last < matching.last) {
+    if (more) {
       // Same path, same filter (made explicit when absent, so later pages keep the window),
       // same $top, and where to resume.
       const std::string filter_text =
@@ -179,7 +210,8 @@ Reply Simulator::HandleGraph(const Request& request) {
                                   "+and+receivedDateTime+le+" + FormatIsoMillis(window.end);
       const std::string link = base_url_ + request.raw_path + "?$filter=" + filter_text +
                                "&$top=" + std::to_string(top) + "&$skiptoken=" + process_epoch_ +
-                               "." + std::to_string(offset + page.size());
+                               "." + std::to_string(offset + page_size) +
+                               (tenant_.timed() ? "." + std::to_string(snapshot) : "");
       ok.body += R"(,"@odata.nextLink":)";
       ok.body += JsonQuote(link);
     }
@@ -189,6 +221,8 @@ Reply Simulator::HandleGraph(const Request& request) {
       ok.cut_connection = true;
     } else if (fault == TraceFault::kBadJson) {
       ok.body.resize(ok.body.size() / 2);
+    } else if (tenant_.timed()) {
+      tenant_.MarkStatesServed(states);
     } else {
       tenant_.MarkServed(page);
     }

@@ -1,4 +1,7 @@
 // For tests: GET /stats[?until=<ISO>], GET /logs-received, GET /requests.
+#include <cmath>
+#include <cstdlib>
+
 #include "http_text.hpp"
 #include "simulator.hpp"
 #include "time_text.hpp"
@@ -15,7 +18,28 @@ Reply Simulator::HandleStats(const Request& request) {
                         "Invalid until '" + until_param->value + "': expected ISO 8601.");
     }
   }
-  const LedgerStats ledger = tenant_.Stats(until, NowMicros());
+  // Late publication: the records whose receivedDateTime is at least `since`, and the states
+  // published at most `delay_at_most` (unscaled minutes) after it.
+  std::optional<Micros> since;
+  if (const QueryParam* since_param = query.Find("since")) {
+    since = ParseIsoTime(since_param->value);
+    if (!since) {
+      return GraphError(400, "BadRequest",
+                        "Invalid since '" + since_param->value + "': expected ISO 8601.");
+    }
+  }
+  std::optional<double> delay_at_most;
+  if (const QueryParam* delay_param = query.Find("delay_at_most")) {
+    char* end = nullptr;
+    const double minutes = std::strtod(delay_param->value.c_str(), &end);
+    if (delay_param->value.empty() || *end != '\0' || !(minutes >= 0)) {
+      return GraphError(400, "BadRequest",
+                        "Invalid delay_at_most '" + delay_param->value + "': expected minutes.");
+    }
+    delay_at_most = minutes;
+  }
+  const Micros now = NowMicros();
+  const LedgerStats ledger = tenant_.Stats(until, now, since);
   Json stats = {
       {"tenant_records", ledger.tenant_records},
       {"served_distinct", ledger.served_distinct},
@@ -29,6 +53,38 @@ Reply Simulator::HandleStats(const Request& request) {
     stats["expected"] = *ledger.expected;
     stats["missing"] = *ledger.missing;
   }
+  if (until && tenant_.late_publication()) {
+    const PublicationStats late = tenant_.Publication(since, *until, now, delay_at_most);
+    stats["delay_scale"] = tenant_.delay_scale();
+    stats["published"] = late.published;
+    stats["published_received"] = late.published_received;
+    stats["received_states"] = late.received_states;
+    stats["recall"] = late.published == 0 ? 1.0
+                                          : static_cast<double>(late.published_received) /
+                                                static_cast<double>(late.published);
+    stats["unpublished"] = late.unpublished;
+    stats["status_changes_published"] = late.status_changes_published;
+    stats["status_changes_received"] = late.status_changes_received;
+    stats["pending_published"] = late.pending_published;
+    stats["pending_received"] = late.pending_received;
+    stats["stale"] = late.stale;
+    Json buckets = Json::array();
+    for (const DelayBucket& bucket : late.by_delay) {
+      Json entry = {{"from_minutes", bucket.from_minutes}};
+      if (std::isfinite(bucket.to_minutes)) entry["to_minutes"] = bucket.to_minutes;
+      entry["published"] = bucket.published;
+      entry["received"] = bucket.received;
+      buckets.push_back(std::move(entry));
+    }
+    stats["by_delay"] = std::move(buckets);
+    if (delay_at_most) {
+      stats["within_delay"] = {{"delay_at_most", *delay_at_most},
+                               {"published", *late.within_published},
+                               {"received", *late.within_received}};
+    }
+  }
+  stats["elapsed_seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   stats["faults"] = faults_.Counts();
   std::lock_guard<std::mutex> lock(mutex_);
   const auto counter = [&](Counter c) {

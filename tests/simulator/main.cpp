@@ -30,6 +30,7 @@ struct CommandLine {
   std::string port_file;
   double days = 3;
   double fresh_minutes = 0;
+  double future_minutes = 0;
   mtsim::TenantOptions tenant;
   mtsim::SimulatorOptions simulator;
 };
@@ -73,6 +74,19 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
        "rows per Reporting page")
       ("reporting-next-link", po::value(&next_link)->default_value("yes"),
        "yes|no: no = pages carry no next link, clients use $skiptoken=<offset>");
+
+  po::options_description late("Late publication (records appear, and change status, late)");
+  late.add_options()
+      ("late-publication", po::bool_switch(&cl.tenant.late_publication),
+       "each record becomes visible a delay after its receivedDateTime: 80% within 1-5 min, "
+       "15% 5-30 min, 5% 30-60 min (drawn from --seed)")
+      ("delay-scale", po::value(&cl.tenant.delay_scale)->default_value(1),
+       "multiplies every delay (e.g. 0.05: a 60-minute delay takes 3 minutes)")
+      ("status-change-rate", po::value(&cl.tenant.status_change_rate)->default_value(0.2, "0.2"),
+       "share of records first published as pending, changing to their final status a second "
+       "delay later")
+      ("future-minutes", po::value(&cl.future_minutes)->default_value(0),
+       "also records up to M minutes after start-up, visible once their time (and delay) passed");
 
   po::options_description identity("Identities and credentials");
   identity.add_options()
@@ -131,7 +145,7 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   po::options_description all("message-trace-simulator [options]\n"
                               "Fake Microsoft 365 message trace APIs and Sekoia.io intake on "
                               "127.0.0.1");
-  all.add(general).add(identity).add(behaviour).add(fault);
+  all.add(general).add(late).add(identity).add(behaviour).add(fault);
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, all), vm);
   if (vm.count("help")) {
@@ -145,6 +159,23 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   if (!(cl.days > 0 && cl.days <= 3650)) Invalid("days", "must be within (0, 3650]");
   if (!(cl.fresh_minutes >= 0) || cl.fresh_minutes >= cl.days * 1440) {
     Invalid("fresh-minutes", "must be >= 0 and shorter than --days");
+  }
+  if (!(cl.future_minutes >= 0 && cl.future_minutes <= 1440)) {
+    Invalid("future-minutes", "must be within [0, 1440]");
+  }
+  if (cl.future_minutes > 0 && cl.fresh_minutes > 0) {
+    Invalid("future-minutes", "cannot be combined with --fresh-minutes");
+  }
+  if (!(cl.tenant.delay_scale > 0 && cl.tenant.delay_scale <= 100)) {
+    Invalid("delay-scale", "must be within (0, 100]");
+  }
+  if (!(cl.tenant.status_change_rate >= 0 && cl.tenant.status_change_rate <= 1)) {
+    Invalid("status-change-rate", "must be within [0, 1]");
+  }
+  if (!cl.tenant.late_publication) {
+    for (const char* option : {"delay-scale", "status-change-rate"}) {
+      if (!vm[option].defaulted()) Invalid(option, "needs --late-publication");
+    }
   }
   if (mode != "graph" && mode != "reporting") Invalid("mode", "must be graph or reporting");
   if (shape != "verbose" && shape != "light") Invalid("reporting-shape", "must be verbose or light");
@@ -248,7 +279,9 @@ int main(int argc, char** argv) {
   try {
     const auto generation_start = std::chrono::steady_clock::now();
     const mtsim::Micros now = mtsim::NowMicros();
-    cl.tenant.newest = now - static_cast<mtsim::Micros>(cl.fresh_minutes * 60e6);
+    cl.tenant.newest = now - static_cast<mtsim::Micros>(cl.fresh_minutes * 60e6) +
+                       static_cast<mtsim::Micros>(cl.future_minutes * 60e6);
+    cl.tenant.future_records = cl.future_minutes > 0;
     cl.tenant.oldest = now - static_cast<mtsim::Micros>(cl.days * 86400e6);
     mtsim::Tenant tenant(cl.tenant);
     const double generation_seconds =
@@ -256,7 +289,8 @@ int main(int argc, char** argv) {
     std::cerr << "message-trace-simulator: " << tenant.size() << " "
               << (tenant.api() == mtsim::TraceApi::kGraph ? "Graph" : "Reporting")
               << " records (" << tenant.serialized_bytes() / (1024 * 1024) << " MiB) generated in "
-              << generation_seconds << " s" << std::endl;
+              << generation_seconds << " s"
+              << (tenant.late_publication() ? ", published late" : "") << std::endl;
 
     std::unique_ptr<mtsim::Simulator> simulator;
     std::unique_ptr<mtsim::HttpServer> server;

@@ -138,28 +138,41 @@ Reply Simulator::HandleReporting(const Request& request) {
     const RowRange window_rows = has_rows ? tenant_.Find(window.start, window.end) : RowRange{};
     const RowRange visible =
         has_rows ? tenant_.Find(std::max(window.start, now - kRetention), window.end) : RowRange{};
-    RowRange page;
-    page.first = std::min(visible.first + offset, visible.last);
-    page.last = std::min(page.first + options_.reporting_page, visible.last);
+    // The page's record states, in order; a state's position counts from the window's first row.
+    std::vector<std::uint32_t> states;
+    bool more = false;
+    if (tenant_.timed()) {
+      // A client may build `$skiptoken=<offset>` itself, so the snapshot cannot travel in the
+      // token: the window's first page pins it, and later pages of the same filter reuse it.
+      const Micros snapshot =
+          ReportingSnapshot(filter != nullptr ? filter->value : std::string(), skip_token == nullptr, now);
+      states = tenant_.VisibleStates(visible, snapshot, offset, options_.reporting_page, more);
+    } else {
+      const std::size_t first = std::min(visible.first + offset, visible.last);
+      const std::size_t last = std::min(first + options_.reporting_page, visible.last);
+      for (std::size_t i = first; i < last; ++i) states.push_back(static_cast<std::uint32_t>(i));
+      more = last < visible.last;
+    }
 
     const bool verbose = tenant_.reporting_shape() == ReportingShape::kVerbose;
     Reply ok;
     ok.content_type = verbose ? "application/json;odata=verbose;charset=utf-8"
                               : "application/json;odata=minimalmetadata;streaming=true;"
                                 "IEEE754Compatible=false;charset=utf-8";
-    ok.body.reserve(page.size() * 800 + 512);
+    ok.body.reserve(states.size() * 800 + 512);
     ok.body += verbose ? R"({"d":{"results":[)"
                        : R"({"odata.metadata":"https://reports.office365.com/ecp/ReportingWebService/Reporting.svc/$metadata#MessageTrace","value":[)";
     std::vector<ServedRow> served;
-    served.reserve(page.size());
-    for (std::size_t i = page.first; i < page.last; ++i) {
-      if (i != page.first) ok.body += ',';
+    served.reserve(states.size());
+    for (const std::uint32_t state : states) {
+      if (!served.empty()) ok.body += ',';
       const std::size_t row_start = ok.body.size();
-      tenant_.AppendReportingRow(i, window.start, window.end, i - window_rows.first, ok.body);
-      served.push_back({i, EventHash(std::string_view(ok.body).substr(row_start))});
+      tenant_.AppendReportingRow(state, window.start, window.end,
+                                 tenant_.RowOfState(state) - window_rows.first, ok.body);
+      served.push_back({state, EventHash(std::string_view(ok.body).substr(row_start))});
     }
     ok.body += ']';
-    if (page.last < visible.last && options_.reporting_next_link) {
+    if (more && options_.reporting_next_link) {
       const std::string filter_text =
           filter != nullptr ? filter->raw_value
                             : "StartDate%20eq%20datetime'" + FormatIsoMillis(window.start) +
@@ -167,7 +180,7 @@ Reply Simulator::HandleReporting(const Request& request) {
                                   FormatIsoMillis(window.end) + "'";
       const std::string link = base_url_ + request.raw_path + "?$format=json&$filter=" +
                                filter_text + "&$skiptoken=" +
-                               std::to_string(offset + page.size());
+                               std::to_string(offset + states.size());
       ok.body += verbose ? R"(,"__next":)" : R"(,"odata.nextLink":)";
       ok.body += JsonQuote(link);
     }

@@ -184,6 +184,18 @@ std::optional<Reply> Simulator::TraceFaultReply(TraceFault fault) {
   }
 }
 
+Micros Simulator::ReportingSnapshot(const std::string& filter, bool first, Micros now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!first) {
+    const auto it = reporting_snapshots_.find(filter);
+    if (it != reporting_snapshots_.end()) return it->second;
+  }
+  // Bounded: a long run asks for many windows, and only the current one's pages follow.
+  if (reporting_snapshots_.size() >= 1024) reporting_snapshots_.clear();
+  reporting_snapshots_[filter] = now;
+  return now;
+}
+
 Reply Simulator::BadTokenReply(TokenCheck check, bool empty) {
   std::string message = "Access token validation failure. Invalid token.";
   if (empty) {

@@ -106,6 +106,9 @@ class Simulator final {
   std::optional<Reply> Throttle();
   /** The error reply for an injected message-trace fault, or nullopt (none, or not an error). */
   std::optional<Reply> TraceFaultReply(TraceFault fault);
+  /** Timed tenants, Reporting: the visibility time of the query `filter`; a first page
+   *  (`first`) pins it to `now`, later pages reuse it. */
+  Micros ReportingSnapshot(const std::string& filter, bool first, Micros now);
   /** A 401 for a Bearer token that TokenStore did not accept. */
   static Reply BadTokenReply(TokenCheck check, bool empty);
   void Count(Counter counter, std::uint64_t n = 1);
@@ -124,6 +127,7 @@ class Simulator final {
   std::map<Counter, std::uint64_t> counters_;
   std::deque<Json> logs_;
   std::deque<Json> request_log_;
+  std::map<std::string, Micros> reporting_snapshots_;  // Reporting filter -> first page's time
 };
 
 /** A random version-4 GUID (request ids, event ids). Thread-safe. */

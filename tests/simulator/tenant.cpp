@@ -1,8 +1,11 @@
 #include "tenant.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "json_text.hpp"
+#include "publication_delay.hpp"
+#include "random.hpp"
 #include "trace_generator.hpp"
 
 namespace mtsim {
@@ -76,7 +79,8 @@ void AppendReportingBody(const TraceRecord& r, const std::string& organization,
 
 }  // namespace
 
-Tenant::Tenant(const TenantOptions& options) : options_(options) {
+Tenant::Tenant(const TenantOptions& options)
+    : options_(options), timed_(options.late_publication || options.future_records) {
   const bool graph = options.api == TraceApi::kGraph;
   times_.reserve(options.records);
   offsets_.reserve(options.records + 1);
@@ -89,27 +93,103 @@ Tenant::Tenant(const TenantOptions& options) : options_(options) {
   generator.newest = options.newest;
   generator.whole_seconds = graph;
   generator.seed = options.seed;
-  GenerateTraces(generator, [&](const TraceRecord& record) {
-    times_.push_back(record.received);
+  const auto append = [&](const TraceRecord& record, std::string& out) {
     if (graph) {
-      AppendGraphRecord(record, arena_);
+      AppendGraphRecord(record, out);
     } else {
-      AppendReportingBody(record, options_.organization, options_.reporting_shape, arena_);
+      AppendReportingBody(record, options_.organization, options_.reporting_shape, out);
     }
-    arena_ += ',';
+    out += ',';
+  };
+  // Delays come from a stream of their own: the same seed gives the same records with or
+  // without late publication, and the same delays whatever the status change rate.
+  Random delays(options.seed ^ 0x6c6174652d707562ULL);
+  pending_offsets_.push_back(0);
+  GenerateTraces(generator, [&](const TraceRecord& record) {
+    const std::size_t row = times_.size();
+    times_.push_back(record.received);
+    append(record, arena_);
     offsets_.push_back(arena_.size());
+    if (!timed_) return;
+    Micros published = record.received;
+    Micros final_at = record.received;
+    std::int32_t slot = -1;
+    if (options.late_publication) {
+      published += DrawPublicationDelay(delays, options.delay_scale);
+      final_at = published;
+      const bool changes = delays.Chance(options.status_change_rate);
+      const Micros change_delay = DrawPublicationDelay(delays, options.delay_scale);
+      // A record whose final status is pending has no other status to change to.
+      if (changes && record.status != TraceStatus::kPending) {
+        final_at = published + change_delay;
+        slot = static_cast<std::int32_t>(pending_rows_.size());
+        pending_rows_.push_back(static_cast<std::uint32_t>(row));
+        TraceRecord pending = record;
+        pending.status = TraceStatus::kPending;
+        append(pending, pending_arena_);
+        pending_offsets_.push_back(pending_arena_.size());
+      }
+    }
+    published_at_.push_back(published);
+    final_at_.push_back(final_at);
+    pending_of_.push_back(slot);
   });
 
+  const std::size_t states = times_.size() + pending_rows_.size();
   if (graph) {
     // A Graph record's bytes never vary, so its identity is known before it is served.
-    graph_hashes_.reserve(times_.size());
-    for (std::size_t i = 0; i < times_.size(); ++i) {
-      graph_hashes_.emplace_back(EventHash(Row(i)), static_cast<std::uint32_t>(i));
+    graph_hashes_.reserve(states);
+    for (std::size_t i = 0; i < states; ++i) {
+      graph_hashes_.emplace_back(EventHash(StateBytes(static_cast<std::uint32_t>(i))),
+                                 static_cast<std::uint32_t>(i));
     }
     std::sort(graph_hashes_.begin(), graph_hashes_.end());
   }
-  served_.assign(times_.size(), 0);
-  received_.assign(times_.size(), 0);
+  served_.assign(states, 0);
+  received_.assign(states, 0);
+}
+
+std::string_view Tenant::StateBytes(std::uint32_t state) const {
+  if (state < times_.size()) return Row(state);
+  const std::size_t slot = state - times_.size();
+  return std::string_view(pending_arena_)
+      .substr(pending_offsets_[slot], pending_offsets_[slot + 1] - 1 - pending_offsets_[slot]);
+}
+
+std::size_t Tenant::RowOfState(std::uint32_t state) const {
+  return state < times_.size() ? state : pending_rows_[state - times_.size()];
+}
+
+std::optional<std::uint32_t> Tenant::PendingState(std::size_t index) const {
+  if (pending_of_.empty() || pending_of_[index] < 0) return std::nullopt;
+  return static_cast<std::uint32_t>(times_.size() + static_cast<std::size_t>(pending_of_[index]));
+}
+
+std::optional<std::uint32_t> Tenant::VisibleState(std::size_t index, Micros at) const {
+  if (!timed_) return static_cast<std::uint32_t>(index);
+  if (at < published_at_[index]) return std::nullopt;
+  if (at < final_at_[index]) return PendingState(index);
+  return static_cast<std::uint32_t>(index);
+}
+
+std::vector<std::uint32_t> Tenant::VisibleStates(RowRange range, Micros at, std::size_t skip,
+                                                 std::size_t limit, bool& more) const {
+  std::vector<std::uint32_t> states;
+  more = false;
+  for (std::size_t i = range.first; i < range.last; ++i) {
+    const auto state = VisibleState(i, at);
+    if (!state) continue;
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
+    if (states.size() == limit) {
+      more = true;
+      break;
+    }
+    states.push_back(*state);
+  }
+  return states;
 }
 
 std::string_view Tenant::Row(std::size_t index) const {
@@ -146,7 +226,7 @@ void Tenant::AppendReportingRow(std::size_t index, Micros start, Micros end,
   } else {
     out += '{';
   }
-  out += Row(index);
+  out += StateBytes(static_cast<std::uint32_t>(index));
   out += R"(,"StartDate":")";
   out += verbose ? FormatMsDate(start) : FormatIsoTicks(start) + "Z";
   out += R"(","EndDate":")";
@@ -168,6 +248,11 @@ void Tenant::MarkServed(const std::vector<ServedRow>& rows) {
     served_[row.index] = 1;
     reporting_hashes_[row.hash] = static_cast<std::uint32_t>(row.index);
   }
+}
+
+void Tenant::MarkStatesServed(const std::vector<std::uint32_t>& states) {
+  std::lock_guard<std::mutex> lock(ledger_mutex_);
+  for (const std::uint32_t state : states) served_[state] = 1;
 }
 
 std::optional<std::size_t> Tenant::IndexOfHash(std::uint64_t hash) const {
@@ -195,7 +280,8 @@ void Tenant::RecordReceived(const std::vector<std::uint64_t>& hashes) {
   }
 }
 
-LedgerStats Tenant::Stats(std::optional<Micros> until, Micros now) const {
+LedgerStats Tenant::Stats(std::optional<Micros> until, Micros now,
+                          std::optional<Micros> since) const {
   const Micros retention = (options_.api == TraceApi::kGraph ? 90 : 30) * kMicrosPerDay;
   std::lock_guard<std::mutex> lock(ledger_mutex_);
   LedgerStats stats;
@@ -203,21 +289,81 @@ LedgerStats Tenant::Stats(std::optional<Micros> until, Micros now) const {
   stats.received_total = received_total_;
   stats.unknown = unknown_total_;
   stats.received_distinct = unknown_.size();
-  std::uint64_t expected = 0;
-  std::uint64_t missing = 0;
-  for (std::size_t i = 0; i < times_.size(); ++i) {
-    const bool received = received_[i] > 0;
-    stats.served_distinct += served_[i];
+  for (std::size_t s = 0; s < served_.size(); ++s) {
+    const bool received = received_[s] > 0;
+    stats.served_distinct += served_[s];
     stats.received_distinct += received;
-    if (served_[i] && !received) ++stats.served_not_received;
-    if (until && times_[i] < *until && times_[i] >= now - retention) {
-      ++expected;
-      missing += !received;
-    }
+    if (served_[s] && !received) ++stats.served_not_received;
   }
   if (until) {
+    std::uint64_t expected = 0;
+    std::uint64_t missing = 0;
+    const Micros from = std::max(now - retention, since.value_or(std::numeric_limits<Micros>::min()));
+    for (std::size_t i = 0; i < times_.size(); ++i) {
+      if (times_[i] >= *until || times_[i] < from) continue;
+      const auto pending = PendingState(i);
+      ++expected;
+      missing += received_[i] == 0 && (!pending || received_[*pending] == 0);
+    }
     stats.expected = expected;
     stats.missing = missing;
+  }
+  return stats;
+}
+
+PublicationStats Tenant::Publication(std::optional<Micros> since, Micros until, Micros now,
+                                     std::optional<double> delay_at_most_minutes) const {
+  PublicationStats stats;
+  double from = 0;
+  for (const double edge : kDelayBucketEdges) {
+    stats.by_delay.push_back({from, edge, 0, 0});
+    from = edge;
+  }
+  stats.by_delay.push_back({from, std::numeric_limits<double>::infinity(), 0, 0});
+  if (delay_at_most_minutes) {
+    stats.within_published = 0;
+    stats.within_received = 0;
+  }
+  const std::size_t first = static_cast<std::size_t>(
+      since ? std::lower_bound(times_.begin(), times_.end(), *since) - times_.begin() : 0);
+  const std::size_t last =
+      static_cast<std::size_t>(std::lower_bound(times_.begin(), times_.end(), until) - times_.begin());
+  const double micros_per_minute = 60.0 * kMicrosPerSecond * options_.delay_scale;
+  std::lock_guard<std::mutex> lock(ledger_mutex_);
+  for (std::size_t i = first; i < last; ++i) {
+    const auto pending = PendingState(i);
+    const Micros final_at = timed_ ? final_at_[i] : times_[i];
+    if (now < final_at) ++stats.unpublished;
+    if (pending) {
+      stats.received_states += received_[*pending] > 0;
+      stats.pending_received += received_[*pending] > 0;
+      stats.pending_published += now >= published_at_[i];
+      if (now >= final_at) {
+        ++stats.status_changes_published;
+        stats.status_changes_received += received_[i] > 0;
+        stats.stale += received_[i] == 0 && received_[*pending] > 0;
+      }
+    }
+    stats.received_states += received_[i] > 0;
+    const auto state = VisibleState(i, now);
+    if (!state) continue;
+    const bool received = received_[*state] > 0;
+    ++stats.published;
+    stats.published_received += received;
+    Micros published = times_[i];
+    if (timed_) published = *state == i ? final_at_[i] : published_at_[i];
+    const double delay = static_cast<double>(published - times_[i]) / micros_per_minute;
+    for (DelayBucket& bucket : stats.by_delay) {
+      if (delay < bucket.to_minutes) {
+        ++bucket.published;
+        bucket.received += received;
+        break;
+      }
+    }
+    if (delay_at_most_minutes && delay <= *delay_at_most_minutes) {
+      ++*stats.within_published;
+      *stats.within_received += received;
+    }
   }
   return stats;
 }

@@ -27,6 +27,43 @@ struct TenantOptions {
   TraceApi api = TraceApi::kGraph;
   ReportingShape reporting_shape = ReportingShape::kVerbose;
   std::string organization = "contoso.onmicrosoft.com";  ///< Reporting `Organization`
+  /// Each record becomes visible a drawn delay after its receivedDateTime (see
+  /// DrawPublicationDelay), and some first appear as pending and change status once.
+  bool late_publication = false;
+  double delay_scale = 1;           ///< late: multiplies every publication delay
+  double status_change_rate = 0.2;  ///< late: share of records first published as pending
+  /// Some records lie after start-up: each is visible only once its time has passed.
+  bool future_records = false;
+};
+
+/** Late publication: published and received record states by publication delay. */
+struct DelayBucket {
+  double from_minutes = 0;  ///< unscaled delay, inclusive
+  double to_minutes = 0;    ///< exclusive; infinity for the last bucket
+  std::uint64_t published = 0;
+  std::uint64_t received = 0;
+};
+
+/**
+ * Late publication, over the records whose receivedDateTime lies in [since, until): what a
+ * client could have collected by `now` and what the intake received. A record has one state,
+ * or two when its status changes (pending, then final); the state "visible now" is the one a
+ * query at `now` returns.
+ */
+struct PublicationStats {
+  std::uint64_t published = 0;           ///< records with a state visible now
+  std::uint64_t published_received = 0;  ///< of those, the visible state was received
+  std::uint64_t received_states = 0;     ///< distinct states received (pending ones included)
+  std::uint64_t unpublished = 0;         ///< records whose final state is not visible yet
+  std::uint64_t status_changes_published = 0;  ///< records whose final status replaced pending
+  std::uint64_t status_changes_received = 0;   ///< of those, the final state was received
+  std::uint64_t pending_published = 0;   ///< pending states that were visible at some point
+  std::uint64_t pending_received = 0;    ///< pending states received
+  std::uint64_t stale = 0;  ///< status changed, final not received, pending received
+  std::vector<DelayBucket> by_delay;     ///< visible states by their publication delay
+  /// With a delay bound: visible states published at most that late, and received.
+  std::optional<std::uint64_t> within_published;
+  std::optional<std::uint64_t> within_received;
 };
 
 /** Half-open range of row indices. */
@@ -36,7 +73,8 @@ struct RowRange {
   std::size_t size() const { return last - first; }
 };
 
-/** A Reporting row as served: which record, and the hash of the exact bytes sent. */
+/** A Reporting row as served: which record state (see Tenant), and the hash of the exact
+ *  bytes sent. */
 struct ServedRow {
   std::size_t index;
   std::uint64_t hash;
@@ -45,13 +83,13 @@ struct ServedRow {
 /** What the intake received compared with what the tenant holds and served. */
 struct LedgerStats {
   std::uint64_t tenant_records = 0;
-  std::uint64_t served_distinct = 0;      ///< records served at least once
+  std::uint64_t served_distinct = 0;      ///< record states served at least once
   std::uint64_t received_total = 0;       ///< events received, duplicates included
-  std::uint64_t received_distinct = 0;    ///< distinct events (records + distinct unknowns)
+  std::uint64_t received_distinct = 0;    ///< distinct events (states + distinct unknowns)
   std::uint64_t unknown = 0;              ///< received events matching no served record
   std::uint64_t served_not_received = 0;  ///< served at least once, never received
   std::optional<std::uint64_t> expected;  ///< with `until`: records the client should have
-  std::optional<std::uint64_t> missing;   ///< of `expected`, never received
+  std::optional<std::uint64_t> missing;   ///< of `expected`, never received in any state
 };
 
 /**
@@ -59,6 +97,11 @@ struct LedgerStats {
  * received time and pre-serialized, plus the ledger of what was served and received.
  * Rows are immutable after construction (read without locking); the ledger is
  * thread-safe.
+ *
+ * Record states: state `i < size()` is row i as generated (its final status); with late
+ * publication, a row whose status changes also has a pending state, numbered from size(). A
+ * timed tenant (late publication or records in the future) shows a row only from its
+ * publication time: its pending state until the change, then its final state.
  */
 class Tenant final {
  public:
@@ -67,8 +110,14 @@ class Tenant final {
   Tenant& operator=(const Tenant&) = delete;
 
   TraceApi api() const { return options_.api; }
+  /** Rows have publication times: queries must go through VisibleStates. */
+  bool timed() const { return timed_; }
+  bool late_publication() const { return options_.late_publication; }
+  double delay_scale() const { return options_.delay_scale; }
   ReportingShape reporting_shape() const { return options_.reporting_shape; }
   std::size_t size() const { return times_.size(); }
+  /** Record states: size() final states, then the pending states of rows that change. */
+  std::size_t state_count() const { return times_.size() + pending_rows_.size(); }
   /** Total bytes of serialized rows (without per-window parts). */
   std::size_t serialized_bytes() const { return arena_.size() - times_.size(); }
 
@@ -79,9 +128,21 @@ class Tenant final {
   std::string_view GraphRows(RowRange range) const;
 
   /**
-   * Reporting: appends row `index` as served for the window [start, end] at `position`
-   * within that window's results (`Index` and the `__metadata` URIs). Same arguments, same
-   * bytes.
+   * Timed tenants: the states visible at `at` of the rows in `range`, in row order, after
+   * skipping the first `skip` of them, at most `limit`. `more` tells whether visible states
+   * remain after those returned.
+   */
+  std::vector<std::uint32_t> VisibleStates(RowRange range, Micros at, std::size_t skip,
+                                           std::size_t limit, bool& more) const;
+  /** The row a state belongs to. */
+  std::size_t RowOfState(std::uint32_t state) const;
+  /** Graph: a state's compact JSON object. */
+  std::string_view GraphState(std::uint32_t state) const { return StateBytes(state); }
+
+  /**
+   * Reporting: appends state `index` (a row's final state when index < size()) as served for
+   * the window [start, end] at `position` within that window's results (`Index` and the
+   * `__metadata` URIs). Same arguments, same bytes.
    */
   void AppendReportingRow(std::size_t index, Micros start, Micros end, std::size_t position,
                           std::string& out) const;
@@ -90,6 +151,8 @@ class Tenant final {
   void MarkServed(RowRange range);
   /** Reporting: marks rows as served and remembers the hash of their bytes. */
   void MarkServed(const std::vector<ServedRow>& rows);
+  /** Graph, timed tenants: marks states as served. */
+  void MarkStatesServed(const std::vector<std::uint32_t>& states);
 
   /** Counts received events, given the hashes of their exact bytes (see EventHash). */
   void RecordReceived(const std::vector<std::uint64_t>& hashes);
@@ -99,11 +162,25 @@ class Tenant final {
    * still within the API's retention at `now`: 30 days Reporting, 90 days Graph) and
    * `missing`.
    */
-  LedgerStats Stats(std::optional<Micros> until, Micros now) const;
+  LedgerStats Stats(std::optional<Micros> until, Micros now,
+                    std::optional<Micros> since = std::nullopt) const;
+
+  /**
+   * Late publication figures for rows with receivedDateTime in [since, until), as of `now`.
+   * `delay_at_most_minutes` (unscaled minutes) adds the within_* figures.
+   */
+  PublicationStats Publication(std::optional<Micros> since, Micros until, Micros now,
+                               std::optional<double> delay_at_most_minutes) const;
 
  private:
   std::string_view Row(std::size_t index) const;
+  std::string_view StateBytes(std::uint32_t state) const;
   std::optional<std::size_t> IndexOfHash(std::uint64_t hash) const;  // ledger lock held
+  /** The pending state of row `index`, or nullopt when its status never changes. */
+  std::optional<std::uint32_t> PendingState(std::size_t index) const;
+  /** Timed tenants: the state of row `index` visible at `at`, or nullopt before publication. */
+  std::optional<std::uint32_t> VisibleState(std::size_t index, Micros at) const;
+  void DrawPublication(std::uint64_t seed);
 
   TenantOptions options_;
   std::vector<Micros> times_;          // ascending
@@ -111,9 +188,18 @@ class Tenant final {
   std::vector<std::uint64_t> offsets_;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> graph_hashes_;  // sorted by hash
 
+  // Timed tenants only (empty otherwise).
+  bool timed_ = false;
+  std::vector<Micros> published_at_;     // row i first visible (pending or final state)
+  std::vector<Micros> final_at_;         // row i's final state visible (= published_at_ if no change)
+  std::vector<std::int32_t> pending_of_;  // row -> pending slot, or -1
+  std::vector<std::uint32_t> pending_rows_;  // pending slot -> row
+  std::string pending_arena_;             // pending state of slot s at [pending_offsets_[s], [s + 1] - 1)
+  std::vector<std::uint64_t> pending_offsets_;
+
   mutable std::mutex ledger_mutex_;
-  std::vector<std::uint8_t> served_;
-  std::vector<std::uint32_t> received_;
+  std::vector<std::uint8_t> served_;     // per state
+  std::vector<std::uint32_t> received_;  // per state
   std::unordered_map<std::uint64_t, std::uint32_t> reporting_hashes_;  // served bytes -> row
   std::unordered_map<std::uint64_t, std::uint32_t> unknown_;           // hash -> count
   std::uint64_t received_total_ = 0;
