@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -70,6 +71,150 @@ TEST(RawJson, AppendQuotedRoundTripsThroughAParser) {
   std::string quoted;
   AppendQuoted(quoted, text);
   EXPECT_EQ(nlohmann::json::parse(quoted).get<std::string>(), text);
+}
+
+
+// Walks any value with the reader, rebuilding it as nlohmann::json (keys unescaped).
+nlohmann::json ReadWithReader(JsonReader& reader) {
+  const char first = reader.Peek();
+  if (first == '{') {
+    nlohmann::json object = nlohmann::json::object();
+    reader.EnterObject();
+    std::string_view key;
+    while (reader.NextMember(key)) object[UnescapeString("\"" + std::string(key) + "\"")] = ReadWithReader(reader);
+    return object;
+  }
+  if (first == '[') {
+    nlohmann::json array = nlohmann::json::array();
+    reader.EnterArray();
+    while (reader.NextElement()) array.push_back(ReadWithReader(reader));
+    return array;
+  }
+  return nlohmann::json::parse(reader.SkipValue());
+}
+
+TEST(JsonReader, ReadsTheSamplesAsNlohmannDoes) {
+  for (const char* name : {"graph_page.json", "legacy_verbose_page.json", "legacy_light_page.json"}) {
+    std::ifstream in(std::string(TEST_DATA_DIR) + "/" + name);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(text.empty()) << name;
+    JsonReader reader(text);
+    EXPECT_EQ(ReadWithReader(reader), nlohmann::json::parse(text)) << name;
+    reader.ExpectEnd();
+  }
+}
+
+TEST(JsonReader, GivesExactBytesAndPositions) {
+  const std::string text = R"( { "a" : [ {"x":"q\"}"} , 2 ] , "b":true } )";
+  JsonReader reader(text);
+  reader.EnterObject();
+  std::string_view key;
+  ASSERT_TRUE(reader.NextMember(key));
+  EXPECT_EQ(key, "a");
+  reader.EnterArray();
+  ASSERT_TRUE(reader.NextElement());
+  const std::size_t start = reader.position();
+  EXPECT_EQ(reader.Peek(), '{');
+  reader.EnterObject();
+  ASSERT_TRUE(reader.NextMember(key));
+  EXPECT_EQ(reader.SkipValue(), R"("q\"}")");
+  EXPECT_FALSE(reader.NextMember(key));
+  EXPECT_EQ(text.substr(start, reader.position() - start), R"({"x":"q\"}"})");
+  ASSERT_TRUE(reader.NextElement());
+  EXPECT_EQ(reader.SkipValue(), "2");
+  EXPECT_FALSE(reader.NextElement());
+  ASSERT_TRUE(reader.NextMember(key));
+  EXPECT_EQ(key, "b");
+  EXPECT_EQ(reader.SkipValue(), "true");
+  EXPECT_FALSE(reader.NextMember(key));
+  reader.ExpectEnd();
+}
+
+TEST(JsonReader, RejectsInvalidDocuments) {
+  auto walk = [](const std::string& text) {
+    JsonReader reader(text);
+    ReadWithReader(reader);
+    reader.ExpectEnd();
+  };
+  for (const char* bad : {"", "{", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}", "{\"a\":\"x}", "{\"a\":tru}",
+                          "{\"a\":\"\\x\"}", "{\"a\":\"\\u12g4\"}", "{\"a\":1} x", "[1,]", "{\"a\":\"\x01\"}",
+                          "{\"a\":-}", "{\"a\":1.}", "{a:1}", "{,}", "[,1]", "{\"a\" 1}", "{\"a\":1 \"b\":2}",
+                          "[1 2]", "{\"a\":\"0123456789abcdef\x1f\"}"}) {
+    EXPECT_THROW(walk(bad), ParseError) << bad;
+  }
+  // An object left open, and nesting past 64 levels.
+  JsonReader open("{\"a\":1");
+  open.EnterObject();
+  std::string_view key;
+  ASSERT_TRUE(open.NextMember(key));
+  open.SkipValue();
+  EXPECT_THROW(open.ExpectEnd(), ParseError);
+  std::string deep(100, '[');
+  EXPECT_THROW(walk(deep + std::string(100, ']')), ParseError);
+  // Strings scanned in 16-byte blocks: an escape or a quote on every offset of a block.
+  for (std::size_t at = 0; at < 40; ++at) {
+    std::string body(40, 'x');
+    body.replace(at, 1, "\\\"");
+    walk("[\"" + body + "\"]");
+    std::string cut = "[\"" + std::string(at, 'y');
+    EXPECT_THROW(walk(cut), ParseError) << at;
+  }
+}
+
+// The escaping the intake expects, one byte at a time: the reference for the fast version.
+std::string QuoteByteByByte(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"') out += "\\\"";
+    else if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+      out += buffer;
+    } else out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+
+TEST(RawJson, AppendQuotedMatchesTheByteByByteEscaping) {
+  std::mt19937 random(7);
+  // Pieces, so that the text stays valid UTF-8 for the parser.
+  const std::vector<std::string> pieces = {"a", "b", " ", "\"", "\\", "/", "\n", "\r", "\t", std::string(1, '\0'),
+                                           "\x01", "\x1f", "\x7f", "\xC3\xA9", "{", "}", ":", ",", "0123456789abcdef"};
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    for (std::size_t n = random() % 40; n > 0; --n) text += pieces[random() % pieces.size()];
+    std::string out = "prefix";
+    AppendQuoted(out, text);
+    ASSERT_EQ(out, "prefix" + QuoteByteByByte(text)) << round;
+    ASSERT_EQ(QuotedSize(text), out.size() - 6) << round;
+    ASSERT_EQ(nlohmann::json::parse(out.substr(6)).get<std::string>(), text) << round;
+  }
+  // Long texts: counted in rounds of 4080 bytes, with and without a control character.
+  std::string all_quotes(10000, '"'), long_text(10000, 'x');
+  long_text[9000] = '\x02';
+  long_text[100] = '\\';
+  for (const std::string& text : {all_quotes, long_text}) {
+    std::string out;
+    AppendQuoted(out, text);
+    EXPECT_EQ(out, QuoteByteByByte(text));
+    EXPECT_EQ(QuotedSize(text), out.size());
+  }
+}
+
+TEST(RawJson, StringTextCopiesOnlyEscapedStrings) {
+  std::string scratch = "untouched";
+  const std::string plain = R"("2026-01-21T14:12:34Z")";
+  std::string_view text = StringText(plain, scratch);
+  EXPECT_EQ(text, "2026-01-21T14:12:34Z");
+  EXPECT_EQ(text.data(), plain.data() + 1);  // a view, no copy
+  EXPECT_EQ(scratch, "untouched");
+  EXPECT_EQ(StringText(R"("a\"b\u00e9")", scratch), "a\"b\xC3\xA9");
+  EXPECT_EQ(StringText(R"("")", scratch), "");
+  EXPECT_THROW(StringText("12", scratch), ParseError);
 }
 
 }  // namespace

@@ -43,32 +43,47 @@ std::string DescribeGraphError(int status, const std::string& body) {
 }
 
 TracePage ParseGraphPage(std::string body) {
+  namespace rj = sekoia::json;
   TracePage page;
   page.body = std::move(body);
+  const std::string_view text = page.body;
+  // One pass over the page: each record's fields are read where the page's array is read.
+  rj::JsonReader reader(text);
+  reader.EnterObject();
   bool has_value = false;
-  sekoia::json::ForEachMember(page.body, [&](std::string_view key, std::string_view value) {
+  std::string scratch;
+  std::string_view key;
+  while (reader.NextMember(key)) {
     if (key == "value") {
+      if (reader.Peek() != '[') throw sekoia::ParseError("\"value\" is not an array");
       has_value = true;
-      sekoia::json::ForEachElement(value, [&](std::string_view record) {
-        if (record.empty() || record.front() != '{') throw sekoia::ParseError("a messageTraces record is not an object");
-        std::string_view id, recipient, status, received_raw;
-        sekoia::json::ForEachMember(record, [&](std::string_view field, std::string_view field_value) {
-          if (field == "receivedDateTime") received_raw = field_value;
-          else if (field == "id") id = field_value;
-          else if (field == "recipientAddress") recipient = field_value;
-          else if (field == "status") status = field_value;
-          return true;
-        });
+      reader.EnterArray();
+      while (reader.NextElement()) {
+        if (reader.Peek() != '{') throw sekoia::ParseError("a messageTraces record is not an object");
+        const std::size_t start = reader.position();
+        std::string_view id, recipient, status, received_raw, field;
+        reader.EnterObject();
+        while (reader.NextMember(field)) {
+          const std::string_view value = reader.SkipValue();
+          if (field == "receivedDateTime") received_raw = value;
+          else if (field == "id") id = value;
+          else if (field == "recipientAddress") recipient = value;
+          else if (field == "status") status = value;
+        }
         std::optional<sekoia::TimePoint> received;
-        if (sekoia::json::IsString(received_raw)) received = sekoia::ParseIso8601(sekoia::json::UnescapeString(received_raw));
-        page.records.push_back({record, received, id.empty() ? 0 : RecordKey(id, recipient, status)});
-      });
+        if (rj::IsString(received_raw)) received = sekoia::ParseIso8601(rj::StringText(received_raw, scratch));
+        page.records.push_back(
+            {text.substr(start, reader.position() - start), received, id.empty() ? 0 : RecordKey(id, recipient, status)});
+      }
     } else if (key == "@odata.nextLink") {
-      if (!sekoia::json::IsString(value)) throw sekoia::ParseError("@odata.nextLink is not a string");
-      page.next_url = sekoia::json::UnescapeString(value);
+      const std::string_view value = reader.SkipValue();
+      if (!rj::IsString(value)) throw sekoia::ParseError("@odata.nextLink is not a string");
+      page.next_url = rj::UnescapeString(value);
+    } else {
+      reader.SkipValue();
     }
-    return true;
-  });
+  }
+  reader.ExpectEnd();
   if (!has_value) throw sekoia::ParseError("the answer has no \"value\" array");
   return page;
 }

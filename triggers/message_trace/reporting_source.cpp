@@ -14,31 +14,34 @@ namespace {
 
 namespace rj = sekoia::json;
 
-// A row's date ("Received": "/Date(ms)/" in the verbose shape, ISO 8601 without zone in the light
-// one) and its key (MessageTraceId, RecipientAddress, Status).
-TraceRecord ReadRow(std::string_view row) {
-  std::string_view id, recipient, status, received_raw;
-  rj::ForEachMember(row, [&](std::string_view key, std::string_view value) {
-    if (key == "Received") received_raw = value;
-    else if (key == "MessageTraceId") id = value;
-    else if (key == "RecipientAddress") recipient = value;
-    else if (key == "Status") status = value;
-    return true;
-  });
-  TraceRecord record{row, std::nullopt, id.empty() ? 0 : RecordKey(id, recipient, status)};
-  if (rj::IsString(received_raw)) {
-    std::string text = rj::UnescapeString(received_raw);
-    record.received = sekoia::ParseMsJsonDate(text);
-    if (!record.received) record.received = sekoia::ParseIso8601(text);
+// Reads the rows of the array at the reader's cursor, in the same pass: each row's date
+// ("Received": "/Date(ms)/" in the verbose shape, ISO 8601 without zone in the light one) and
+// its key (MessageTraceId, RecipientAddress, Status).
+void AddRows(rj::JsonReader& reader, std::string_view text, TracePage& page) {
+  if (reader.Peek() != '[') throw sekoia::ParseError("the rows are not an array");
+  reader.EnterArray();
+  std::string scratch;
+  while (reader.NextElement()) {
+    if (reader.Peek() != '{') throw sekoia::ParseError("a MessageTrace row is not an object");
+    const std::size_t start = reader.position();
+    std::string_view id, recipient, status, received_raw, key;
+    reader.EnterObject();
+    while (reader.NextMember(key)) {
+      const std::string_view value = reader.SkipValue();
+      if (key == "Received") received_raw = value;
+      else if (key == "MessageTraceId") id = value;
+      else if (key == "RecipientAddress") recipient = value;
+      else if (key == "Status") status = value;
+    }
+    TraceRecord record{text.substr(start, reader.position() - start), std::nullopt,
+                       id.empty() ? 0 : RecordKey(id, recipient, status)};
+    if (rj::IsString(received_raw)) {
+      const std::string_view date = rj::StringText(received_raw, scratch);
+      record.received = sekoia::ParseMsJsonDate(date);
+      if (!record.received) record.received = sekoia::ParseIso8601(date);
+    }
+    page.records.push_back(record);
   }
-  return record;
-}
-
-void AddRows(std::string_view array, TracePage& page) {
-  rj::ForEachElement(array, [&](std::string_view row) {
-    if (row.empty() || row.front() != '{') throw sekoia::ParseError("a MessageTrace row is not an object");
-    page.records.push_back(ReadRow(row));
-  });
 }
 
 std::string Link(std::string_view value) {
@@ -81,32 +84,42 @@ std::string ServiceMessage(const std::string& body) {
 TracePage ParseReportingPage(std::string body) {
   TracePage page;
   page.body = std::move(body);
+  const std::string_view text = page.body;
+  rj::JsonReader reader(text);
+  reader.EnterObject();
   bool has_rows = false;
-  rj::ForEachMember(page.body, [&](std::string_view key, std::string_view value) {
+  std::string_view key;
+  while (reader.NextMember(key)) {
     if (key == "d") {
-      if (!value.empty() && value.front() == '[') {  // OData v2 without the "results" wrapper
+      const char first = reader.Peek();
+      if (first == '[') {  // OData v2 without the "results" wrapper
         has_rows = true;
-        AddRows(value, page);
-        return true;
+        AddRows(reader, text, page);
+        continue;
       }
-      if (value.empty() || value.front() != '{') throw sekoia::ParseError("\"d\" is neither an object nor an array");
-      rj::ForEachMember(value, [&](std::string_view inner_key, std::string_view inner_value) {
+      if (first != '{') throw sekoia::ParseError("\"d\" is neither an object nor an array");
+      reader.EnterObject();
+      std::string_view inner_key;
+      while (reader.NextMember(inner_key)) {
         if (inner_key == "results") {
           has_rows = true;
-          AddRows(inner_value, page);
+          AddRows(reader, text, page);
         } else if (inner_key == "__next") {
-          page.next_url = Link(inner_value);
+          page.next_url = Link(reader.SkipValue());
+        } else {
+          reader.SkipValue();
         }
-        return true;
-      });
+      }
     } else if (key == "value") {
       has_rows = true;
-      AddRows(value, page);
+      AddRows(reader, text, page);
     } else if (key == "odata.nextLink" || key == "@odata.nextLink") {
-      page.next_url = Link(value);
+      page.next_url = Link(reader.SkipValue());
+    } else {
+      reader.SkipValue();
     }
-    return true;
-  });
+  }
+  reader.ExpectEnd();
   if (!has_rows) throw sekoia::ParseError("the answer has neither \"d.results\" nor \"value\"");
   return page;
 }

@@ -1,6 +1,11 @@
 #include "sekoia/json/raw_json.hpp"
 
-#include <cstring>
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "sekoia/errors.hpp"
 
@@ -8,6 +13,36 @@ namespace sekoia::json {
 namespace {
 
 constexpr int kMaxDepth = 64;
+
+// The bytes a JSON string cannot hold as they are: the quote, the backslash, control characters.
+inline bool IsSpecial(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+#if defined(__SSE2__)
+// Bit i is set when byte i of the 16 in `v` is special. SSE2 is part of x86-64: strings are
+// scanned 16 bytes at a time, which matters as every record of a page goes through here twice
+// (read, then escaped into a batch).
+inline unsigned SpecialMask(__m128i v) {
+  const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+  const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)));
+}
+inline __m128i Load16(const char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+#endif
+
+// The offset of the first special byte at or after `pos`, or `size` when there is none.
+inline std::size_t FindSpecial(const char* data, std::size_t pos, std::size_t size) {
+#if defined(__SSE2__)
+  for (; pos + 16 <= size; pos += 16) {
+    unsigned mask = SpecialMask(Load16(data + pos));
+    if (mask != 0) return pos + static_cast<std::size_t>(__builtin_ctz(mask));
+  }
+#endif
+  for (; pos < size; ++pos) {
+    if (IsSpecial(static_cast<unsigned char>(data[pos]))) return pos;
+  }
+  return size;
+}
 
 // A cursor over the text; every Scan* function leaves `pos` just past what it read.
 struct Cursor {
@@ -37,23 +72,14 @@ struct Cursor {
     const char* data = text.data();
     const std::size_t size = text.size();
     while (true) {
-      // Fast path: jump to the next quote or backslash.
-      const void* quote = std::memchr(data + pos, '"', size - pos);
-      if (quote == nullptr) Fail("unterminated string");
-      std::size_t end = static_cast<const char*>(quote) - data;
-      const void* backslash = std::memchr(data + pos, '\\', end - pos);
-      std::size_t stop = backslash ? static_cast<const char*>(backslash) - data : end;
-      for (std::size_t i = pos; i < stop; ++i) {
-        if (static_cast<unsigned char>(data[i]) < 0x20) {
-          pos = i;
-          Fail("control character in a string");
-        }
-      }
-      pos = stop;
-      if (!backslash) {
+      pos = FindSpecial(data, pos, size);
+      if (pos == size) Fail("unterminated string");
+      const char c = data[pos];
+      if (c == '"') {
         ++pos;
         return;
       }
+      if (c != '\\') Fail("control character in a string");
       ++pos;  // the backslash
       char e = Peek();
       if (e == 'u') {
@@ -215,7 +241,122 @@ unsigned Hex4(std::string_view s) {
   return v;
 }
 
+// The escaped form of a special byte; returns the end of what was written.
+inline char* WriteEscape(char* out, unsigned char c) {
+  static const char kHex[] = "0123456789abcdef";
+  out[0] = '\\';
+  switch (c) {
+    case '"': out[1] = '"'; return out + 2;
+    case '\\': out[1] = '\\'; return out + 2;
+    case '\n': out[1] = 'n'; return out + 2;
+    case '\r': out[1] = 'r'; return out + 2;
+    case '\t': out[1] = 't'; return out + 2;
+    default:
+      out[1] = 'u';
+      out[2] = '0';
+      out[3] = '0';
+      out[4] = kHex[c >> 4];
+      out[5] = kHex[c & 15];
+      return out + 6;
+  }
+}
+
+inline std::size_t EscapedSize(unsigned char c) {
+  return c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' ? 2 : 6;
+}
+
 }  // namespace
+
+JsonReader::JsonReader(std::string_view text) : text_(text) {}
+
+char JsonReader::Peek() {
+  Cursor cursor{text_, pos_};
+  cursor.SkipSpace();
+  pos_ = cursor.pos;
+  return cursor.Peek();
+}
+
+void JsonReader::EnterObject() {
+  Cursor cursor{text_, pos_};
+  cursor.SkipSpace();
+  if (depth_ >= kMaxDepth) cursor.Fail("nesting too deep");
+  cursor.Expect('{', "expected an object");
+  in_object_ |= std::uint64_t{1} << depth_;
+  ++depth_;
+  first_ = true;
+  pos_ = cursor.pos;
+}
+
+void JsonReader::EnterArray() {
+  Cursor cursor{text_, pos_};
+  cursor.SkipSpace();
+  if (depth_ >= kMaxDepth) cursor.Fail("nesting too deep");
+  cursor.Expect('[', "expected an array");
+  in_object_ &= ~(std::uint64_t{1} << depth_);
+  ++depth_;
+  first_ = true;
+  pos_ = cursor.pos;
+}
+
+bool JsonReader::NextMember(std::string_view& key_raw) {
+  if (depth_ == 0 || ((in_object_ >> (depth_ - 1)) & 1) == 0) throw std::logic_error("NextMember outside an object");
+  Cursor cursor{text_, pos_};
+  cursor.SkipSpace();
+  if (cursor.Peek() == '}') {
+    ++cursor.pos;
+    --depth_;
+    first_ = false;  // the enclosing container has now read this object
+    pos_ = cursor.pos;
+    return false;
+  }
+  if (!first_) {
+    cursor.Expect(',', "expected ',' or '}'");
+    cursor.SkipSpace();
+  }
+  first_ = false;
+  const std::size_t key_start = cursor.pos;
+  cursor.ScanString();
+  key_raw = text_.substr(key_start + 1, cursor.pos - key_start - 2);
+  cursor.SkipSpace();
+  cursor.Expect(':', "expected ':'");
+  cursor.SkipSpace();
+  pos_ = cursor.pos;
+  return true;
+}
+
+bool JsonReader::NextElement() {
+  if (depth_ == 0 || ((in_object_ >> (depth_ - 1)) & 1) != 0) throw std::logic_error("NextElement outside an array");
+  Cursor cursor{text_, pos_};
+  cursor.SkipSpace();
+  if (cursor.Peek() == ']') {
+    ++cursor.pos;
+    --depth_;
+    first_ = false;
+    pos_ = cursor.pos;
+    return false;
+  }
+  if (!first_) {
+    cursor.Expect(',', "expected ',' or ']'");
+    cursor.SkipSpace();
+  }
+  first_ = false;
+  pos_ = cursor.pos;
+  return true;
+}
+
+std::string_view JsonReader::SkipValue() {
+  Cursor cursor{text_, pos_};
+  cursor.SkipSpace();
+  std::string_view value = cursor.ScanValue(depth_);
+  pos_ = cursor.pos;
+  return value;
+}
+
+void JsonReader::ExpectEnd() {
+  Cursor cursor{text_, pos_};
+  if (depth_ != 0) cursor.Fail("an object or array is not closed");
+  cursor.ExpectEnd();
+}
 
 void ForEachMember(std::string_view text,
                    const std::function<bool(std::string_view key_raw, std::string_view value_raw)>& on_member) {
@@ -270,29 +411,88 @@ std::string UnescapeString(std::string_view raw) {
   return out;
 }
 
-void AppendQuoted(std::string& out, std::string_view text) {
-  static const char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t run = 0;  // start of the pending run of bytes that need no escape
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      default:
-        out.append("\\u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 15]);
+std::size_t QuotedSize(std::string_view text) {
+  std::size_t size = text.size() + 2;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  // Adds what the special bytes of [from, to) add once escaped.
+  auto add_specials = [&size](const char* from, const char* to) {
+    for (; from < to; ++from) {
+      if (IsSpecial(static_cast<unsigned char>(*from))) size += EscapedSize(static_cast<unsigned char>(*from)) - 1;
+    }
+  };
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  while (end - p >= 16) {
+    // Quotes and backslashes add one byte each: counted 16 at a time in byte counters (at most
+    // 255 blocks, so that none overflows). Control characters are rare: if a round has any,
+    // it is counted again byte by byte.
+    const char* const round_start = p;
+    const char* const round_end = p + 16 * std::min<std::ptrdiff_t>(255, (end - p) / 16);
+    __m128i counts = zero;
+    __m128i controls = zero;
+    for (; p < round_end; p += 16) {
+      const __m128i v = Load16(p);
+      counts = _mm_sub_epi8(counts, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+      controls = _mm_or_si128(controls, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F)));
+    }
+    if (_mm_movemask_epi8(controls) != 0) {
+      add_specials(round_start, round_end);
+    } else {
+      const __m128i sums = _mm_sad_epu8(counts, zero);
+      size += static_cast<std::size_t>(_mm_cvtsi128_si64(sums) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
     }
   }
-  out.append(text.data() + run, text.size() - run);
-  out.push_back('"');
+#endif
+  add_specials(p, end);
+  return size;
+}
+
+std::string_view StringText(std::string_view raw, std::string& scratch) {
+  if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' &&
+      FindSpecial(raw.data(), 1, raw.size() - 1) == raw.size() - 1) {
+    return raw.substr(1, raw.size() - 2);
+  }
+  scratch = UnescapeString(raw);
+  return scratch;
+}
+
+void AppendQuoted(std::string& out, std::string_view text) {
+  const std::size_t old_size = out.size();
+  out.resize(old_size + QuotedSize(text));
+  char* dst = &out[old_size];
+  *dst++ = '"';
+  const char* src = text.data();
+  const char* const end = src + text.size();
+#if defined(__SSE2__)
+  // What is left to write is never shorter than what is left to read plus the closing quote,
+  // so a 16-byte store at `dst` stays inside `out` while 16 bytes remain to read. Each block is
+  // stored whole; only the bytes before its first special byte count, the rest is rewritten.
+  while (src + 16 <= end) {
+    const __m128i block = Load16(src);
+    const unsigned mask = SpecialMask(block);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), block);
+    if (mask == 0) {
+      src += 16;
+      dst += 16;
+      continue;
+    }
+    const unsigned plain = static_cast<unsigned>(__builtin_ctz(mask));
+    src += plain;
+    dst = WriteEscape(dst + plain, static_cast<unsigned char>(*src));
+    ++src;
+  }
+#endif
+  for (; src < end; ++src) {
+    const auto c = static_cast<unsigned char>(*src);
+    if (IsSpecial(c)) {
+      dst = WriteEscape(dst, c);
+    } else {
+      *dst++ = static_cast<char>(c);
+    }
+  }
+  *dst = '"';
 }
 
 }  // namespace sekoia::json
