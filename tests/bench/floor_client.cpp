@@ -1,0 +1,200 @@
+// bench-floor-client: the floor of scripts/bench.sh. It does what the trigger does on the
+// network, with the same HTTP library (cpprestsdk), and nothing else: it fetches the same pages
+// of message traces from the simulator and posts the same bytes to its intake, without reading
+// any JSON. Each page is cut into as many equal pieces as it holds records (its byte count over
+// the size of a record, learnt from the first, full, page), and the pieces are posted as
+// intake batches of `--chunk-size` events, at most 4 in flight, as the trigger does. Escaping
+// a piece into a JSON string is the one byte transformation left: without it the intake would
+// refuse the batch. It uses the project's own escaping (sekoia::json::AppendQuoted).
+//
+// Prints one line of `key=value`: pages, bytes_in, bytes_out, posts, cpu_seconds (user +
+// system), wall_seconds, peak_rss_kib. Exits 1 on any HTTP failure.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cpprest/asyncrt_utils.h>
+#include <cpprest/http_client.h>
+#include <cstdio>
+#include <iostream>
+#include <pplx/threadpool.h>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sekoia/json/raw_json.hpp"
+
+namespace {
+
+namespace http = web::http;
+
+struct Options {
+  std::string base;  ///< http://127.0.0.1:PORT
+  std::string api = "graph";
+  std::string start, end;  ///< the window, ISO 8601 UTC
+  int page_size = 5000;    ///< Graph $top; the Reporting Web Service's pages are its own (2000)
+  std::size_t chunk_size = 1000;
+  std::string intake_key = "sim-intake-key";
+  std::string tenant_id = "00000000-0000-0000-0000-0000000000aa";
+  std::string client_id = "11111111-2222-3333-4444-555555555555";
+  std::string client_secret = "sim-secret";
+  std::string account_name = "reporter@contoso.onmicrosoft.com";
+  std::string account_password = "sim-password";
+};
+
+Options ParseArguments(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string name = argv[i];
+    if (i + 1 >= argc) throw std::invalid_argument("missing value for " + name);
+    std::string value = argv[++i];
+    if (name == "--base") options.base = value;
+    else if (name == "--api") options.api = value;
+    else if (name == "--start") options.start = value;
+    else if (name == "--end") options.end = value;
+    else if (name == "--page-size") options.page_size = std::stoi(value);
+    else if (name == "--chunk-size") options.chunk_size = std::stoul(value);
+    else if (name == "--intake-key") options.intake_key = value;
+    else throw std::invalid_argument("unknown option " + name);
+  }
+  if (options.base.empty() || options.start.empty() || options.end.empty() ||
+      (options.api != "graph" && options.api != "legacy") || options.page_size < 1 || options.chunk_size < 1) {
+    throw std::invalid_argument(
+        "usage: bench-floor-client --base URL --start ISO --end ISO [--api graph|legacy] [--page-size N] "
+        "[--chunk-size N] [--intake-key KEY]");
+  }
+  return options;
+}
+
+// The text after `"<name>":"` up to the next quote, searched from the end (where next links are).
+std::string StringAfter(const std::string& body, const std::string& name) {
+  const std::string marker = "\"" + name + "\":\"";
+  const std::size_t at = body.rfind(marker);
+  if (at == std::string::npos) return "";
+  const std::size_t start = at + marker.size();
+  const std::size_t end = body.find('"', start);
+  if (end == std::string::npos || body.find('\\', start) < end) throw std::runtime_error("unexpected " + name);
+  return body.substr(start, end - start);
+}
+
+http::http_response Check(http::http_response response, const char* what) {
+  if (response.status_code() != http::status_codes::OK) {
+    throw std::runtime_error(std::string(what) + ": HTTP " + std::to_string(response.status_code()) + " " +
+                             response.extract_utf8string(true).get().substr(0, 200));
+  }
+  return response;
+}
+
+std::string GraphToken(http::client::http_client& client, const Options& options) {
+  http::http_request request(http::methods::POST);
+  request.set_request_uri("/" + options.tenant_id + "/oauth2/v2.0/token");
+  const std::string form = "grant_type=client_credentials&client_id=" + options.client_id + "&client_secret=" +
+                           options.client_secret + "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default";
+  request.set_body(std::vector<unsigned char>(form.begin(), form.end()));
+  request.headers().set_content_type("application/x-www-form-urlencoded");
+  std::string body = Check(client.request(request).get(), "token").extract_utf8string(true).get();
+  std::string token = StringAfter(body, "access_token");
+  if (token.empty()) throw std::runtime_error("no access_token in " + body.substr(0, 200));
+  return token;
+}
+
+double CpuSeconds(const rusage& usage) {
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Options options = ParseArguments(argc, argv);
+    crossplat::threadpool::initialize_with_threads(4);  // as the trigger's main does
+    const auto started = std::chrono::steady_clock::now();
+    http::client::http_client_config config;
+    config.set_timeout(std::chrono::seconds(120));
+    http::client::http_client client(options.base, config);
+
+    std::string authorization;
+    std::string url;
+    const std::string filter_graph = "receivedDateTime ge " + options.start + " and receivedDateTime le " + options.end;
+    const std::string filter_legacy =
+        "StartDate eq datetime'" + options.start + "' and EndDate eq datetime'" + options.end + "'";
+    if (options.api == "graph") {
+      authorization = "Bearer " + GraphToken(client, options);
+      url = "/v1.0/admin/exchange/tracing/messageTraces?$filter=" + web::uri::encode_data_string(filter_graph) +
+            "&$top=" + std::to_string(options.page_size);
+    } else {
+      const std::string pair = options.account_name + ":" + options.account_password;
+      authorization = "Basic " + utility::conversions::to_base64(std::vector<unsigned char>(pair.begin(), pair.end()));
+      url = "/ecp/reportingwebservice/reporting.svc/MessageTrace?$format=json&$filter=" +
+            web::uri::encode_data_string(filter_legacy);
+    }
+    const std::string link_name = options.api == "graph" ? "@odata.nextLink" : "__next";
+    const std::string user_agent = "sekoiaio-connector-" + options.intake_key;
+
+    std::size_t pages = 0, posts = 0;
+    unsigned long long bytes_in = 0, bytes_out = 0;
+    double record_bytes = 0;  // learnt from the first page, which is full
+    while (!url.empty()) {
+      http::http_request get(http::methods::GET);
+      get.set_request_uri(url);
+      get.headers().add("Authorization", authorization);
+      get.headers().add("Accept", "application/json");
+      const std::string page = Check(client.request(get).get(), "page").extract_utf8string(true).get();
+      ++pages;
+      bytes_in += page.size();
+      const int per_page = options.api == "graph" ? options.page_size : 2000;
+      if (record_bytes == 0) record_bytes = static_cast<double>(page.size()) / per_page;
+      const auto pieces = std::max<std::size_t>(
+          1, std::min<std::size_t>(per_page, static_cast<std::size_t>(page.size() / record_bytes + 0.5)));
+
+      std::vector<pplx::task<void>> in_flight;
+      for (std::size_t first = 0; first < pieces; first += options.chunk_size) {
+        const std::size_t last = std::min(pieces, first + options.chunk_size);
+        std::string body = "{\"intake_key\":\"" + options.intake_key + "\",\"jsons\":[";
+        body.reserve(static_cast<std::size_t>((last - first) * record_bytes * 1.25) + 64);
+        for (std::size_t piece = first; piece < last; ++piece) {
+          const std::size_t from = page.size() * piece / pieces, to = page.size() * (piece + 1) / pieces;
+          if (piece != first) body += ',';
+          sekoia::json::AppendQuoted(body, std::string_view(page).substr(from, to - from));
+        }
+        body += "]}";
+        bytes_out += body.size();
+        ++posts;
+        http::http_request post(http::methods::POST);
+        post.set_request_uri("/batch");
+        post.headers().add("User-Agent", user_agent);
+        post.set_body(std::vector<unsigned char>(body.begin(), body.end()));
+        post.headers().set_content_type("application/json");
+        // Continuations never block: waiting inside one would hold one of the 4 threads.
+        in_flight.push_back(client.request(post)
+                                .then([](http::http_response response) {
+                                  if (response.status_code() != http::status_codes::OK) {
+                                    throw std::runtime_error("intake: HTTP " + std::to_string(response.status_code()));
+                                  }
+                                  return response.extract_utf8string(true);
+                                })
+                                .then([](const std::string&) {}));
+        if (in_flight.size() == 4) {
+          for (auto& task : in_flight) task.get();
+          in_flight.clear();
+        }
+      }
+      for (auto& task : in_flight) task.get();
+      url = StringAfter(page, link_name);
+      if (!url.empty()) {
+        if (url.compare(0, options.base.size(), options.base) != 0) throw std::runtime_error("next link elsewhere: " + url);
+        url = url.substr(options.base.size());  // same origin: keep the path and query
+      }
+    }
+
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf("pages=%zu bytes_in=%llu bytes_out=%llu posts=%zu cpu_seconds=%.3f wall_seconds=%.3f peak_rss_kib=%ld\n",
+                pages, bytes_in, bytes_out, posts, CpuSeconds(usage), wall, usage.ru_maxrss);
+    return 0;
+  } catch (const std::exception& error) {
+    std::cerr << "bench-floor-client: " << error.what() << "\n";
+    return 1;
+  }
+}
