@@ -25,6 +25,18 @@ TEST(BuildBatchBody, EachEventIsAJsonStringOfItsExactText) {
   EXPECT_EQ(parsed["jsons"][1].get<std::string>(), events[1]);
 }
 
+TEST(BuildBatchBody, IsAllocatedOnceAtItsExactSize) {
+  // Records full of quotes grow by far more than an eighth once escaped.
+  std::vector<std::string> storage(50, std::string(R"({"a":"b","c":"d","e":"\\"})"));
+  std::vector<std::string_view> events(storage.begin(), storage.end());
+  std::string body = BuildBatchBody("key-\"1", events.data(), events.data() + events.size());
+  EXPECT_LE(body.capacity(), body.size() + 1);
+  auto parsed = nlohmann::json::parse(body);
+  EXPECT_EQ(parsed["intake_key"], "key-\"1");
+  ASSERT_EQ(parsed["jsons"].size(), 50u);
+  EXPECT_EQ(parsed["jsons"][49].get<std::string>(), storage[49]);
+}
+
 TEST(PlanChunks, CutsAtChunkSizeAndAtTheByteLimit) {
   std::vector<std::string> storage(10, std::string(100, 'x'));
   std::vector<std::string_view> events(storage.begin(), storage.end());

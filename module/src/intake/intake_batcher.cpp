@@ -10,8 +10,9 @@
 namespace sekoia::intake {
 
 std::string BuildBatchBody(std::string_view intake_key, const std::string_view* begin, const std::string_view* end) {
-  std::size_t size = intake_key.size() + 32;
-  for (auto it = begin; it != end; ++it) size += it->size() + it->size() / 8 + 3;
+  // The exact size, so the body is allocated once (an estimate short by a byte doubles it).
+  std::size_t size = json::QuotedSize(intake_key) + 26;
+  for (auto it = begin; it != end; ++it) size += json::QuotedSize(*it) + 1;
   std::string body;
   body.reserve(size);
   body.append("{\"intake_key\":");
