@@ -78,9 +78,12 @@ Reply Simulator::HandleStats(const Request& request) {
     }
     stats["by_delay"] = std::move(buckets);
     if (delay_at_most) {
-      stats["within_delay"] = {{"delay_at_most", *delay_at_most},
-                               {"published", *late.within_published},
-                               {"received", *late.within_received}};
+      stats["within_delay"] = {
+          {"delay_at_most", *delay_at_most},
+          {"published", *late.within_published},
+          {"received", *late.within_received},
+          {"status_changes_published", *late.within_status_changes_published},
+          {"status_changes_received", *late.within_status_changes_received}};
     }
   }
   stats["elapsed_seconds"] =

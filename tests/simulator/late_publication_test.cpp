@@ -166,6 +166,9 @@ TEST(LatePublication, StatsSayWhatWasPublishedReceivedChangedAndStale) {
   std::uint64_t within = 0;
   for (const DelayBucket& bucket : at_late.by_delay) within += bucket.to_minutes <= 30 ? bucket.published : 0;
   EXPECT_EQ(*at_late.within_published, within);
+  EXPECT_GT(*at_late.within_status_changes_published, 0u);
+  EXPECT_LT(*at_late.within_status_changes_published, at_late.status_changes_published);
+  EXPECT_LE(*at_late.within_status_changes_received, at_late.status_changes_received);
   // Duplicates stay exact-bytes duplicates: a second copy of one pending state is one.
   tenant.RecordReceived({hashes.front()});
   const LedgerStats ledger = tenant.Stats(kNow + 1, late);

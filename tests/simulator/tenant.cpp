@@ -323,6 +323,8 @@ PublicationStats Tenant::Publication(std::optional<Micros> since, Micros until, 
   if (delay_at_most_minutes) {
     stats.within_published = 0;
     stats.within_received = 0;
+    stats.within_status_changes_published = 0;
+    stats.within_status_changes_received = 0;
   }
   const std::size_t first = static_cast<std::size_t>(
       since ? std::lower_bound(times_.begin(), times_.end(), *since) - times_.begin() : 0);
@@ -363,6 +365,10 @@ PublicationStats Tenant::Publication(std::optional<Micros> since, Micros until, 
     if (delay_at_most_minutes && delay <= *delay_at_most_minutes) {
       ++*stats.within_published;
       *stats.within_received += received;
+      if (pending && *state == i) {
+        ++*stats.within_status_changes_published;
+        *stats.within_status_changes_received += received;
+      }
     }
   }
   return stats;

@@ -61,9 +61,12 @@ struct PublicationStats {
   std::uint64_t pending_received = 0;    ///< pending states received
   std::uint64_t stale = 0;  ///< status changed, final not received, pending received
   std::vector<DelayBucket> by_delay;     ///< visible states by their publication delay
-  /// With a delay bound: visible states published at most that late, and received.
+  /// With a delay bound: visible states published at most that late, and received; status
+  /// changes whose final state was published at most that late, and received.
   std::optional<std::uint64_t> within_published;
   std::optional<std::uint64_t> within_received;
+  std::optional<std::uint64_t> within_status_changes_published;
+  std::optional<std::uint64_t> within_status_changes_received;
 };
 
 /** Half-open range of row indices. */
