@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -31,6 +32,7 @@ struct CommandLine {
   double days = 3;
   double fresh_minutes = 0;
   double future_minutes = 0;
+  std::string reference_time;
   mtsim::TenantOptions tenant;
   mtsim::SimulatorOptions simulator;
 };
@@ -86,7 +88,10 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
        "share of records first published as pending, changing to their final status a second "
        "delay later")
       ("future-minutes", po::value(&cl.future_minutes)->default_value(0),
-       "also records up to M minutes after start-up, visible once their time (and delay) passed");
+       "also records up to M minutes after start-up, visible once their time (and delay) passed")
+      ("reference-time", po::value(&cl.reference_time)->value_name("ISO"),
+       "the start-up time records are placed from (default: now); simulators started together "
+       "with the same seed and reference time hold the same tenant to the microsecond");
 
   po::options_description identity("Identities and credentials");
   identity.add_options()
@@ -175,6 +180,12 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   if (!cl.tenant.late_publication) {
     for (const char* option : {"delay-scale", "status-change-rate"}) {
       if (!vm[option].defaulted()) Invalid(option, "needs --late-publication");
+    }
+  }
+  if (!cl.reference_time.empty()) {
+    const auto reference = mtsim::ParseIsoTime(cl.reference_time);
+    if (!reference || std::llabs(*reference - mtsim::NowMicros()) > mtsim::kMicrosPerDay) {
+      Invalid("reference-time", "must be an ISO 8601 time within a day of now");
     }
   }
   if (mode != "graph" && mode != "reporting") Invalid("mode", "must be graph or reporting");
@@ -278,7 +289,8 @@ int main(int argc, char** argv) {
 
   try {
     const auto generation_start = std::chrono::steady_clock::now();
-    const mtsim::Micros now = mtsim::NowMicros();
+    const mtsim::Micros now =
+        cl.reference_time.empty() ? mtsim::NowMicros() : *mtsim::ParseIsoTime(cl.reference_time);
     cl.tenant.newest = now - static_cast<mtsim::Micros>(cl.fresh_minutes * 60e6) +
                        static_cast<mtsim::Micros>(cl.future_minutes * 60e6);
     cl.tenant.future_records = cl.future_minutes > 0;
