@@ -72,6 +72,25 @@ TEST(ReportingSource, FullPageWithoutLinkAsksForTheNextRowsBySkipToken) {
   EXPECT_FALSE(page3.next_url);
 }
 
+TEST(ReportingSource, AFullLastPageOfALinkedWindowEndsIt) {
+  sekoia::testing::FakeTransport transport;
+  ReportingSource source({"https://reports.test/ecp/reportingwebservice/reporting.svc/MessageTrace", 3}, transport);
+  Window window{*sekoia::ParseIso8601("2026-01-20T00:00:00Z"), *sekoia::ParseIso8601("2026-01-20T00:01:00Z")};
+  const std::string first = source.FirstPageUrl(window);
+  transport.Push({200, Page(3, "https://reports.test/next?$skiptoken=3"), {}});
+  transport.Push({200, Page(3), {}});  // full, and the last: the service gives no link
+  transport.Push({200, Page(3), {}});  // the next window's first page, full, without a link
+  sekoia::StopSignal stop;
+  TracePage page1 = source.FetchPage(first, 0, stop);
+  ASSERT_TRUE(page1.next_url);
+  EXPECT_EQ(*page1.next_url, "https://reports.test/next?$skiptoken=3");
+  EXPECT_FALSE(source.FetchPage(*page1.next_url, 3, stop).next_url);
+  // A new window starts without knowing whether the service links its pages.
+  TracePage next_window = source.FetchPage(first, 0, stop);
+  ASSERT_TRUE(next_window.next_url);
+  EXPECT_EQ(*next_window.next_url, first + "&$skiptoken=3");
+}
+
 TEST(ReportingSource, ErrorsPointToTheRightTrigger) {
   EXPECT_NE(DescribeReportingError(401, "", ReportingAuth::kBasic).find("retired Basic authentication"), std::string::npos);
   EXPECT_NE(DescribeReportingError(401, "", ReportingAuth::kBasic).find("office365_messagetrace_trigger_graph"),

@@ -166,7 +166,12 @@ TracePage ReportingSource::FetchPage(const std::string& url, std::size_t rows_re
     throw sekoia::ParseError(std::string("the Reporting Web Service sent an invalid page: ") + error.what());
   }
   // Some tenants page without a link: a full page means more rows may follow, asked by offset.
-  if (!page.next_url && page.records.size() == options_.page_rows) {
+  // A service that gave links in this window ends it by giving none: asking again would only
+  // spend a request of Microsoft's budget on an empty page.
+  if (rows_read == 0) window_has_links_ = false;
+  if (page.next_url) {
+    window_has_links_ = true;
+  } else if (!window_has_links_ && page.records.size() == options_.page_rows) {
     page.next_url = WithoutSkipToken(url) + "&$skiptoken=" + std::to_string(rows_read + page.records.size());
   }
   return page;

@@ -39,6 +39,7 @@ class ReportingSource final : public TraceSource {
  private:
   ReportingSourceOptions options_;
   sekoia::http::HttpTransport& transport_;
+  bool window_has_links_ = false;  ///< a page of the window being read carried a next link
 };
 
 }  // namespace office365
