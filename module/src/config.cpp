@@ -136,10 +136,15 @@ std::int64_t Arguments::Integer(const std::string& name, std::int64_t fallback, 
     return "; give an integer from " + std::to_string(min) + " to " + std::to_string(max);
   };
   if (!value) return fallback;
-  if (value->is_number_integer()) {
+  if (value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(max)) {
+    throw ConfigError(name + ": " + value->dump() + " is out of range" + range());
+  } else if (value->is_number_integer()) {
     number = value->get<std::int64_t>();
   } else if (value->is_number_float()) {
     double d = value->get<double>();
+    // Range first: converting a double beyond int64 (found by fuzzing: 1e92) is undefined.
+    if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)))
+      throw ConfigError(name + ": " + value->dump() + " is out of range" + range());
     if (d != static_cast<double>(static_cast<std::int64_t>(d)))
       throw ConfigError(name + ": " + value->dump() + " is not a whole number" + range());
     number = static_cast<std::int64_t>(d);

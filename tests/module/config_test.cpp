@@ -82,5 +82,17 @@ TEST(Arguments, TypedAccessNamesTheArgument) {
             std::string::npos);
 }
 
+// Found by fuzzing (tests/fuzz/regressions/config): a number beyond int64 was converted first,
+// which is undefined behaviour; it is out of range, and says so.
+TEST(Arguments, HugeNumbersAreOutOfRangeNotUndefined) {
+  Arguments args(nlohmann::json::parse(R"({"float": 1.04444e92, "negative": -1e300, "unsigned": 18446744073709551615})"));
+  EXPECT_EQ(ErrorOf([&] { args.Integer("float", 1, 1, 10); }),
+            "float: 1.04444e+92 is out of range; give an integer from 1 to 10");
+  EXPECT_EQ(ErrorOf([&] { args.Integer("negative", 1, 1, 10); }),
+            "negative: -1e+300 is out of range; give an integer from 1 to 10");
+  EXPECT_EQ(ErrorOf([&] { args.Integer("unsigned", 1, 1, 10); }),
+            "unsigned: 18446744073709551615 is out of range; give an integer from 1 to 10");
+}
+
 }  // namespace
 }  // namespace sekoia
