@@ -95,6 +95,9 @@ class CpprestTransport final : public HttpTransport {
       web::http::client::http_client_config config;
       config.set_timeout(options_.timeout);
       config.set_validate_certificates(true);  // chain and host name, for every https origin
+      // cpprest follows up to 10 redirects by default, resending every header, Authorization
+      // included, to whatever host a Location names: never. A 3xx goes back to the caller.
+      config.set_max_redirects(0);
       if (url.scheme == "https" && !proxy_.url.empty() && !BypassesProxy(url.host, options_.proxy.no_proxy)) {
         web::web_proxy proxy{web::uri(proxy_.url)};
         if (!proxy_.user.empty()) proxy.set_credentials(web::credentials(proxy_.user, proxy_.password));
@@ -125,6 +128,10 @@ class CpprestTransport final : public HttpTransport {
 
 std::unique_ptr<HttpTransport> MakeCpprestTransport(const CpprestTransportOptions& options) {
   return std::make_unique<CpprestTransport>(options);
+}
+
+void CheckCaBundle(const std::string& pem) {
+  if (ReadBundle(pem).empty()) throw std::invalid_argument("no PEM certificate in the CA bundle");
 }
 
 void InitializeHttpThreads(std::size_t threads) { crossplat::threadpool::initialize_with_threads(threads); }
