@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sekoia/errors.hpp"
+#include "test_certificates.hpp"
 
 namespace office365 {
 namespace {
@@ -57,7 +58,8 @@ TEST(GraphTriggerConfig, BadArgumentsAreNamed) {
     arguments.erase(key);
     return arguments;
   };
-  EXPECT_EQ(ErrorOf(without("client_secret")), "client_secret: missing; this argument is required");
+  EXPECT_EQ(ErrorOf(without("client_secret")),
+            "client_secret: missing; give the client secret's Value, or client_certificate and client_private_key");
   EXPECT_EQ(ErrorOf(without("intake_key")), "intake_key: missing; this argument is required");
   EXPECT_EQ(ErrorOf(with("frequency", 0)), "frequency: 0 is out of range; give an integer from 1 to 86400");
   EXPECT_EQ(ErrorOf(with("frequency", -5)), "frequency: -5 is out of range; give an integer from 1 to 86400");
@@ -111,6 +113,86 @@ TEST(ReportingTriggerConfig, MissingCredentialsAreNamed) {
                    {"reporting_url", "http://reports.example/x"}}, ReportingAuth::kBasic)
                 .find("reporting_url: 'http://reports.example/x' must use https"),
             std::string::npos);
+}
+
+nlohmann::json WithCertificate(const sekoia::testing::TestCertificate& pair) {
+  auto arguments = Valid();
+  arguments.erase("client_secret");
+  arguments["client_certificate"] = pair.certificate_pem;
+  arguments["client_private_key"] = pair.private_key_pem;
+  return arguments;
+}
+
+TEST(ClientCredentialsConfig, ACertificateReplacesTheSecret) {
+  auto pair = sekoia::testing::MakeTestCertificate();
+  auto config = LoadGraphTriggerConfig(sekoia::Arguments(WithCertificate(pair)), "");
+  EXPECT_EQ(config.credentials.client_secret, "");
+  EXPECT_EQ(config.credentials.client_certificate, pair.certificate_pem);
+  EXPECT_EQ(config.credentials.client_private_key, pair.private_key_pem);
+  auto oauth = WithCertificate(pair);
+  oauth["tenant_id"] = "contoso.onmicrosoft.com";
+  EXPECT_EQ(LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth).credentials.client_certificate,
+            pair.certificate_pem);
+}
+
+TEST(ClientCredentialsConfig, ExactlyOneCredentialAndEveryPemProblemIsNamed) {
+  auto pair = sekoia::testing::MakeTestCertificate();
+  auto other = sekoia::testing::MakeTestCertificate();
+  auto both = WithCertificate(pair);
+  both["client_secret"] = "s";
+  EXPECT_EQ(ErrorOf(both),
+            "client_secret: give either client_secret or client_certificate with client_private_key, not both");
+  auto no_key = WithCertificate(pair);
+  no_key.erase("client_private_key");
+  EXPECT_EQ(ErrorOf(no_key), "client_private_key: missing; this argument is required");
+  auto no_certificate = WithCertificate(pair);
+  no_certificate.erase("client_certificate");
+  EXPECT_EQ(ErrorOf(no_certificate), "client_certificate: missing; this argument is required");
+  auto not_pem = WithCertificate(pair);
+  not_pem["client_certificate"] = "MIIB-not-a-certificate";
+  EXPECT_EQ(ErrorOf(not_pem).rfind("client_certificate: not a PEM certificate", 0), 0u) << ErrorOf(not_pem);
+  auto wrong_key = WithCertificate(pair);
+  wrong_key["client_private_key"] = other.private_key_pem;
+  EXPECT_EQ(ErrorOf(wrong_key).rfind("client_private_key: the private key does not belong to client_certificate", 0), 0u)
+      << ErrorOf(wrong_key);
+  auto broken_key = WithCertificate(pair);
+  broken_key["client_private_key"] = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----\n";
+  const std::string broken = ErrorOf(broken_key);
+  EXPECT_EQ(broken.rfind("client_private_key: the PEM private key does not parse", 0), 0u) << broken;
+  EXPECT_EQ(broken.find("c2VjcmV0"), std::string::npos) << "the key is quoted: " << broken;
+  auto encrypted = WithCertificate(pair);
+  encrypted["client_private_key"] = sekoia::testing::EncryptPrivateKey(pair.private_key_pem, "pass");
+  EXPECT_EQ(ErrorOf(encrypted).rfind("client_private_key: the private key is encrypted", 0), 0u) << ErrorOf(encrypted);
+}
+
+TEST(ClientCredentialsConfig, FlattenedPemsAreRestored) {
+  auto pair = sekoia::testing::MakeTestCertificate();
+  auto flatten = [](std::string pem, const std::string& separator) {
+    std::string out;
+    for (char c : pem) out += c == '\n' ? separator : std::string(1, c);
+    return out;
+  };
+  auto escaped = WithCertificate(pair);
+  escaped["client_certificate"] = flatten(pair.certificate_pem, "\\n");
+  escaped["client_private_key"] = flatten(pair.private_key_pem, "\\n");
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(escaped), "").credentials.client_private_key, pair.private_key_pem);
+  auto spaced = WithCertificate(pair);
+  spaced["client_certificate"] = flatten(pair.certificate_pem, " ");
+  spaced["client_private_key"] = flatten(pair.private_key_pem, " ");
+  auto config = LoadGraphTriggerConfig(sekoia::Arguments(spaced), "");
+  EXPECT_EQ(config.credentials.client_certificate, pair.certificate_pem);
+  EXPECT_EQ(config.credentials.client_private_key, pair.private_key_pem);
+}
+
+TEST(CommonConfig, CaBundleMustHoldACertificateAndIsNeverQuoted) {
+  auto arguments = Valid();
+  arguments["ca_bundle"] = "secret-looking text";
+  EXPECT_EQ(ErrorOf(arguments).rfind("ca_bundle: holds no valid PEM certificate", 0), 0u) << ErrorOf(arguments);
+  EXPECT_EQ(ErrorOf(arguments).find("secret-looking"), std::string::npos);
+  auto authority = sekoia::testing::MakeTestCertificate("proxy authority");
+  arguments["ca_bundle"] = authority.certificate_pem;
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(arguments), "").common.ca_bundle, authority.certificate_pem);
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "").common.ca_bundle, "");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "request_budget.hpp"
 #include "sekoia/auth/basic_auth_transport.hpp"
 #include "sekoia/auth/bearer_auth_transport.hpp"
+#include "sekoia/auth/client_certificate_credential.hpp"
 #include "sekoia/auth/token_provider.hpp"
 #include "sekoia/checkpoint_store.hpp"
 #include "sekoia/config.hpp"
@@ -100,41 +101,73 @@ TriggerConfig LoadConfig(TriggerKind kind, const sekoia::Arguments& arguments, c
   return config;
 }
 
-int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSignal& stop) {
+// Masks in `redactor`, before anything can print them, the secrets the arguments hold, even
+// when the configuration turns out to be invalid.
+void RegisterSecrets(const sekoia::Arguments& arguments, sekoia::Redactor& redactor) {
+  for (const char* secret : {"client_secret", "account_password", "intake_key", "client_private_key",
+                             "client_certificate"}) {
+    if (!arguments.Has(secret)) continue;
+    try {
+      const std::string value = arguments.RequiredString(secret);
+      redactor.AddEachLine(value);
+      // A flattened PEM is masked in the form it is used in, line by line, too.
+      redactor.AddEachLine(NormalizePem(value));
+    } catch (const sekoia::ConfigError&) {
+    }
+  }
+}
+
+// Says when the certificate has expired or soon will: Microsoft refuses an expired one.
+void WarnAboutExpiry(const sekoia::auth::ClientCertificate& certificate, sekoia::TimePoint now, sekoia::Logger& logger) {
+  const sekoia::TimePoint expiry = certificate.NotAfter();
+  const std::string date = sekoia::FormatIso8601(expiry);
+  if (expiry <= now) {
+    logger.Error("client_certificate expired on " + date +
+                 ": Microsoft refuses it; upload a new certificate to the application and give it here");
+  } else if (expiry - now < std::chrono::hours(24 * 30)) {
+    logger.Warning("client_certificate expires on " + date + " (in " +
+                   sekoia::HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(expiry - now)) +
+                   "): upload a new certificate to the application and give it here before then");
+  }
+}
+
+int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSignal& stop,
+               sekoia::Redactor& redactor) {
   sekoia::SystemClock clock;
   sekoia::SeededRandom random(std::random_device{}());
-  sekoia::Redactor redactor;
   sekoia::http::InitializeHttpThreads(4);
-  sekoia::http::CpprestTransportOptions network_options;
-  network_options.timeout = std::chrono::seconds(120);
-  network_options.user_agent = std::string("sekoiaio-connector/") + MODULE_SLUG + "-" + MODULE_VERSION;
-  auto network = sekoia::http::MakeCpprestTransport(network_options);
 
+  // Everything is read and validated first; the network and the platform logger need some of it
+  // (proxy, CA bundle), and a problem is reported through them.
   sekoia::ConfigSource source(command_line.config_dir);
   sekoia::ModuleConfig module;
+  sekoia::http::ProxySettings proxy;
+  TriggerConfig config;
   std::string config_problem;
   try {
     module = sekoia::LoadModuleConfig(source);
+    sekoia::Arguments arguments(sekoia::LoadTriggerArguments(source));
+    RegisterSecrets(arguments, redactor);
+    proxy = sekoia::http::ProxyFromEnvironment();
+    redactor.Add(sekoia::http::SplitProxyUrl(proxy.https_proxy).password);
+    config = LoadConfig(kind, arguments, module.intake_url);
   } catch (const sekoia::ConfigError& error) {
     config_problem = error.what();
   }
   redactor.Add(module.token);
+
+  sekoia::http::CpprestTransportOptions network_options;
+  network_options.timeout = std::chrono::seconds(120);
+  network_options.user_agent = std::string("sekoiaio-connector/") + MODULE_SLUG + "-" + MODULE_VERSION;
+  network_options.ca_bundle = config.common.ca_bundle;
+  network_options.proxy = proxy;
+  auto network = sekoia::http::MakeCpprestTransport(network_options);
   sekoia::PlatformLoggerOptions log_options;
   log_options.url_logs = module.url_logs;
   log_options.token = module.token;
   sekoia::PlatformLogger logger(log_options, *network, clock, redactor, std::cerr);
-
-  TriggerConfig config;
-  try {
-    if (!config_problem.empty()) throw sekoia::ConfigError(config_problem);
-    sekoia::Arguments arguments(sekoia::LoadTriggerArguments(source));
-    // Known secrets are masked before anything can print them, even in a configuration error.
-    for (const char* secret : {"client_secret", "account_password", "intake_key"}) {
-      if (arguments.Has(secret)) try { redactor.Add(arguments.RequiredString(secret)); } catch (const sekoia::ConfigError&) {}
-    }
-    config = LoadConfig(kind, arguments, module.intake_url);
-  } catch (const sekoia::ConfigError& error) {
-    logger.Critical(std::string("Configuration error: ") + error.what());
+  if (!config_problem.empty()) {
+    logger.Critical("Configuration error: " + config_problem);
     logger.Shutdown();
     return kUsageError;
   }
@@ -153,6 +186,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   sekoia::http::RetryOptions retry;
   sekoia::http::RetryingTransport login(retry, *network, clock, random, logger);
   PacedTransport paced(RequestBudgetOptions{}, *network, clock, logger);
+  std::unique_ptr<sekoia::auth::ClientCertificate> certificate;
   std::unique_ptr<sekoia::auth::TokenProvider> credential;
   std::unique_ptr<sekoia::http::HttpTransport> authorized;
   const ClientCredentialsConfig& credentials =
@@ -163,11 +197,23 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   } else {
     const char* scope = kind == TriggerKind::kGraph ? "https://graph.microsoft.com/.default"
                                                     : "https://outlook.office365.com/.default";
-    credential = std::make_unique<sekoia::auth::ClientSecretCredential>(
-        sekoia::auth::ClientCredentialsOptions{
-            credentials.login_url + "/" + credentials.tenant_id + "/oauth2/v2.0/token", credentials.client_id,
-            credentials.client_secret, scope},
-        login, clock);
+    const std::string token_url = credentials.login_url + "/" + credentials.tenant_id + "/oauth2/v2.0/token";
+    // Every access token obtained is registered in the redactor before it is used.
+    if (!credentials.client_certificate.empty()) {
+      certificate = std::make_unique<sekoia::auth::ClientCertificate>(credentials.client_certificate,
+                                                                      credentials.client_private_key);
+      WarnAboutExpiry(*certificate, clock.Now(), logger);
+      sekoia::auth::ClientCertificateOptions options;
+      options.token_url = token_url;
+      options.client_id = credentials.client_id;
+      options.scope = scope;
+      credential = std::make_unique<sekoia::auth::ClientCertificateCredential>(options, *certificate, login, clock,
+                                                                               &redactor);
+    } else {
+      credential = std::make_unique<sekoia::auth::ClientSecretCredential>(
+          sekoia::auth::ClientCredentialsOptions{token_url, credentials.client_id, credentials.client_secret, scope},
+          login, clock, &redactor);
+    }
     authorized = std::make_unique<sekoia::auth::BearerAuthTransport>(paced, *credential);
   }
   sekoia::http::RetryingTransport microsoft(retry, *authorized, clock, random, logger);
@@ -215,6 +261,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
 
 int main(int argc, char** argv) {
   sekoia::StopSignal stop;
+  sekoia::Redactor redactor;  // the one place every outgoing line and exception text passes through
   HandleStopSignals(stop);
 
   CommandLine command_line;
@@ -255,9 +302,9 @@ int main(int argc, char** argv) {
   for (const Command& command : kCommands) {
     if (command_line.command != command.name) continue;
     try {
-      return RunTrigger(command.kind, command_line, stop);
+      return RunTrigger(command.kind, command_line, stop, redactor);
     } catch (const std::exception& error) {
-      std::cerr << "office365-messagetrace: fatal: " << error.what() << "\n";
+      std::cerr << "office365-messagetrace: fatal: " << redactor.Apply(error.what()) << "\n";
       return 1;
     }
   }

@@ -2,9 +2,37 @@
 
 #include <algorithm>
 
+#include "sekoia/auth/client_certificate_credential.hpp"
 #include "sekoia/errors.hpp"
+#include "sekoia/http/transport.hpp"
 
 namespace office365 {
+
+std::string NormalizePem(std::string pem) {
+  for (std::size_t at; (at = pem.find("\\n")) != std::string::npos;) pem.replace(at, 2, "\n");
+  if (pem.find('\n') != std::string::npos) return pem;
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < pem.size()) {
+    const std::size_t begin = pem.find("-----BEGIN ", pos);
+    if (begin == std::string::npos) break;
+    const std::size_t begin_end = pem.find("-----", begin + 11);
+    const std::size_t end = begin_end == std::string::npos ? begin_end : pem.find("-----END ", begin_end + 5);
+    const std::size_t end_end = end == std::string::npos ? end : pem.find("-----", end + 9);
+    if (end_end == std::string::npos) break;
+    out += pem.substr(begin, begin_end + 5 - begin) + "\n";
+    std::string body = pem.substr(begin_end + 5, end - begin_end - 5);
+    std::size_t start = body.find_first_not_of(' ');
+    while (start != std::string::npos) {
+      const std::size_t space = body.find(' ', start);
+      out += body.substr(start, space == std::string::npos ? std::string::npos : space - start) + "\n";
+      start = space == std::string::npos ? space : body.find_first_not_of(' ', space);
+    }
+    out += pem.substr(end, end_end + 5 - end) + "\n";
+    pos = end_end + 5;
+  }
+  return out.empty() ? pem : out;
+}
 
 CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url) {
   CommonConfig config;
@@ -15,6 +43,16 @@ CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::str
   config.collector.frequency = std::chrono::seconds(arguments.Integer("frequency", 60, 1, 86400));
   config.collector.timedelta = arguments.Minutes("timedelta", 5, 0, 1440);
   config.collector.start_time = std::chrono::hours(arguments.Integer("start_time", 1, 0, 24 * 90));
+  if (arguments.Has("ca_bundle")) {
+    config.ca_bundle = NormalizePem(arguments.RequiredString("ca_bundle"));
+    try {
+      sekoia::http::CheckCaBundle(config.ca_bundle);
+    } catch (const std::invalid_argument&) {
+      throw sekoia::ConfigError(
+          "ca_bundle: holds no valid PEM certificate; give the authority of the TLS proxy, from "
+          "-----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----");
+    }
+  }
   return config;
 }
 
@@ -29,7 +67,27 @@ ClientCredentialsConfig LoadClientCredentials(const sekoia::Arguments& arguments
         "or the tenant's domain name");
   }
   config.client_id = arguments.RequiredString("client_id");
-  config.client_secret = arguments.RequiredString("client_secret");
+  const bool certificate = arguments.Has("client_certificate") || arguments.Has("client_private_key");
+  if (certificate && arguments.Has("client_secret")) {
+    throw sekoia::ConfigError(
+        "client_secret: give either client_secret or client_certificate with client_private_key, not both");
+  }
+  if (!certificate) {
+    if (!arguments.Has("client_secret")) {
+      throw sekoia::ConfigError(
+          "client_secret: missing; give the client secret's Value, or client_certificate and client_private_key");
+    }
+    config.client_secret = arguments.RequiredString("client_secret");
+  } else {
+    config.client_certificate = NormalizePem(arguments.RequiredString("client_certificate"));
+    config.client_private_key = NormalizePem(arguments.RequiredString("client_private_key"));
+    try {
+      sekoia::auth::ClientCertificate parsed(config.client_certificate, config.client_private_key);
+    } catch (const sekoia::auth::CertificateError& error) {
+      const bool key = error.part() == sekoia::auth::CertificateError::Part::kPrivateKey;
+      throw sekoia::ConfigError(std::string(key ? "client_private_key: " : "client_certificate: ") + error.what());
+    }
+  }
   config.login_url = arguments.SecureUrl("login_url", config.login_url);
   return config;
 }

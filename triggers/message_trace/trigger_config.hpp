@@ -18,14 +18,17 @@ struct CommonConfig final {
   std::string intake_key;     ///< secret-ish: only in the batch body, User-Agent and metrics label
   std::string intake_server;  ///< default: the module's intake_url, else https://intake.sekoia.io
   std::size_t chunk_size = 1000;
-  CollectorOptions collector;
+  std::string ca_bundle;      ///< PEM authorities trusted besides the system's (a TLS-inspecting proxy)
+  CollectorOptions collector;  ///< includes timedelta, start_time, frequency and lookback
 };
 
 /** The Microsoft identity platform's client-credentials arguments. */
 struct ClientCredentialsConfig final {
   std::string tenant_id;
   std::string client_id;
-  std::string client_secret;  ///< secret
+  std::string client_secret;       ///< secret; empty when a certificate is given
+  std::string client_certificate;  ///< PEM, with client_private_key, instead of client_secret
+  std::string client_private_key;  ///< PEM (unencrypted RSA); secret
   std::string login_url = "https://login.microsoftonline.com";
 };
 
@@ -43,6 +46,10 @@ struct ReportingTriggerConfig final {
   std::string account_name;             ///< Basic only
   std::string account_password;         ///< Basic only; secret
 };
+
+/** A PEM as it was exported: forms and environment variables often flatten one, with "\n"
+ *  typed as two characters or the line breaks turned into spaces. */
+std::string NormalizePem(std::string pem);
 
 /** Reads and validates; throws sekoia::ConfigError naming the argument. */
 CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url);

@@ -19,7 +19,11 @@ const char* Advice(long code) {
     case 900023: return "check tenant_id: give the Directory (tenant) ID from the Azure portal";
     case 7000218: return "client_secret is missing";
     case 700027:
-    case 700024: return "the client assertion was refused: check the certificate uploaded for the application";
+      return "the client assertion was refused: check the certificate uploaded for the application "
+             "(Certificates & secrets) is client_certificate, and has not expired";
+    case 700024: return "the client assertion is outside its valid time range: check this machine's clock";
+    case 700021: return "check client_id: the client assertion names another application";
+    case 50027: return "the client assertion is malformed: check client_certificate and client_private_key";
     case 70011: return "the requested scope is invalid for this application";
     case 53003: return "a Conditional Access policy blocks this application";
     default: return nullptr;

@@ -54,6 +54,10 @@ struct CpprestTransportOptions final {
  */
 std::unique_ptr<HttpTransport> MakeCpprestTransport(const CpprestTransportOptions& options);
 
+/** Throws std::invalid_argument unless `pem` holds at least one PEM certificate. The message
+ *  never quotes the text. */
+void CheckCaBundle(const std::string& pem);
+
 }  // namespace sekoia::http
 
 namespace sekoia::http {
