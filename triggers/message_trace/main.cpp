@@ -1,5 +1,6 @@
 // office365-messagetrace <command>: options -> configuration -> wiring -> run.
 // The only place that builds concrete objects.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -81,6 +82,22 @@ void HandleStopSignals(sekoia::StopSignal& stop) {
   }).detach();
 }
 
+// Before a wait of a second or more (once caught up, between windows; Microsoft's budget;
+// backoffs), gives the memory that the pages just forwarded freed back to the system: glibc
+// keeps it for reuse otherwise, and a trigger spends most of its life waiting.
+class MemoryReleasingClock final : public sekoia::Clock {
+ public:
+  explicit MemoryReleasingClock(sekoia::Clock& inner) : inner_(inner) {}
+  sekoia::TimePoint Now() const override { return inner_.Now(); }
+  bool Wait(std::chrono::milliseconds duration, const sekoia::StopSignal& stop) override {
+    if (duration >= std::chrono::seconds(1)) malloc_trim(0);
+    return inner_.Wait(duration, stop);
+  }
+
+ private:
+  sekoia::Clock& inner_;
+};
+
 // The trigger's validated arguments, whichever the kind.
 struct TriggerConfig {
   CommonConfig common;
@@ -133,7 +150,8 @@ void WarnAboutExpiry(const sekoia::auth::ClientCertificate& certificate, sekoia:
 
 int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSignal& stop,
                sekoia::Redactor& redactor) {
-  sekoia::SystemClock clock;
+  sekoia::SystemClock system_clock;
+  MemoryReleasingClock clock(system_clock);
   sekoia::SeededRandom random(std::random_device{}());
   sekoia::http::InitializeHttpThreads(4);
 
@@ -260,6 +278,10 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
 }  // namespace
 
 int main(int argc, char** argv) {
+  // One malloc arena, before any thread starts: each page is a few large buffers allocated by up
+  // to 5 threads, and with an arena per thread each kept its own share of freed pages (for
+  // 100,000 records, a peak of 40 MiB instead of 20, with no measurable CPU difference).
+  mallopt(M_ARENA_MAX, 1);
   sekoia::StopSignal stop;
   sekoia::Redactor redactor;  // the one place every outgoing line and exception text passes through
   HandleStopSignals(stop);
