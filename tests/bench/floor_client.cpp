@@ -8,7 +8,7 @@
 // refuse the batch. It uses the project's own escaping (sekoia::json::AppendQuoted).
 //
 // Prints one line of `key=value`: pages, bytes_in, bytes_out, posts, cpu_seconds (user +
-// system), wall_seconds, peak_rss_kib. Exits 1 on any HTTP failure.
+// system), system_seconds, wall_seconds, peak_rss_kib. Exits 1 on any HTTP failure.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -190,8 +190,11 @@ int main(int argc, char** argv) {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::printf("pages=%zu bytes_in=%llu bytes_out=%llu posts=%zu cpu_seconds=%.3f wall_seconds=%.3f peak_rss_kib=%ld\n",
-                pages, bytes_in, bytes_out, posts, CpuSeconds(usage), wall, usage.ru_maxrss);
+    std::printf(
+        "pages=%zu bytes_in=%llu bytes_out=%llu posts=%zu cpu_seconds=%.3f system_seconds=%.3f wall_seconds=%.3f "
+        "peak_rss_kib=%ld\n",
+        pages, bytes_in, bytes_out, posts, CpuSeconds(usage), usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6, wall,
+        usage.ru_maxrss);
     return 0;
   } catch (const std::exception& error) {
     std::cerr << "bench-floor-client: " << error.what() << "\n";
