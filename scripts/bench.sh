@@ -40,6 +40,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 # The data: records spread so that the trigger reads them in full windows and pages. Graph:
 # one window (up to 10 days) over the last day. Legacy: windows of at most a few hours, so the

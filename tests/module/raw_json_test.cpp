@@ -192,6 +192,11 @@ TEST(RawJson, AppendQuotedMatchesTheByteByByteEscaping) {
     ASSERT_EQ(out, "prefix" + QuoteByteByByte(text)) << round;
     ASSERT_EQ(QuotedSize(text), out.size() - 6) << round;
     ASSERT_EQ(nlohmann::json::parse(out.substr(6)).get<std::string>(), text) << round;
+    // WriteQuoted writes exactly QuotedSize bytes, and nothing past them.
+    std::string buffer(QuotedSize(text) + 32, '#');
+    const char* written = WriteQuoted(buffer.data(), text);
+    ASSERT_EQ(static_cast<std::size_t>(written - buffer.data()), QuotedSize(text)) << round;
+    ASSERT_EQ(buffer, out.substr(6) + std::string(32, '#')) << round;
   }
   // Long texts: counted in rounds of 4080 bytes, with and without a control character.
   std::string all_quotes(10000, '"'), long_text(10000, 'x');

@@ -10,19 +10,22 @@
 namespace sekoia::intake {
 
 std::string BuildBatchBody(std::string_view intake_key, const std::string_view* begin, const std::string_view* end) {
-  // The exact size, so the body is allocated once (an estimate short by a byte doubles it).
-  std::size_t size = json::QuotedSize(intake_key) + 26;
-  for (auto it = begin; it != end; ++it) size += json::QuotedSize(*it) + 1;
-  std::string body;
-  body.reserve(size);
-  body.append("{\"intake_key\":");
-  json::AppendQuoted(body, intake_key);
-  body.append(",\"jsons\":[");
+  constexpr std::string_view kHead = "{\"intake_key\":", kJsons = ",\"jsons\":[", kTail = "]}";
+  // Sized exactly first, so the body is allocated once and each event is scanned once more
+  // only to be written.
+  std::size_t size = kHead.size() + json::QuotedSize(intake_key) + kJsons.size() + kTail.size();
+  for (auto it = begin; it != end; ++it) size += (it != begin) + json::QuotedSize(*it);
+  std::string body(size, '\0');
+  char* out = body.data();
+  auto copy = [&out](std::string_view text) { out = std::copy(text.begin(), text.end(), out); };
+  copy(kHead);
+  out = json::WriteQuoted(out, intake_key);
+  copy(kJsons);
   for (auto it = begin; it != end; ++it) {
-    if (it != begin) body.push_back(',');
-    json::AppendQuoted(body, *it);
+    if (it != begin) *out++ = ',';
+    out = json::WriteQuoted(out, *it);
   }
-  body.append("]}");
+  copy(kTail);
   return body;
 }
 

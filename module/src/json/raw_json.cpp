@@ -461,14 +461,18 @@ std::string_view StringText(std::string_view raw, std::string& scratch) {
 void AppendQuoted(std::string& out, std::string_view text) {
   const std::size_t old_size = out.size();
   out.resize(old_size + QuotedSize(text));
-  char* dst = &out[old_size];
+  WriteQuoted(&out[old_size], text);
+}
+
+char* WriteQuoted(char* dst, std::string_view text) {
   *dst++ = '"';
   const char* src = text.data();
   const char* const end = src + text.size();
 #if defined(__SSE2__)
   // What is left to write is never shorter than what is left to read plus the closing quote,
-  // so a 16-byte store at `dst` stays inside `out` while 16 bytes remain to read. Each block is
-  // stored whole; only the bytes before its first special byte count, the rest is rewritten.
+  // so a 16-byte store at `dst` stays inside the output while 16 bytes remain to read. Each
+  // block is stored whole; only the bytes before its first special byte count, the rest is
+  // written again.
   while (src + 16 <= end) {
     const __m128i block = Load16(src);
     const unsigned mask = SpecialMask(block);
@@ -492,7 +496,8 @@ void AppendQuoted(std::string& out, std::string_view text) {
       *dst++ = static_cast<char>(c);
     }
   }
-  *dst = '"';
+  *dst++ = '"';
+  return dst;
 }
 
 }  // namespace sekoia::json

@@ -89,4 +89,9 @@ std::size_t QuotedSize(std::string_view text);
 /** Appends `text` to `out` as a JSON string literal, quotes included. */
 void AppendQuoted(std::string& out, std::string_view text);
 
+/** Writes `text` at `out` as a JSON string literal, quotes included: exactly QuotedSize(text)
+ *  bytes, which `out` must have room for (and nothing past them). Returns the end of what was
+ *  written. For callers that size a whole document first, so that each text is scanned once. */
+char* WriteQuoted(char* out, std::string_view text);
+
 }  // namespace sekoia::json
