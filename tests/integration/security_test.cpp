@@ -156,14 +156,8 @@ struct LeakCase {
   int exit_code;                            ///< 2: configuration error; 0: stopped by SIGTERM
 };
 
-std::string CertificateFile() {
-  static const fs::path file = [] {
-    fs::path path = fs::temp_directory_path() / ("o365-it-app-" + std::to_string(::getpid()) + ".pem");
-    WriteFile(path, Certificate().certificate_pem);
-    return path;
-  }();
-  return file.string();
-}
+// Stands for the registered certificate's file, written in the test's scratch directory.
+constexpr const char* kCertificateFile = "{certificate-file}";
 
 std::vector<LeakCase> LeakCases() {
   const std::string broken_key =
@@ -192,7 +186,7 @@ std::vector<LeakCase> LeakCases() {
        {}, "Configuration error: client_secret", 2},
       {"GraphWrongCertificate", kGraph,
        [](const Simulator& s) { return Graph(s, CertificateArguments(OtherCertificate())); },
-       {"--client-certificate", CertificateFile()}, "AADSTS700027", 0},
+       {"--client-certificate", kCertificateFile}, "AADSTS700027", 0},
       {"GraphBadCaBundle", kGraph,
        [](const Simulator& s) { return Graph(s, {{"ca_bundle", std::string("not a bundle ") + kSecret}}); }, {},
        "Configuration error: ca_bundle", 2},
@@ -208,7 +202,7 @@ std::vector<LeakCase> LeakCases() {
        {"--mode", "reporting", "--intake-key", "another-key"}, "the intake refused the events", 0},
       {"OAuthWrongCertificate", kOAuth,
        [](const Simulator& s) { return OAuth(s, CertificateArguments(OtherCertificate())); },
-       {"--mode", "reporting", "--client-certificate", CertificateFile()}, "AADSTS700027", 0},
+       {"--mode", "reporting", "--client-certificate", kCertificateFile}, "AADSTS700027", 0},
       {"OAuthBrokenPrivateKey", kOAuth,
        [broken_key](const Simulator& s) {
          return OAuth(s, {{"client_secret", nullptr}, {"client_certificate", Certificate().certificate_pem},
@@ -228,6 +222,11 @@ TEST_P(SecretLeak, NoOutputHoldsASecret) {
   // The simulator expects the sentinel credentials unless the case names another value.
   std::vector<std::string> all = SimulatorArgs({"--records", "200", "--days", "0.05"});
   for (std::size_t i = 0; i + 1 < c.simulator_args.size(); i += 2) {
+    if (c.simulator_args[i + 1] == kCertificateFile) {
+      all.push_back(c.simulator_args[i]);
+      all.push_back(WritePem(dir, "app.pem", Certificate().certificate_pem).string());
+      continue;
+    }
     auto known = std::find(all.begin(), all.end(), c.simulator_args[i]);
     if (known != all.end()) {
       *(known + 1) = c.simulator_args[i + 1];

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include <cpprest/http_listener.h>
 
@@ -26,7 +27,10 @@ void Send(http::http_request request, Reply reply) {
     // over half of it is therefore a real "connection closed mid-body".
     reply.body.resize(full_length / 2);
   }
-  response.set_body(std::move(reply.body), reply.content_type);
+  // Bytes, not set_body(std::string): that overload reads a char buffer through an unsigned
+  // char stream, which UBSan reports as a bad downcast inside cpprest (scripts/test.sh --sanitize).
+  response.set_body(std::vector<unsigned char>(reply.body.begin(), reply.body.end()));
+  response.headers().set_content_type(reply.content_type);
   if (reply.cut_connection) response.headers().set_content_length(full_length);
   request.reply(response).then([](pplx::task<void> sent) {
     try {
