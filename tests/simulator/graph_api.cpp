@@ -223,8 +223,10 @@ Reply Simulator::HandleGraph(const Request& request) {
       ok.body.resize(ok.body.size() / 2);
     } else if (tenant_.timed()) {
       tenant_.MarkStatesServed(states);
+      Count(Counter::kGraphRecordsServed, page_size);
     } else {
       tenant_.MarkServed(page);
+      Count(Counter::kGraphRecordsServed, page_size);
     }
     return ok;
   }();

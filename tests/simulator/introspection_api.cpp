@@ -95,6 +95,7 @@ Reply Simulator::HandleStats(const Request& request) {
     return it == counters_.end() ? std::uint64_t{0} : it->second;
   };
   stats["graph_requests"] = counter(Counter::kGraphRequests);
+  stats["graph_records_served"] = counter(Counter::kGraphRecordsServed);
   stats["reporting_requests"] = counter(Counter::kReportingRequests);
   stats["token_requests"] = counter(Counter::kTokenRequests);
   stats["token_client_assertions"] = counter(Counter::kTokenClientAssertions);

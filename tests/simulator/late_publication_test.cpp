@@ -225,6 +225,8 @@ TEST(LatePublication, GraphPagesShowTheSnapshotOfTheFirstPageCarriedInTheSkipTok
     }
   }
   ASSERT_EQ(snapshots.size(), 1u) << "every link carries the first page's time";
+  EXPECT_EQ(nlohmann::json::parse(simulator.Handle(Get("/stats")).body)["graph_records_served"],
+            records.size());
   const Micros snapshot = std::stoll(*snapshots.begin());
   bool more = false;
   const auto expected = tenant.VisibleStates(tenant.Find(start, now), snapshot, 0, 100000, more);

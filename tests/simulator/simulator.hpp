@@ -83,6 +83,7 @@ class Simulator final {
  private:
   enum class Counter {
     kGraphRequests,
+    kGraphRecordsServed,
     kReportingRequests,
     kTokenRequests,
     kTokenClientAssertions,
