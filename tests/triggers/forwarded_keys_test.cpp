@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
+#include <set>
 
 #include "test_dir.hpp"
 
@@ -59,6 +61,38 @@ TEST(ForwardedKeys, ExpiredKeysAreDroppedAndTheFileStaysBounded) {
   reloaded.Load();
   reloaded.Expire(TimePoint(seconds(499 - 10)));
   EXPECT_EQ(reloaded.size(), keys.size());
+}
+
+TEST(ForwardedKeys, KeepsTheFirstOfAddedDuplicatesAndTheLastLineOfTheFile) {
+  sekoia::testing::TestDir dir;
+  dir.Write("keys.txt", "000000000000000b 1000\n000000000000000b 2000\n");
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  EXPECT_EQ(keys.Load(), "");
+  EXPECT_EQ(keys.size(), 1u);
+  keys.Add({{12, 10}, {12, 5000}});
+  EXPECT_EQ(keys.size(), 2u);
+  keys.Expire(TimePoint(seconds(1500)));  // 11 is kept by its last line, 12 goes with its first time
+  EXPECT_TRUE(keys.Contains(11));
+  EXPECT_FALSE(keys.Contains(12));
+}
+
+TEST(ForwardedKeys, AnswersAsASetDoes) {
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  keys.Load();
+  std::set<std::uint64_t> expected;
+  std::mt19937_64 random(5);
+  for (int page = 0; page < 50; ++page) {
+    std::vector<std::pair<std::uint64_t, std::int64_t>> batch;
+    for (int i = 0; i < 200; ++i) {
+      const std::uint64_t key = random() % 20000 + 1;
+      batch.emplace_back(key, page);
+      expected.insert(key);
+    }
+    keys.Add(batch);
+    ASSERT_EQ(keys.size(), expected.size()) << page;
+  }
+  for (std::uint64_t key = 0; key <= 20001; ++key) ASSERT_EQ(keys.Contains(key), expected.count(key) == 1) << key;
 }
 
 TEST(ForwardedKeys, ALineCutByACrashIsReportedAndTheRestKept) {

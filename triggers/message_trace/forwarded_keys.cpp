@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -32,6 +33,17 @@ std::string Lines(const std::vector<std::pair<std::uint64_t, std::int64_t>>& key
     text.append(line, static_cast<std::size_t>(n));
   }
   return text;
+}
+
+using Entry = std::pair<std::uint64_t, std::int64_t>;
+
+bool KeyLess(const Entry& a, const Entry& b) { return a.first < b.first; }
+bool SameKey(const Entry& a, const Entry& b) { return a.first == b.first; }
+
+// Sorts `entries` by key and keeps, of entries with the same key, the first one.
+void SortUnique(std::vector<Entry>& entries) {
+  std::stable_sort(entries.begin(), entries.end(), KeyLess);
+  entries.erase(std::unique(entries.begin(), entries.end(), SameKey), entries.end());
 }
 
 }  // namespace
@@ -64,12 +76,15 @@ std::string ForwardedKeys::Load() {
     std::uint64_t key = 0;
     std::int64_t time = 0;
     if (std::sscanf(line.c_str(), "%" SCNx64 " %" SCNd64, &key, &time) == 2 && key != 0) {
-      keys_[key] = time;
+      keys_.emplace_back(key, time);
       ++lines_in_file_;
     } else {
       ++bad;  // a line cut by a crash: that key is forwarded again at most once
     }
   }
+  // A key written twice keeps its last line.
+  std::reverse(keys_.begin(), keys_.end());
+  SortUnique(keys_);
   if (bad > 0) {
     rewrite_ = true;
     return std::to_string(bad) + " unreadable line(s) in " + path_.string();
@@ -77,18 +92,29 @@ std::string ForwardedKeys::Load() {
   return "";
 }
 
+bool ForwardedKeys::Contains(std::uint64_t key) const {
+  auto it = std::lower_bound(keys_.begin(), keys_.end(), Entry{key, 0}, KeyLess);
+  return it != keys_.end() && it->first == key;
+}
+
 void ForwardedKeys::Add(const std::vector<std::pair<std::uint64_t, std::int64_t>>& keys) {
+  std::vector<Entry> fresh;
+  fresh.reserve(keys.size());
   for (const auto& entry : keys) {
-    if (keys_.emplace(entry.first, entry.second).second) pending_.push_back(entry);
+    if (!Contains(entry.first)) fresh.push_back(entry);
   }
+  SortUnique(fresh);
+  pending_.insert(pending_.end(), fresh.begin(), fresh.end());
+  const auto old_size = static_cast<std::ptrdiff_t>(keys_.size());
+  keys_.insert(keys_.end(), fresh.begin(), fresh.end());
+  std::inplace_merge(keys_.begin(), keys_.begin() + old_size, keys_.end(), KeyLess);
 }
 
 void ForwardedKeys::Expire(sekoia::TimePoint horizon) {
   const std::int64_t limit = std::chrono::duration_cast<std::chrono::seconds>(horizon.time_since_epoch()).count();
-  for (auto it = keys_.begin(); it != keys_.end();) {
-    if (it->second < limit) it = keys_.erase(it);
-    else ++it;
-  }
+  keys_.erase(std::remove_if(keys_.begin(), keys_.end(), [limit](const Entry& entry) { return entry.second < limit; }),
+              keys_.end());
+  if (keys_.capacity() > 2 * keys_.size() + 1024) keys_.shrink_to_fit();
 }
 
 void ForwardedKeys::Persist() {
@@ -112,13 +138,12 @@ void ForwardedKeys::Persist() {
 }
 
 void ForwardedKeys::Compact() {
-  std::vector<std::pair<std::uint64_t, std::int64_t>> live(keys_.begin(), keys_.end());
   std::filesystem::path temporary = path_;
   temporary += ".tmp";
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot create " + temporary.string() + ": " + std::strerror(errno));
   try {
-    WriteAll(fd, Lines(live), temporary);
+    WriteAll(fd, Lines(keys_), temporary);
   } catch (...) {
     ::close(fd);
     throw;
@@ -127,7 +152,7 @@ void ForwardedKeys::Compact() {
   ::close(fd);
   if (::rename(temporary.c_str(), path_.c_str()) != 0)
     throw std::runtime_error("cannot rename onto " + path_.string() + ": " + std::strerror(errno));
-  lines_in_file_ = live.size();
+  lines_in_file_ = keys_.size();
   pending_.clear();
   rewrite_ = false;
 }
