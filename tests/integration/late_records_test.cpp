@@ -85,10 +85,11 @@ TEST(LateRecords, LookbackReceivesEveryStateWithinItOnceAndWithoutItLateRecordsA
   const nlohmann::json a = stats(simulator_a);
   const nlohmann::json b = stats(simulator_b);
   SCOPED_TRACE("A: " + a.dump() + "\nB: " + b.dump());
-  // The measured period holds enough of everything for the assertions to mean something.
-  ASSERT_GT(b["published"].get<int>(), 800);
-  ASSERT_GT(b["status_changes_published"].get<int>(), 100);
-  ASSERT_GT(b["within_delay"]["published"].get<int>(), 700);
+  // The measured period holds enough of everything for the assertions to mean something (how
+  // much is published in the run's wall time depends on the machine's load: 714 seen under load).
+  ASSERT_GT(b["published"].get<int>(), 500);
+  ASSERT_GT(b["status_changes_published"].get<int>(), 60);
+  ASSERT_GT(b["within_delay"]["published"].get<int>(), 450);
   ASSERT_EQ(a["published"], b["published"]);  // same tenant
 
   // B: every record state published within the lookback arrived, exactly once per state.

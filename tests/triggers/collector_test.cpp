@@ -358,6 +358,23 @@ TEST(CollectorLookback, QueriesStartALookbackBeforeTheWindow) {
   EXPECT_EQ(source.urls.back().substr(0, 41), "2026-01-21T10:55:00Z|2026-01-21T11:56:00Z");
 }
 
+TEST(CollectorLookback, NeverReachesBeforeTheKeysBeganWhenResumingAPythonCheckpoint) {
+  Fixture f;
+  f.options.lookback = minutes(60);
+  f.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", "2026-01-21T11:30:00+00:00"}};
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");  // no file: the Python trigger kept no keys
+  FakeSource source({});
+  auto sent_by_python = source.Publish(f.Now() - minutes(40), "p", "delivered");
+  auto after = source.Publish(f.Now() - minutes(20), "q", "delivered");
+  auto collector = f.Make(source, &keys);
+  Drain(*collector);
+  EXPECT_EQ(f.intake.received, std::vector<std::string>{source.Record(after)});
+  EXPECT_EQ(source.urls.front().substr(0, 20), "2026-01-21T11:30:00Z");
+  EXPECT_EQ(f.checkpoints.saved->at("lookback_from"), "2026-01-21T11:30:00Z");
+  (void)sent_by_python;
+}
+
 TEST(CollectorLookback, KeysSurviveARestart) {
   Fixture f;
   f.options.lookback = minutes(60);

@@ -36,6 +36,7 @@ nlohmann::json CursorToJson(const CollectorCursor& cursor) {
     if (cursor.next_url) window["next_link"] = *cursor.next_url;
     document["window"] = window;
   }
+  if (cursor.lookback_from) document["lookback_from"] = FormatIso8601(*cursor.lookback_from);
   return document;
 }
 
@@ -53,6 +54,7 @@ CollectorCursor CursorFromJson(const nlohmann::json& document) {
     if (rows != window->end() && rows->is_number_unsigned()) cursor.rows_read = rows->get<std::size_t>();
     if (!cursor.next_url) cursor.rows_read = 0;
   }
+  if (document.contains("lookback_from")) cursor.lookback_from = RequireTime(document, "lookback_from");
   return cursor;
 }
 
@@ -80,6 +82,9 @@ Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoi
     std::string problem = keys_->Load();
     if (!problem.empty()) logger_.Warning("the forwarded keys file is damaged (" + problem + "); the records "
                                           "concerned may be forwarded once more");
+    if (!keys_->found() && !cursor_.lookback_from) {
+      cursor_.lookback_from = cursor_.window ? std::min(cursor_.window->start, cursor_.next_start) : cursor_.next_start;
+    }
   }
 }
 
@@ -135,7 +140,8 @@ void Collector::SaveCursor() {
 Window Collector::QueryWindow(const Window& window) const {
   if (options_.lookback.count() == 0) return window;
   // The lookback never reaches past the oldest data the service keeps.
-  const sekoia::TimePoint oldest = std::min(Truncate(clock_.Now() - limits_.max_age), window.start);
+  sekoia::TimePoint oldest = std::min(Truncate(clock_.Now() - limits_.max_age), window.start);
+  if (cursor_.lookback_from) oldest = std::max(oldest, std::min(*cursor_.lookback_from, window.start));
   return Window{std::max(window.start - options_.lookback, oldest), window.end};
 }
 

@@ -32,6 +32,9 @@ struct CollectorCursor final {
   std::optional<Window> window;                ///< a window started and not finished
   std::optional<std::string> next_url;         ///< the window's next page to read
   std::size_t rows_read = 0;                   ///< the window's rows already read
+  /** Where the forwarded keys begin: a lookback never reaches before it, since what was sent
+   *  earlier (e.g. by the platform's Python trigger, whose context.json this resumes) is unknown. */
+  std::optional<sekoia::TimePoint> lookback_from;
 };
 
 /** The checkpoint document: {"most_recent_date_requested": ISO, "window": {...}} (the key the

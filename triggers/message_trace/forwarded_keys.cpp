@@ -69,6 +69,7 @@ std::string ForwardedKeys::Load() {
   pending_.clear();
   lines_in_file_ = 0;
   std::ifstream in(path_);
+  found_ = static_cast<bool>(in);
   if (!in) return "";  // none yet
   std::string line;
   std::size_t bad = 0;

@@ -33,6 +33,8 @@ class ForwardedKeys final {
   /** Appends the keys added since the last Persist (compacts when due); throws std::runtime_error. */
   void Persist();
   std::size_t size() const { return keys_.size(); }
+  /** Whether Load found a file: without one, no record before now is known to be forwarded. */
+  bool found() const { return found_; }
 
  private:
   void Compact();
@@ -44,6 +46,7 @@ class ForwardedKeys final {
   std::vector<std::pair<std::uint64_t, std::int64_t>> pending_;
   std::size_t lines_in_file_ = 0;
   bool rewrite_ = false;
+  bool found_ = false;
 };
 
 }  // namespace office365
