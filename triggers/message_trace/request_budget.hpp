@@ -1,7 +1,7 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
+#include <set>
 #include <mutex>
 
 #include "sekoia/clock.hpp"
@@ -18,7 +18,8 @@ struct RequestBudgetOptions final {
 /**
  * Paces requests to stay within a rolling budget: before a request that would exceed it, waits
  * until the oldest request of the period leaves it (and logs that it waits). Every attempt counts,
- * retries included. Thread-safe.
+ * retries included, from when its answer (or failure) came back: the latest the service can have
+ * received it, so a request that took long to arrive cannot make a later one early. Thread-safe.
  */
 class PacedTransport final : public sekoia::http::HttpTransport {
  public:
@@ -35,7 +36,7 @@ class PacedTransport final : public sekoia::http::HttpTransport {
   sekoia::Clock& clock_;
   sekoia::Logger& logger_;
   std::mutex mutex_;
-  std::deque<sekoia::TimePoint> sent_;
+  std::multiset<sekoia::TimePoint> sent_;  ///< when each request of the period was sent, then answered
 };
 
 }  // namespace office365
