@@ -3,9 +3,13 @@
 namespace mtsim {
 
 FaultInjector::FaultInjector(const FaultOptions& options, std::uint64_t seed)
-    : options_(options), random_(seed ^ 0xFA017FA017ULL) {
+    : options_(options),
+      random_(seed ^ 0xFA017FA017ULL),
+      outage_at_(options.intake_outage_at),
+      outage_for_(options.intake_outage_for) {
   for (const char* kind : {"500", "503", "429_seconds", "429_date", "close", "bad_json", "401",
-                           "slow", "token_503", "intake_503", "intake_outage"}) {
+                           "slow", "token_503", "token_expired_early", "intake_503", "intake_outage",
+                           "intake_413", "logs_503"}) {
     counts_[kind] = 0;
   }
 }
@@ -54,17 +58,40 @@ bool FaultInjector::DrawToken503() {
 
 bool FaultInjector::DrawIntake503() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return Draw(options_.intake_503, "intake_503");
+  if (intake_burst_left_ > 0) {
+    --intake_burst_left_;
+    ++counts_["intake_503"];
+    return true;
+  }
+  if (!Draw(options_.intake_503, "intake_503")) return false;
+  intake_burst_left_ = options_.intake_503_burst - 1;
+  return true;
+}
+
+bool FaultInjector::DrawLogs503() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return Draw(options_.logs_503, "logs_503");
+}
+
+void FaultInjector::Count(const char* kind) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++counts_[kind];
 }
 
 bool FaultInjector::InIntakeOutage(double seconds_since_start) {
-  if (options_.intake_outage_at < 0 || seconds_since_start < options_.intake_outage_at ||
-      seconds_since_start >= options_.intake_outage_at + options_.intake_outage_for) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (outage_at_ < 0 || seconds_since_start < outage_at_ ||
+      seconds_since_start >= outage_at_ + outage_for_) {
     return false;
   }
-  std::lock_guard<std::mutex> lock(mutex_);
   ++counts_["intake_outage"];
   return true;
+}
+
+void FaultInjector::ScheduleIntakeOutage(double at, double length) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  outage_at_ = at;
+  outage_for_ = length;
 }
 
 std::map<std::string, std::uint64_t> FaultInjector::Counts() const {

@@ -21,7 +21,9 @@ struct FaultOptions {
   double slow_rate = 0;         ///< message-trace reply delayed by slow_seconds
   double slow_seconds = 0;
   double token_503 = 0;         ///< token endpoint answers 503
-  double intake_503 = 0;        ///< intake answers 503
+  double intake_503 = 0;        ///< intake: start of a burst of 503 answers
+  int intake_503_burst = 1;     ///< intake requests answered 503 in a row per burst
+  double logs_503 = 0;          ///< platform logs endpoint answers 503
   double intake_outage_at = -1;   ///< seconds after start; negative: no outage
   double intake_outage_for = 0;   ///< outage length in seconds
   double retry_after_seconds = 1; ///< Retry-After of injected 429s
@@ -41,9 +43,15 @@ class FaultInjector final {
   TraceFault DrawTraceFault(bool can_revoke);
   bool DrawSlow();
   bool DrawToken503();
+  /** True for the intake requests of a burst: a draw starts one, the next requests continue it. */
   bool DrawIntake503();
+  bool DrawLogs503();
+  /** Counts a fault the simulator applied itself (an over-limit 413, an early-expired token). */
+  void Count(const char* kind);
   /** Whether `seconds_since_start` falls in the configured intake outage (counted). */
   bool InIntakeOutage(double seconds_since_start);
+  /** Replaces the intake outage: from `at` for `length` seconds after start (at < 0: none). */
+  void ScheduleIntakeOutage(double at, double length);
 
   /** Injected faults so far, by kind (every kind present, 0 included). */
   std::map<std::string, std::uint64_t> Counts() const;
@@ -55,6 +63,9 @@ class FaultInjector final {
   mutable std::mutex mutex_;
   Random random_;
   std::map<std::string, std::uint64_t> counts_;
+  int intake_burst_left_ = 0;  // 503s still due in the current intake burst
+  double outage_at_;           // the intake outage in force (options, or ScheduleIntakeOutage)
+  double outage_for_;
 };
 
 }  // namespace mtsim

@@ -85,6 +85,7 @@ Reply Simulator::HandleGraph(const Request& request) {
     const std::string token = BearerToken(request);
     const TokenCheck check = tokens_.Check(token, TokenScope::kGraph);
     if (token.empty() || check != TokenCheck::kValid) {
+      CountEarlyExpiry(check);
       return BadTokenReply(check, token.empty());
     }
     if (options_.unprovisioned) {

@@ -1,4 +1,5 @@
-// For tests: GET /stats[?until=<ISO>], GET /logs-received, GET /requests.
+// For tests: GET /stats[?until=<ISO>][&after=<ISO>[&skip=N]], GET /logs-received, GET /requests,
+// POST /control/intake-outage?seconds=S (an intake outage from now).
 #include <cmath>
 #include <cstdlib>
 
@@ -16,6 +17,23 @@ Reply Simulator::HandleStats(const Request& request) {
     if (!until) {
       return GraphError(400, "BadRequest",
                         "Invalid until '" + until_param->value + "': expected ISO 8601.");
+    }
+  }
+  std::optional<Micros> after;
+  std::size_t skip = 0;
+  if (const QueryParam* after_param = query.Find("after")) {
+    after = ParseIsoTime(after_param->value);
+    if (!after) {
+      return GraphError(400, "BadRequest",
+                        "Invalid after '" + after_param->value + "': expected ISO 8601.");
+    }
+    if (const QueryParam* skip_param = query.Find("skip")) {
+      char* end = nullptr;
+      const unsigned long long value = std::strtoull(skip_param->value.c_str(), &end, 10);
+      if (skip_param->value.empty() || *end != '\0') {
+        return GraphError(400, "BadRequest", "Invalid skip '" + skip_param->value + "'.");
+      }
+      skip = static_cast<std::size_t>(value);
     }
   }
   // Late publication: the records whose receivedDateTime is at least `since`, and the states
@@ -88,6 +106,7 @@ Reply Simulator::HandleStats(const Request& request) {
   }
   stats["elapsed_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  if (after) stats["received_after"] = tenant_.ReceivedAfter(*after, skip);
   stats["faults"] = faults_.Counts();
   std::lock_guard<std::mutex> lock(mutex_);
   const auto counter = [&](Counter c) {
@@ -106,6 +125,24 @@ Reply Simulator::HandleStats(const Request& request) {
   stats["logs_received"] = counter(Counter::kLogsReceived);
   Reply reply;
   reply.body = Dump(stats);
+  return reply;
+}
+
+Reply Simulator::HandleOutageControl(const Request& request) {
+  const QueryParams query(request.raw_query);
+  const QueryParam* seconds_param = query.Find("seconds");
+  char* end = nullptr;
+  const double seconds =
+      seconds_param == nullptr ? -1 : std::strtod(seconds_param->value.c_str(), &end);
+  if (seconds_param == nullptr || seconds_param->value.empty() || *end != '\0' ||
+      !(seconds >= 0 && seconds <= 86400)) {
+    return GraphError(400, "BadRequest", "Expected ?seconds=<0 to 86400>.");
+  }
+  const double now =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  faults_.ScheduleIntakeOutage(now, seconds);
+  Reply reply;
+  reply.body = Dump({{"intake_outage_from", now}, {"intake_outage_for", seconds}});
   return reply;
 }
 

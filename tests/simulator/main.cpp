@@ -54,6 +54,8 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   mtsim::FaultOptions& faults = sim.faults;
   std::string mode = "graph", shape = "verbose", next_link = "yes";
   long long token_ttl = 3599;
+  long long token_valid = 0;
+  long long max_intake_body = 10 * 1024 * 1024;
   double throttle_window = 300;
   long long seed = 1;
   long long records = 10000;
@@ -106,7 +108,10 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
       ("client-certificate", po::value(&certificate_file)->value_name("FILE"),
        "PEM certificate registered for the application: client assertions signed with its key "
        "are accepted")
-      ("token-ttl", po::value(&token_ttl)->default_value(3599), "access token lifetime, seconds");
+      ("token-ttl", po::value(&token_ttl)->default_value(3599), "access token lifetime, seconds")
+      ("token-valid", po::value(&token_valid)->default_value(0),
+       "tokens are refused this many seconds after issue although expires_in announces "
+       "--token-ttl (early expiry); 0: they live --token-ttl");
 
   po::options_description behaviour("Microsoft's behaviour");
   behaviour.add_options()
@@ -141,7 +146,13 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
       ("fault-slow-rate", po::value(&faults.slow_rate)->default_value(0),
        "message trace: share of slow replies")
       ("fault-token", po::value(&faults.token_503)->default_value(0), "token endpoint: 503")
-      ("fault-intake-503", po::value(&faults.intake_503)->default_value(0), "intake: 503")
+      ("fault-intake-503", po::value(&faults.intake_503)->default_value(0),
+       "intake: start of a burst of 503s")
+      ("fault-intake-burst", po::value(&faults.intake_503_burst)->default_value(1),
+       "intake: 503s in a row per burst")
+      ("intake-max-body", po::value(&max_intake_body)->default_value(max_intake_body),
+       "intake: larger batch bodies (bytes) get 413")
+      ("fault-logs", po::value(&faults.logs_503)->default_value(0), "platform logs: 503")
       ("intake-outage-at", po::value(&faults.intake_outage_at)->default_value(-1),
        "intake answers 503 from this many seconds after start (negative: never)")
       ("intake-outage-for", po::value(&faults.intake_outage_for)->default_value(0),
@@ -195,11 +206,18 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
     Invalid("reporting-page", "must be within [1, 100000]");
   }
   if (token_ttl < 1) Invalid("token-ttl", "must be at least 1 second");
+  if (token_valid < 0) Invalid("token-valid", "must be >= 0");
+  if (faults.intake_503_burst < 1 || faults.intake_503_burst > 1000000) {
+    Invalid("fault-intake-burst", "must be within [1, 1000000]");
+  }
+  if (max_intake_body < 1024 || max_intake_body > (1LL << 30)) {
+    Invalid("intake-max-body", "must be within [1024, 1073741824]");
+  }
   if (sim.throttle_limit < 1) Invalid("throttle", "must be at least 1");
   if (!(throttle_window > 0)) Invalid("throttle-window", "must be positive");
   for (const char* rate : {"fault-500", "fault-503", "fault-429-seconds", "fault-429-date",
                            "fault-close", "fault-bad-json", "fault-401", "fault-slow-rate",
-                           "fault-token", "fault-intake-503"}) {
+                           "fault-token", "fault-intake-503", "fault-logs"}) {
     CheckRate(vm, rate);
   }
   if (faults.http_500 + faults.http_503 + faults.http_429_seconds + faults.http_429_date +
@@ -219,6 +237,8 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
     }
   }
   sim.token_ttl = std::chrono::seconds(token_ttl);
+  sim.token_valid = std::chrono::seconds(token_valid);
+  sim.max_intake_body = static_cast<std::size_t>(max_intake_body);
   sim.throttle_window = std::chrono::microseconds(static_cast<long long>(throttle_window * 1e6));
   sim.reporting_next_link = next_link == "yes";
   sim.seed = static_cast<std::uint64_t>(seed);

@@ -95,7 +95,10 @@ Reply Simulator::HandleReporting(const Request& request) {
       }
     } else if (!token.empty()) {
       const TokenCheck check = tokens_.Check(token, TokenScope::kOutlook);
-      if (check != TokenCheck::kValid) return BadTokenReply(check, false);
+      if (check != TokenCheck::kValid) {
+        CountEarlyExpiry(check);
+        return BadTokenReply(check, false);
+      }
     } else {
       return Unauthorized("Authentication required: use Basic or an OAuth 2.0 Bearer token.");
     }

@@ -33,6 +33,7 @@ Reply Simulator::HandleIntake(const Request& request) {
     return SekoiaMessage(503, "Service Unavailable");
   }
   if (request.body_too_large || request.body.size() > options_.max_intake_body) {
+    faults_.Count("intake_413");
     return SekoiaMessage(413, "Request Entity Too Large: a batch is limited to " +
                                 std::to_string(options_.max_intake_body) + " bytes");
   }
@@ -64,6 +65,7 @@ Reply Simulator::HandleLogs(const Request& request) {
   if (BearerToken(request) != options_.platform_token) {
     return SekoiaMessage(401, "Invalid or missing platform token");
   }
+  if (faults_.DrawLogs503()) return SekoiaMessage(503, "Service Unavailable");
   const Json body = Json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object() || !body.contains("logs") ||
       !body["logs"].is_array()) {

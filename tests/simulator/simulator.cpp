@@ -87,6 +87,7 @@ Reply Simulator::Handle(const Request& request) {
                                               e.what());
   }
   const bool introspection = request.path == "/stats" || request.path == "/logs-received" ||
+                             request.path == "/control/intake-outage" ||
                              request.path == "/requests";
   if (!introspection) LogRequest(request, reply.status);
   return reply;
@@ -122,6 +123,10 @@ Reply Simulator::Route(const Request& request) {
   if (IEquals(path, "/ecp/reportingwebservice/reporting.svc/MessageTrace")) {
     if (!method_is("GET")) return not_allowed();
     return HandleReporting(request);
+  }
+  if (path == "/control/intake-outage") {
+    if (!method_is("POST")) return not_allowed();
+    return HandleOutageControl(request);
   }
   if (path == "/stats" || path == "/logs-received" || path == "/requests") {
     if (!method_is("GET")) return not_allowed();
@@ -215,6 +220,13 @@ Reply Simulator::BadTokenReply(TokenCheck check, bool empty) {
       "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/"
       "authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"");
   return reply;
+}
+
+void Simulator::CountEarlyExpiry(TokenCheck check) {
+  if (check == TokenCheck::kExpired && options_.token_valid.count() > 0 &&
+      options_.token_valid < options_.token_ttl) {
+    faults_.Count("token_expired_early");
+  }
 }
 
 void Simulator::Count(Counter counter, std::uint64_t n) {

@@ -56,6 +56,7 @@ struct SimulatorOptions {
   std::string account_password = "sim-password";
   std::string client_certificate_pem;  ///< the application's certificate (PEM); empty: none registered
   std::chrono::seconds token_ttl{3599};
+  std::chrono::seconds token_valid{0};            ///< > 0: tokens die this soon, whatever expires_in says
   std::size_t throttle_limit = 100;               ///< requests per rolling window
   std::chrono::microseconds throttle_window{300 * 1000000LL};
   std::size_t reporting_page = 2000;              ///< rows per Reporting page
@@ -63,7 +64,7 @@ struct SimulatorOptions {
   bool unprovisioned = false;                     ///< Graph: first-party app not provisioned
   bool no_permission = false;                     ///< Graph: ExchangeMessageTrace.Read.All missing
   bool basic_retired = false;                     ///< Reporting: Basic auth refused
-  std::size_t max_intake_body = 10 * 1024 * 1024; ///< bytes; larger batches get 413
+  std::size_t max_intake_body = 10 * 1024 * 1024; ///< bytes; larger batches get 413 (counted as a fault when lowered)
   FaultOptions faults;
   std::uint64_t seed = 1;                         ///< fault draws
 };
@@ -100,6 +101,7 @@ class Simulator final {
   Reply HandleIntake(const Request& request);
   Reply HandleLogs(const Request& request);
   Reply HandleStats(const Request& request);
+  Reply HandleOutageControl(const Request& request);
   Reply HandleLogsReceived();
   Reply HandleRequests();
 
@@ -112,6 +114,8 @@ class Simulator final {
   Micros ReportingSnapshot(const std::string& filter, bool first, Micros now);
   /** A 401 for a Bearer token that TokenStore did not accept. */
   static Reply BadTokenReply(TokenCheck check, bool empty);
+  /** Counts a refusal of a token that expired before the lifetime it was issued with. */
+  void CountEarlyExpiry(TokenCheck check);
   void Count(Counter counter, std::uint64_t n = 1);
   void LogRequest(const Request& request, int status);
 

@@ -275,5 +275,68 @@ TEST(Simulator, IntakeAndLogsCheckTheirCredentials) {
   EXPECT_EQ(requests[4]["target"], "/api/logs");
 }
 
+// The soak's faults: bursts of intake 503s, an outage started on demand, a body limit, logs
+// failing, and where the intake stands past a client's checkpoint.
+TEST(Simulator, IntakeFaultsForTheSoak) {
+  Tenant tenant(Records(TraceApi::kGraph, 10));
+  SimulatorOptions options;
+  options.max_intake_body = 2000;
+  options.faults.logs_503 = 1;
+  Simulator simulator(options, tenant, kBase);
+  EXPECT_EQ(Forward(simulator, {std::string(3000, 'x')}).status, 413);
+  EXPECT_EQ(Forward(simulator, {"{}"}).status, 200);
+
+  const Reply outage = simulator.Handle(Make("POST", "/control/intake-outage?seconds=60"));
+  ASSERT_EQ(outage.status, 200) << outage.body;
+  EXPECT_EQ(Forward(simulator, {"{}"}).status, 503);
+  ASSERT_EQ(simulator.Handle(Make("POST", "/control/intake-outage?seconds=0")).status, 200);
+  EXPECT_EQ(Forward(simulator, {"{}"}).status, 200);
+  EXPECT_EQ(simulator.Handle(Make("POST", "/control/intake-outage?seconds=x")).status, 400);
+
+  const std::string logs = R"({"logs":[{"date":"2026-01-21T14:12:34Z","level":"info","message":"hi"}]})";
+  EXPECT_EQ(simulator.Handle(WithAuth(Make("POST", "/logs", logs), "Bearer sim-platform-token")).status,
+            503);
+  const nlohmann::json faults = nlohmann::json::parse(simulator.Handle(Make("GET", "/stats")).body)["faults"];
+  EXPECT_EQ(faults["intake_413"], 1);
+  EXPECT_EQ(faults["intake_outage"], 1);
+  EXPECT_EQ(faults["logs_503"], 1);
+  EXPECT_EQ(faults["token_expired_early"], 0);
+}
+
+TEST(Simulator, StatsSayWhatWasReceivedPastAPosition) {
+  Tenant tenant(Records(TraceApi::kGraph, 100));
+  Simulator simulator(SimulatorOptions{}, tenant, kBase);
+  const std::string bearer = "Bearer " + Token(simulator, "https://graph.microsoft.com/.default");
+  const Micros now = NowMicros();
+  const Reply page = simulator.Handle(WithAuth(Make("GET", GraphQuery(now - 3 * kMicrosPerDay, now, 100)), bearer));
+  ASSERT_EQ(page.status, 200);
+  const auto records = RawElements(page.body, "value");
+  ASSERT_EQ(records.size(), 100u);
+  // Records 40 to 59 delivered: a client at position 50 of the same query has 10 past it.
+  ASSERT_EQ(Forward(simulator, std::vector<std::string>(records.begin() + 40, records.begin() + 60)).status, 200);
+  const std::string after = FormatIsoSeconds(now - 3 * kMicrosPerDay);
+  auto received_after = [&](const std::string& query) {
+    const Reply reply = simulator.Handle(Make("GET", "/stats?" + query));
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    return nlohmann::json::parse(reply.body).value("received_after", -1);
+  };
+  EXPECT_EQ(received_after("after=" + after + "&skip=50"), 10);
+  EXPECT_EQ(received_after("after=" + after + "&skip=0"), 20);
+  EXPECT_EQ(received_after("after=" + after + "&skip=1000"), 0);
+  EXPECT_EQ(received_after("until=" + after), -1);  // only asked with after
+  EXPECT_EQ(simulator.Handle(Make("GET", "/stats?after=yesterday")).status, 400);
+}
+
+TEST(FaultInjector, AnIntake503StartsABurst) {
+  FaultOptions options;
+  options.intake_503 = 0.3;
+  options.intake_503_burst = 4;
+  FaultInjector faults(options, 7);
+  int draws = 0;
+  while (!faults.DrawIntake503()) ASSERT_LT(++draws, 1000);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(faults.DrawIntake503()) << i;
+  EXPECT_EQ(faults.Counts()["intake_503"], 4u);
+}
+
 }  // namespace
 }  // namespace mtsim

@@ -374,4 +374,15 @@ PublicationStats Tenant::Publication(std::optional<Micros> since, Micros until, 
   return stats;
 }
 
+std::uint64_t Tenant::ReceivedAfter(Micros after, std::size_t skip) const {
+  const auto first = static_cast<std::size_t>(
+      std::lower_bound(times_.begin(), times_.end(), after) - times_.begin());
+  std::lock_guard<std::mutex> lock(ledger_mutex_);
+  std::uint64_t count = 0;
+  for (std::size_t i = first + std::min(skip, times_.size() - first); i < times_.size(); ++i) {
+    count += received_[i] > 0;
+  }
+  return count;
+}
+
 }  // namespace mtsim

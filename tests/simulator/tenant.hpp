@@ -175,6 +175,13 @@ class Tenant final {
   PublicationStats Publication(std::optional<Micros> since, Micros until, Micros now,
                                std::optional<double> delay_at_most_minutes) const;
 
+  /**
+   * Records received at least once among those received at or after `after`, in time order,
+   * past the first `skip` of them: what a client holding the position (after, skip) has
+   * already delivered beyond it.
+   */
+  std::uint64_t ReceivedAfter(Micros after, std::size_t skip) const;
+
  private:
   std::string_view Row(std::size_t index) const;
   std::string_view StateBytes(std::uint32_t state) const;

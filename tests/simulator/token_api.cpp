@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "http_text.hpp"
@@ -249,12 +250,16 @@ Reply Simulator::HandleToken(const Request& request, const std::string& tenant) 
                         scope->value + " is not valid.");
   }
   const long long ttl = options_.token_ttl.count();
+  // Early expiry: the answer announces token_ttl, the token dies after token_valid.
+  const std::chrono::seconds lifetime = options_.token_valid.count() > 0
+                                            ? std::min(options_.token_valid, options_.token_ttl)
+                                            : options_.token_ttl;
   Reply reply;
   reply.headers.emplace_back("Cache-Control", "no-store, no-cache");
   reply.body = Dump({{"token_type", "Bearer"},
                      {"expires_in", ttl},
                      {"ext_expires_in", ttl},
-                     {"access_token", tokens_.Issue(token_scope, options_.token_ttl)}});
+                     {"access_token", tokens_.Issue(token_scope, lifetime)}});
   return reply;
 }
 
