@@ -318,6 +318,46 @@ TEST(Collector, RepeatedFailuresRaiseOneCriticalAfterTheGrace) {
   EXPECT_EQ(waits[2], seconds(20));
 }
 
+TEST(Collector, FailuresBetweenAcknowledgedPagesAreNotInARow) {
+  // A long window whose every other request fails: each failure follows a forwarded page, so
+  // the backoff stays at its first step and no critical is raised.
+  Fixture f;
+  f.options.startup_grace = minutes(0);
+  f.options.lookback = minutes(0);
+  std::vector<TimePoint> times;
+  for (int i = 0; i < 12; ++i) times.push_back(f.Now() - minutes(50) + minutes(3 * i));
+  FakeSource records(times, 1);
+  class Flaky final : public TraceSource {
+   public:
+    explicit Flaky(FakeSource& inner) : inner_(inner) {}
+    SourceLimits Limits() const override { return inner_.Limits(); }
+    std::string FirstPageUrl(const Window& window) const override { return inner_.FirstPageUrl(window); }
+    TracePage FetchPage(const std::string& url, std::size_t rows, const sekoia::StopSignal& s) override {
+      if (++calls == 23) stop->Request();
+      if (calls % 2 == 0) throw sekoia::TransportError("connection reset");
+      return inner_.FetchPage(url, rows, s);
+    }
+    int calls = 0;
+    sekoia::StopSignal* stop = nullptr;
+
+   private:
+    FakeSource& inner_;
+  } flaky(records);
+  sekoia::StopSignal stop;
+  flaky.stop = &stop;
+  Collector collector(f.options, flaky, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  collector.Run(stop);
+  EXPECT_EQ(f.intake.received.size(), 12u);
+  int criticals = 0, errors = 0;
+  for (const auto& [level, message] : f.logger.entries()) {
+    criticals += level == sekoia::LogLevel::kCritical;
+    errors += level == sekoia::LogLevel::kError;
+  }
+  EXPECT_EQ(errors, 11);
+  EXPECT_EQ(criticals, 0);
+  for (auto wait : f.clock.waits()) EXPECT_EQ(wait, seconds(5));
+}
+
 TEST(CollectorLookback, LateRecordsAndStatusChangesAreForwardedOnceEach) {
   Fixture f;
   f.options.lookback = minutes(60);

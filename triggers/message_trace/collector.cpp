@@ -241,6 +241,7 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
     forwarded_total_ += events.size();
     window_forwarded_ += events.size();
     ++window_pages_;
+    ++pages_total_;
     cursor_.rows_read += page.records.size();
     health_.Heartbeat(clock_.Now());
 
@@ -289,6 +290,7 @@ void Collector::ReportProgress(const Window& window, bool window_done) {
 void Collector::Run(const sekoia::StopSignal& stop) {
   int consecutive_failures = 0;
   bool critical_sent = false;
+  std::uint64_t pages_at_last_failure = pages_total_;
   while (!stop.Requested()) {
     health_.Heartbeat(clock_.Now());
     try {
@@ -305,6 +307,14 @@ void Collector::Run(const sekoia::StopSignal& stop) {
     } catch (const sekoia::StopRequested&) {
       break;
     } catch (const std::exception& error) {
+      // A failed cycle that forwarded pages first made progress: a long window (a backfill can
+      // hold thousands of pages) with a failure now and then is not failing "in a row", and its
+      // backoff must not grow to the ceiling.
+      if (pages_total_ != pages_at_last_failure) {
+        consecutive_failures = 0;
+        critical_sent = false;
+      }
+      pages_at_last_failure = pages_total_;
       ++consecutive_failures;
       health_.CountError();
       logger_.Error(std::string("collection failed: ") + error.what());

@@ -95,6 +95,7 @@ class Collector final {
   std::uint64_t forwarded_total_ = 0;
   std::uint64_t window_forwarded_ = 0;
   std::uint64_t window_pages_ = 0;
+  std::uint64_t pages_total_ = 0;  ///< pages acknowledged since start: a failure after one is not "in a row"
 };
 
 }  // namespace office365
