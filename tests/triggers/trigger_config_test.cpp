@@ -29,6 +29,7 @@ TEST(GraphTriggerConfig, DefaultsAreThePlatformsOnes) {
   EXPECT_EQ(config.common.collector.lookback, std::chrono::minutes(60));
   EXPECT_EQ(config.common.collector.start_time, std::chrono::hours(1));
   EXPECT_EQ(config.common.chunk_size, 1000u);
+  EXPECT_EQ(config.common.http_timeout, std::chrono::seconds(120));
   EXPECT_EQ(config.common.intake_server, "https://intake.sekoia.io");
   EXPECT_EQ(config.graph.page_size, 5000);
   EXPECT_EQ(config.graph.api_version, "v1.0");
@@ -74,7 +75,11 @@ TEST(GraphTriggerConfig, BadArgumentsAreNamed) {
             std::string::npos);
   EXPECT_NE(ErrorOf(with("tenant_id", "a/b")).find("tenant_id: must be the Directory (tenant) ID"), std::string::npos);
   EXPECT_EQ(ErrorOf(with("tenant_id", 12)), "tenant_id: expected a string, got a number");
+  EXPECT_EQ(ErrorOf(with("http_timeout", 4)), "http_timeout: 4 is out of range; give an integer from 5 to 600");
+  EXPECT_EQ(ErrorOf(with("http_timeout", 601)), "http_timeout: 601 is out of range; give an integer from 5 to 600");
   EXPECT_EQ(ErrorOf(with("frequency", "30")), "(no error)");
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(with("http_timeout", 30)), "").common.http_timeout,
+            std::chrono::seconds(30));
 }
 
 // The argument sets of the platform's existing Python triggers (their trigger_*.json), unchanged.

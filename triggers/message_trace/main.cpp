@@ -175,7 +175,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   redactor.Add(module.token);
 
   sekoia::http::CpprestTransportOptions network_options;
-  network_options.timeout = std::chrono::seconds(120);
+  network_options.timeout = config.common.http_timeout;
   network_options.user_agent = std::string("sekoiaio-connector/") + MODULE_SLUG + "-" + MODULE_VERSION;
   network_options.ca_bundle = config.common.ca_bundle;
   network_options.proxy = proxy;

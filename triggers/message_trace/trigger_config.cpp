@@ -40,6 +40,7 @@ CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::str
   config.intake_server = arguments.SecureUrl(
       "intake_server", module_intake_url.empty() ? "https://intake.sekoia.io" : module_intake_url);
   config.chunk_size = static_cast<std::size_t>(arguments.Integer("chunk_size", 1000, 1, 10000));
+  config.http_timeout = std::chrono::seconds(arguments.Integer("http_timeout", 120, 5, 600));
   config.collector.frequency = std::chrono::seconds(arguments.Integer("frequency", 60, 1, 86400));
   config.collector.timedelta = arguments.Minutes("timedelta", 5, 0, 1440);
   config.collector.start_time = std::chrono::hours(arguments.Integer("start_time", 1, 0, 24 * 90));

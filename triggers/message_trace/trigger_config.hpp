@@ -18,6 +18,7 @@ struct CommonConfig final {
   std::string intake_key;     ///< secret-ish: only in the batch body, User-Agent and metrics label
   std::string intake_server;  ///< default: the module's intake_url, else https://intake.sekoia.io
   std::size_t chunk_size = 1000;
+  std::chrono::seconds http_timeout{120};  ///< a request to Microsoft or the intake, send to last byte
   std::string ca_bundle;      ///< PEM authorities trusted besides the system's (a TLS-inspecting proxy)
   CollectorOptions collector;  ///< includes timedelta, start_time, frequency and lookback
 };
