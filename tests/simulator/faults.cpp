@@ -14,6 +14,27 @@ FaultInjector::FaultInjector(const FaultOptions& options, std::uint64_t seed)
   }
 }
 
+bool FaultInjector::Force(const std::string& kind, int count) {
+  static const char* const kForcible[] = {"500",  "503",       "429_seconds", "429_date",
+                                          "close", "bad_json", "401",         "slow",
+                                          "token_503", "intake_503", "logs_503"};
+  for (const char* forcible : kForcible) {
+    if (kind != forcible) continue;
+    std::lock_guard<std::mutex> lock(mutex_);
+    forced_[kind] += count;
+    return true;
+  }
+  return false;
+}
+
+bool FaultInjector::TakeForced(const char* kind) {
+  const auto it = forced_.find(kind);
+  if (it == forced_.end() || it->second <= 0) return false;
+  --it->second;
+  ++counts_[kind];
+  return true;
+}
+
 bool FaultInjector::Draw(double rate, const char* kind) {
   if (rate <= 0 || !random_.Chance(rate)) return false;
   ++counts_[kind];
@@ -37,6 +58,9 @@ TraceFault FaultInjector::DrawTraceFault(bool can_revoke) {
                 {options_.bad_json, TraceFault::kBadJson, "bad_json"},
                 {can_revoke ? options_.revoke_401 : 0, TraceFault::k401, "401"}};
   for (const auto& slice : slices) {
+    if ((slice.fault != TraceFault::k401 || can_revoke) && TakeForced(slice.kind)) return slice.fault;
+  }
+  for (const auto& slice : slices) {
     edge += slice.rate;
     if (x < edge) {
       ++counts_[slice.kind];
@@ -48,12 +72,12 @@ TraceFault FaultInjector::DrawTraceFault(bool can_revoke) {
 
 bool FaultInjector::DrawSlow() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return options_.slow_seconds > 0 && Draw(options_.slow_rate, "slow");
+  return options_.slow_seconds > 0 && (TakeForced("slow") || Draw(options_.slow_rate, "slow"));
 }
 
 bool FaultInjector::DrawToken503() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return Draw(options_.token_503, "token_503");
+  return TakeForced("token_503") || Draw(options_.token_503, "token_503");
 }
 
 bool FaultInjector::DrawIntake503() {
@@ -63,14 +87,14 @@ bool FaultInjector::DrawIntake503() {
     ++counts_["intake_503"];
     return true;
   }
-  if (!Draw(options_.intake_503, "intake_503")) return false;
+  if (!TakeForced("intake_503") && !Draw(options_.intake_503, "intake_503")) return false;
   intake_burst_left_ = options_.intake_503_burst - 1;
   return true;
 }
 
 bool FaultInjector::DrawLogs503() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return Draw(options_.logs_503, "logs_503");
+  return TakeForced("logs_503") || Draw(options_.logs_503, "logs_503");
 }
 
 void FaultInjector::Count(const char* kind) {

@@ -46,6 +46,12 @@ class FaultInjector final {
   /** True for the intake requests of a burst: a draw starts one, the next requests continue it. */
   bool DrawIntake503();
   bool DrawLogs503();
+  /**
+   * Makes the next `count` eligible requests get the fault `kind` (a key of Counts(): 500, 503,
+   * 429_seconds, 429_date, close, bad_json, 401, slow, token_503, intake_503, logs_503), on top
+   * of the drawn ones. False for another kind.
+   */
+  bool Force(const std::string& kind, int count = 1);
   /** Counts a fault the simulator applied itself (an over-limit 413, an early-expired token). */
   void Count(const char* kind);
   /** Whether `seconds_since_start` falls in the configured intake outage (counted). */
@@ -58,11 +64,13 @@ class FaultInjector final {
 
  private:
   bool Draw(double rate, const char* kind);  // mutex_ held
+  bool TakeForced(const char* kind);         // mutex_ held: a forced fault of this kind, counted
 
   FaultOptions options_;
   mutable std::mutex mutex_;
   Random random_;
   std::map<std::string, std::uint64_t> counts_;
+  std::map<std::string, int> forced_;  // kind -> requests still to fail that way
   int intake_burst_left_ = 0;  // 503s still due in the current intake burst
   double outage_at_;           // the intake outage in force (options, or ScheduleIntakeOutage)
   double outage_for_;

@@ -1,5 +1,6 @@
 // For tests: GET /stats[?until=<ISO>][&after=<ISO>[&skip=N]], GET /logs-received, GET /requests,
-// POST /control/intake-outage?seconds=S (an intake outage from now).
+// POST /control/intake-outage?seconds=S (an intake outage from now), POST /control/fault?kind=K
+// (the next eligible request gets that fault).
 #include <cmath>
 #include <cstdlib>
 
@@ -143,6 +144,19 @@ Reply Simulator::HandleOutageControl(const Request& request) {
   faults_.ScheduleIntakeOutage(now, seconds);
   Reply reply;
   reply.body = Dump({{"intake_outage_from", now}, {"intake_outage_for", seconds}});
+  return reply;
+}
+
+Reply Simulator::HandleFaultControl(const Request& request) {
+  const QueryParams query(request.raw_query);
+  const QueryParam* kind = query.Find("kind");
+  if (kind == nullptr || !faults_.Force(kind->value)) {
+    return GraphError(400, "BadRequest",
+                      "Expected ?kind=<500|503|429_seconds|429_date|close|bad_json|401|slow|"
+                      "token_503|intake_503|logs_503>.");
+  }
+  Reply reply;
+  reply.body = Dump({{"forced", kind->value}});
   return reply;
 }
 

@@ -88,6 +88,7 @@ Reply Simulator::Handle(const Request& request) {
   }
   const bool introspection = request.path == "/stats" || request.path == "/logs-received" ||
                              request.path == "/control/intake-outage" ||
+                             request.path == "/control/fault" ||
                              request.path == "/requests";
   if (!introspection) LogRequest(request, reply.status);
   return reply;
@@ -124,9 +125,9 @@ Reply Simulator::Route(const Request& request) {
     if (!method_is("GET")) return not_allowed();
     return HandleReporting(request);
   }
-  if (path == "/control/intake-outage") {
+  if (path == "/control/intake-outage" || path == "/control/fault") {
     if (!method_is("POST")) return not_allowed();
-    return HandleOutageControl(request);
+    return path == "/control/fault" ? HandleFaultControl(request) : HandleOutageControl(request);
   }
   if (path == "/stats" || path == "/logs-received" || path == "/requests") {
     if (!method_is("GET")) return not_allowed();

@@ -102,6 +102,7 @@ class Simulator final {
   Reply HandleLogs(const Request& request);
   Reply HandleStats(const Request& request);
   Reply HandleOutageControl(const Request& request);
+  Reply HandleFaultControl(const Request& request);
   Reply HandleLogsReceived();
   Reply HandleRequests();
 

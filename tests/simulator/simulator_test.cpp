@@ -303,6 +303,30 @@ TEST(Simulator, IntakeFaultsForTheSoak) {
   EXPECT_EQ(faults["token_expired_early"], 0);
 }
 
+TEST(Simulator, ForcedFaultsHitTheNextEligibleRequest) {
+  Tenant tenant(Records(TraceApi::kGraph, 40));
+  Simulator simulator(SimulatorOptions{}, tenant, kBase);
+  EXPECT_EQ(simulator.Handle(Make("POST", "/control/fault?kind=intake_503")).status, 200);
+  EXPECT_EQ(simulator.Handle(Make("POST", "/control/fault?kind=503")).status, 200);
+  EXPECT_EQ(simulator.Handle(Make("POST", "/control/fault?kind=401")).status, 200);
+  EXPECT_EQ(simulator.Handle(Make("POST", "/control/fault?kind=teapot")).status, 400);
+  EXPECT_EQ(Forward(simulator, {"{}"}).status, 503);
+  EXPECT_EQ(Forward(simulator, {"{}"}).status, 200);
+  const std::string bearer = "Bearer " + Token(simulator, "https://graph.microsoft.com/.default");
+  const Micros now = NowMicros();
+  const std::string first_page = GraphQuery(now - 3 * kMicrosPerDay, now, 5);
+  EXPECT_EQ(simulator.Handle(WithAuth(Make("GET", first_page), bearer)).status, 503);
+  // A 401 is for a next page: the first page goes through, its next link gets it.
+  const Reply page = simulator.Handle(WithAuth(Make("GET", first_page), bearer));
+  ASSERT_EQ(page.status, 200);
+  const std::string link = nlohmann::json::parse(page.body)["@odata.nextLink"];
+  EXPECT_EQ(simulator.Handle(WithAuth(Make("GET", link.substr(std::string(kBase).size())), bearer)).status, 401);
+  const nlohmann::json faults = nlohmann::json::parse(simulator.Handle(Make("GET", "/stats")).body)["faults"];
+  EXPECT_EQ(faults["intake_503"], 1);
+  EXPECT_EQ(faults["503"], 1);
+  EXPECT_EQ(faults["401"], 1);
+}
+
 TEST(Simulator, StatsSayWhatWasReceivedPastAPosition) {
   Tenant tenant(Records(TraceApi::kGraph, 100));
   Simulator simulator(SimulatorOptions{}, tenant, kBase);
