@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 
 #include "fake_clock.hpp"
@@ -256,6 +257,43 @@ TEST(Collector, ReadOnlyCheckpointIsAnErrorAndCollectionGoesOn) {
   Drain(*collector);
   EXPECT_EQ(f.intake.received.size(), 1u);
   EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kError, "cannot save the checkpoint"));
+}
+
+TEST(Collector, CheckpointIsSavedSoonAfterTheDirectoryIsWritableAgain) {
+  // The window was read while the checkpoint could not be written; caught up, the collector
+  // must not wait for the next window to save it, or a restart would re-send the window.
+  Fixture f;
+  f.checkpoints.fail_saves = true;
+  FakeSource source({f.Now() - minutes(30)});
+  class HealingClock final : public sekoia::Clock {
+   public:
+    TimePoint Now() const override { return inner.Now(); }
+    bool Wait(std::chrono::milliseconds duration, const sekoia::StopSignal& stop) override {
+      on_wait(++waits);
+      return inner.Wait(duration, stop);
+    }
+    sekoia::testing::FakeClock inner{*sekoia::ParseIso8601("2026-01-21T12:00:00Z")};
+    std::function<void(int)> on_wait;
+    int waits = 0;
+  } clock;
+  sekoia::StopSignal stop;
+  int saves_at_second_wait = -1;
+  std::size_t windows_at_second_wait = 0;
+  clock.on_wait = [&](int wait) {
+    if (wait == 1) f.checkpoints.fail_saves = false;  // the volume is writable again
+    if (wait == 2) {
+      saves_at_second_wait = f.checkpoints.saves;
+      windows_at_second_wait = source.windows.size();
+      stop.Request();
+    }
+  };
+  Collector collector(f.options, source, f.intake, f.checkpoints, clock, f.logger, f.metrics, f.health);
+  collector.Run(stop);
+  EXPECT_EQ(f.intake.received.size(), 1u);
+  EXPECT_LE(clock.inner.waits().at(0), seconds(10));
+  EXPECT_EQ(saves_at_second_wait, 1);
+  EXPECT_EQ(windows_at_second_wait, 1u);
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "the checkpoint can be saved again"));
 }
 
 TEST(Collector, CaughtUpMeansOneWindowPerFrequency) {

@@ -13,6 +13,9 @@ using sekoia::HumanDuration;
 using std::chrono::duration_cast;
 using std::chrono::seconds;
 
+// While the checkpoint cannot be written, how often a caught-up collector tries again.
+constexpr std::chrono::milliseconds kUnsavedRetry = std::chrono::seconds(10);
+
 std::string Span(const Window& window) {
   return FormatIso8601(window.start) + " -> " + FormatIso8601(window.end);
 }
@@ -299,11 +302,15 @@ void Collector::Run(const sekoia::StopSignal& stop) {
         critical_sent = false;
         continue;
       }
-      // Caught up: sleep until the next window is due.
+      // Caught up: sleep until the next window is due. A checkpoint that could not be written is
+      // retried meanwhile: once the directory is writable again, a restart must not re-send
+      // what was collected in memory.
+      if (!checkpoint_writable_) SaveCursor();
       auto due = cursor_.next_start + options_.frequency + options_.timedelta;
       auto wait = std::max<std::chrono::milliseconds>(duration_cast<std::chrono::milliseconds>(due - clock_.Now()),
                                                       std::chrono::milliseconds(100));
-      if (!clock_.Wait(std::min<std::chrono::milliseconds>(wait, std::chrono::minutes(5)), stop)) break;
+      const std::chrono::milliseconds longest = checkpoint_writable_ ? std::chrono::minutes(5) : kUnsavedRetry;
+      if (!clock_.Wait(std::min(wait, longest), stop)) break;
     } catch (const sekoia::StopRequested&) {
       break;
     } catch (const std::exception& error) {
