@@ -56,6 +56,7 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   long long token_ttl = 3599;
   long long token_valid = 0;
   long long max_intake_body = 10 * 1024 * 1024;
+  double intake_latency = 0;
   double throttle_window = 300;
   long long seed = 1;
   long long records = 10000;
@@ -152,6 +153,8 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
        "intake: 503s in a row per burst")
       ("intake-max-body", po::value(&max_intake_body)->default_value(max_intake_body),
        "intake: larger batch bodies (bytes) get 413")
+      ("intake-latency", po::value(&intake_latency)->default_value(0),
+       "intake: every answer sent this many seconds late (not a fault: a real intake's pace)")
       ("fault-logs", po::value(&faults.logs_503)->default_value(0), "platform logs: 503")
       ("intake-outage-at", po::value(&faults.intake_outage_at)->default_value(-1),
        "intake answers 503 from this many seconds after start (negative: never)")
@@ -210,6 +213,7 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   if (faults.intake_503_burst < 1 || faults.intake_503_burst > 1000000) {
     Invalid("fault-intake-burst", "must be within [1, 1000000]");
   }
+  if (!(intake_latency >= 0 && intake_latency <= 60)) Invalid("intake-latency", "must be within [0, 60]");
   if (max_intake_body < 1024 || max_intake_body > (1LL << 30)) {
     Invalid("intake-max-body", "must be within [1024, 1073741824]");
   }
@@ -239,6 +243,7 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   sim.token_ttl = std::chrono::seconds(token_ttl);
   sim.token_valid = std::chrono::seconds(token_valid);
   sim.max_intake_body = static_cast<std::size_t>(max_intake_body);
+  sim.intake_latency = std::chrono::milliseconds(static_cast<long long>(intake_latency * 1000));
   sim.throttle_window = std::chrono::microseconds(static_cast<long long>(throttle_window * 1e6));
   sim.reporting_next_link = next_link == "yes";
   sim.seed = static_cast<std::uint64_t>(seed);

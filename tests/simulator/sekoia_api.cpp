@@ -26,6 +26,12 @@ bool IsStringMember(const Json& object, const char* name) {
 }  // namespace
 
 Reply Simulator::HandleIntake(const Request& request) {
+  Reply reply = IntakeAnswer(request);
+  reply.delay = options_.intake_latency;
+  return reply;
+}
+
+Reply Simulator::IntakeAnswer(const Request& request) {
   Count(Counter::kIntakeRequests);
   const double since_start =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();

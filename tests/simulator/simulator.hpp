@@ -64,6 +64,7 @@ struct SimulatorOptions {
   bool unprovisioned = false;                     ///< Graph: first-party app not provisioned
   bool no_permission = false;                     ///< Graph: ExchangeMessageTrace.Read.All missing
   bool basic_retired = false;                     ///< Reporting: Basic auth refused
+  std::chrono::milliseconds intake_latency{0};    ///< every intake answer sent this late
   std::size_t max_intake_body = 10 * 1024 * 1024; ///< bytes; larger batches get 413 (counted as a fault when lowered)
   FaultOptions faults;
   std::uint64_t seed = 1;                         ///< fault draws
@@ -99,6 +100,7 @@ class Simulator final {
   Reply HandleGraph(const Request& request);
   Reply HandleReporting(const Request& request);
   Reply HandleIntake(const Request& request);
+  Reply IntakeAnswer(const Request& request);  // HandleIntake without the latency
   Reply HandleLogs(const Request& request);
   Reply HandleStats(const Request& request);
   Reply HandleOutageControl(const Request& request);

@@ -282,8 +282,11 @@ TEST(Simulator, IntakeFaultsForTheSoak) {
   SimulatorOptions options;
   options.max_intake_body = 2000;
   options.faults.logs_503 = 1;
+  options.intake_latency = std::chrono::milliseconds(250);
   Simulator simulator(options, tenant, kBase);
-  EXPECT_EQ(Forward(simulator, {std::string(3000, 'x')}).status, 413);
+  const Reply too_large = Forward(simulator, {std::string(3000, 'x')});
+  EXPECT_EQ(too_large.status, 413);
+  EXPECT_EQ(too_large.delay, std::chrono::milliseconds(250));
   EXPECT_EQ(Forward(simulator, {"{}"}).status, 200);
 
   const Reply outage = simulator.Handle(Make("POST", "/control/intake-outage?seconds=60"));
