@@ -425,6 +425,7 @@ TEST(CollectorLookback, LateRecordsAndStatusChangesAreForwardedOnceEach) {
 TEST(CollectorLookback, QueriesStartALookbackBeforeTheWindow) {
   Fixture f;
   f.options.lookback = minutes(60);
+  f.options.start_time = hours(3);  // the keys begin at 09:00, so a lookback from 10:55 is allowed
   sekoia::testing::TestDir dir;
   ForwardedKeys keys(dir.path() / "keys.txt");
   FakeSource source({});
