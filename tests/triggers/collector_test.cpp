@@ -249,6 +249,30 @@ TEST(Collector, UnusableOrFutureCheckpointsAreReplacedWithAWarning) {
   EXPECT_TRUE(h.logger.Contains(sekoia::LogLevel::kWarning, "most_recent_date_requested"));
 }
 
+TEST(Collector, AReplacedCheckpointIsSavedBeforeTheFirstWindowSoARestartKeepsItsStart) {
+  // Unusable at 12:00: start_time (1 hour) back is 11:00, saved at once. Killed before any
+  // window ended and restarted at 12:20, the collector must still start at 11:00: choosing
+  // again from the later now would skip 11:00 to 11:20.
+  Fixture f;
+  f.checkpoints.corrupt = true;
+  FakeSource source({f.Now() - minutes(50)});
+  { auto killed = f.Make(source); }
+  ASSERT_TRUE(f.checkpoints.saved.has_value());
+  EXPECT_EQ(f.checkpoints.saved->at("most_recent_date_requested"), "2026-01-21T11:00:00Z");
+  f.checkpoints.corrupt = false;
+  f.clock.Advance(minutes(20));
+  auto restarted = f.Make(source);
+  EXPECT_EQ(restarted->cursor().next_start, *sekoia::ParseIso8601("2026-01-21T11:00:00Z"));
+  Drain(*restarted);
+  EXPECT_EQ(f.intake.received, std::vector<std::string>{source.Record(0)});
+
+  // A date in the future is replaced by now on disk too, so the next start does not warn again.
+  Fixture g;
+  g.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", "2030-01-01T00:00:00Z"}};
+  { auto first = g.Make(source); }
+  EXPECT_EQ(g.checkpoints.saved->at("most_recent_date_requested"), "2026-01-21T12:00:00Z");
+}
+
 TEST(Collector, ReadOnlyCheckpointIsAnErrorAndCollectionGoesOn) {
   Fixture f;
   f.checkpoints.fail_saves = true;

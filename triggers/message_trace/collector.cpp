@@ -80,7 +80,7 @@ Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoi
                               std::to_string((limits_.max_window - options_.frequency).count() / 60) + " minutes");
   // The service limits the whole query, lookback included.
   limits_.max_window -= options_.lookback;
-  LoadCursor();
+  const bool replaced = LoadCursor();
   if (keys_) {
     std::string problem = keys_->Load();
     if (!problem.empty()) logger_.Warning("the forwarded keys file is damaged (" + problem + "); the records "
@@ -89,13 +89,17 @@ Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoi
       cursor_.lookback_from = cursor_.window ? std::min(cursor_.window->start, cursor_.next_start) : cursor_.next_start;
     }
   }
+  // A new or replaced checkpoint is saved at once: a restart before the first window ends must
+  // resume from the start chosen now, not choose again (start_time back from a later now would
+  // skip what lies between the two starts).
+  if (replaced) SaveCursor();
 }
 
 sekoia::TimePoint Collector::Truncate(sekoia::TimePoint time) const {
   return sekoia::TimePoint(duration_cast<seconds>(time.time_since_epoch()));
 }
 
-void Collector::LoadCursor() {
+bool Collector::LoadCursor() {
   const sekoia::TimePoint now = Truncate(clock_.Now());
   const sekoia::TimePoint fresh_start = std::max(now - options_.start_time, now - limits_.max_age);
   std::optional<nlohmann::json> document;
@@ -107,6 +111,7 @@ void Collector::LoadCursor() {
                     std::to_string(options_.start_time.count()) + " hour(s) back, as start_time says");
     document.reset();
   }
+  bool replaced = true;
   if (!document) {
     cursor_ = CollectorCursor{};
     cursor_.next_start = fresh_start;
@@ -120,12 +125,14 @@ void Collector::LoadCursor() {
     cursor_ = CollectorCursor{};
     cursor_.next_start = Truncate(now - limits_.max_age);
   } else {
+    replaced = false;
     logger_.Info("resuming from the checkpoint: " + FormatIso8601(cursor_.next_start) +
                  (cursor_.window ? " (inside the window " + Span(*cursor_.window) + ")" : std::string()));
   }
   started_at_ = clock_.Now();
   catch_up_origin_ = cursor_.next_start;
   last_progress_ = started_at_ - options_.progress_interval;
+  return replaced;
 }
 
 void Collector::SaveCursor() {

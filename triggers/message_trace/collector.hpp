@@ -64,7 +64,9 @@ class Collector final {
   const CollectorCursor& cursor() const { return cursor_; }
 
  private:
-  void LoadCursor();
+  /** Reads the checkpoint; returns true when it was missing or had to be replaced
+   *  (unusable, in the future, too old). */
+  bool LoadCursor();
   void SaveCursor();
   std::optional<Window> NextWindow(sekoia::TimePoint now) const;
   /** What is asked of the service for a window: the window and the lookback before it. */
