@@ -342,7 +342,40 @@ TEST(Collector, CatchingUpReportsProgress) {
   auto collector = f.Make(source);
   Drain(*collector);
   EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "catching up: window"));
-  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "behind, about"));
+  // No time passed on this clock: the lag, and no estimate made of nothing.
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "record(s) forwarded so far, 19d 23h behind"));
+  EXPECT_FALSE(f.logger.Contains(sekoia::LogLevel::kInfo, "to catch up"));
+}
+
+TEST(Collector, ProgressInsideALongWindowComesFromTheRecordDatesRead) {
+  // One 10-day window of 10 records a day, pages of 3, each page a second at the intake: the
+  // line after the first page says how much of the window its dates span (whichever order the
+  // service pages in) and estimates the rest from that pace.
+  Fixture f;
+  f.options.start_time = hours(24 * 10);
+  std::vector<TimePoint> times;
+  for (int i = 0; i < 100; ++i) times.push_back(f.Now() - hours(24 * 10) + minutes(144 * i + 1));
+  FakeSource source(times);
+  class SlowIntake final : public sekoia::intake::IntakeSink {
+   public:
+    explicit SlowIntake(sekoia::testing::FakeClock& clock) : clock_(clock) {}
+    sekoia::intake::ForwardResult Forward(const std::vector<std::string_view>&, const sekoia::StopSignal&) override {
+      clock_.Advance(seconds(1));
+      return sekoia::intake::ForwardResult::kAcknowledged;
+    }
+
+   private:
+    sekoia::testing::FakeClock& clock_;
+  } intake(f.clock);
+  Collector collector(f.options, source, intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  sekoia::StopSignal stop;
+  EXPECT_TRUE(collector.RunOnce(stop));
+  std::string lines;
+  for (const auto& entry : f.logger.entries()) lines += entry.second + "\n";
+  // The first page spans 0:01 to 4:49 of a window of 10 days less timedelta: 2% read in a
+  // second, so the 235 hours left take about 49 s.
+  EXPECT_NE(lines.find("in progress (about 2% read), 3 record(s) forwarded so far"), std::string::npos) << lines;
+  EXPECT_NE(lines.find("about 48s to catch up"), std::string::npos) << lines;
 }
 
 TEST(Collector, RepeatedFailuresRaiseOneCriticalAfterTheGrace) {

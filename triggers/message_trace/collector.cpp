@@ -187,6 +187,7 @@ bool Collector::RunOnce(const sekoia::StopSignal& stop) {
     window_forwarded_ = 0;
     window_pages_ = 0;
   }
+  window_dates_.reset();
   ReadWindow(stop);
   return true;
 }
@@ -226,6 +227,11 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
       // A record whose date cannot be read is kept: better sent than lost.
       if (!record.received) ++undated;
       if (record.received && (*record.received < query.start || *record.received >= query.end)) continue;
+      if (record.received && *record.received >= window.start) {
+        if (!window_dates_) window_dates_.emplace(*record.received, *record.received);
+        window_dates_->first = std::min(window_dates_->first, *record.received);
+        window_dates_->second = std::max(window_dates_->second, *record.received);
+      }
       if (keys_ && record.key != 0) {
         if (keys_->Contains(record.key)) continue;  // forwarded before, in this state
         const sekoia::TimePoint time = record.received.value_or(window.end);
@@ -276,7 +282,12 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
 
 void Collector::ReportProgress(const Window& window, bool window_done) {
   const sekoia::TimePoint now = clock_.Now();
-  const sekoia::TimePoint position = window_done ? window.end : window.start;
+  // Inside a window, the span of the record dates read so far stands for the part of it read.
+  sekoia::TimePoint position = window.end;
+  if (!window_done) {
+    position = window.start;
+    if (window_dates_) position += window_dates_->second - window_dates_->first;
+  }
   const auto lag = duration_cast<seconds>(now - options_.timedelta - position);
   const bool catching_up = lag > options_.frequency * 2;
   if (window_done && !catching_up) {
@@ -287,14 +298,19 @@ void Collector::ReportProgress(const Window& window, bool window_done) {
   }
   if (now - last_progress_ < options_.progress_interval) return;
   last_progress_ = now;
+  std::string state = " done";
+  if (!window_done) {
+    const double read = sekoia::Seconds(position - window.start) / sekoia::Seconds(window.end - window.start);
+    state = " in progress (about " + std::to_string(static_cast<int>(std::min(read, 1.0) * 100)) + "% read)";
+  }
   // The estimate comes from the pace so far: data time covered per second of wall time.
-  std::string eta = "unknown";
+  std::string eta;
   const double covered = sekoia::Seconds(position - catch_up_origin_);
   const double spent = sekoia::Seconds(now - started_at_);
-  if (covered > 0 && spent > 0) eta = HumanDuration(seconds(static_cast<long long>(sekoia::Seconds(lag) * spent / covered)));
-  logger_.Info("catching up: window " + Span(window) + (window_done ? " done" : " in progress") + ", " +
-               std::to_string(forwarded_total_) + " record(s) forwarded so far, " + HumanDuration(lag) +
-               " behind, about " + eta + " to catch up");
+  if (covered > 0 && spent > 0)
+    eta = ", about " + HumanDuration(seconds(static_cast<long long>(sekoia::Seconds(lag) * spent / covered))) + " to catch up";
+  logger_.Info("catching up: window " + Span(window) + state + ", " + std::to_string(forwarded_total_) +
+               " record(s) forwarded so far, " + HumanDuration(lag) + " behind" + eta);
 }
 
 void Collector::Run(const sekoia::StopSignal& stop) {
