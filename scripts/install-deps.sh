@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages the build and the tests need, when some are missing.
 set -euo pipefail
 packages=(g++ cmake make libcpprest-dev nlohmann-json3-dev libboost-program-options-dev libssl-dev
-          googletest libgtest-dev curl jq ca-certificates)
+          googletest libgtest-dev curl jq ca-certificates inotify-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

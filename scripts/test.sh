@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test (unit and integration) through ctest.
+# Builds everything and runs every test (unit and integration) through ctest, then a short
+# fault-injecting soak (scripts/soak.sh, about 90 s) on the same build.
 #   scripts/test.sh             Release-like build in build/
 #   scripts/test.sh --sanitize  AddressSanitizer + UndefinedBehaviorSanitizer build in build-sanitize/
 set -euo pipefail
@@ -26,5 +27,5 @@ start=$(date +%s)
 cmake -S . -B "$build" -DBUILD_TESTING=ON -DWERROR=ON "${flags[@]}" >/dev/null
 cmake --build "$build" -j2
 echo "build: $(( $(date +%s) - start )) s"
-cd "$build"
-ctest --output-on-failure -j2 --timeout 300
+(cd "$build" && ctest --output-on-failure -j2 --timeout 300)
+scripts/soak.sh --minutes 1.5 --records 20000 --build-dir "$build"
