@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
 #include <set>
 
@@ -318,6 +319,48 @@ TEST(Collector, CheckpointIsSavedSoonAfterTheDirectoryIsWritableAgain) {
   EXPECT_EQ(saves_at_second_wait, 1);
   EXPECT_EQ(windows_at_second_wait, 1u);
   EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "the checkpoint can be saved again"));
+}
+
+TEST(CollectorLookback, KeysThatCouldNotBeSavedAreSavedSoonAfterTheDirectoryIsWritableAgain) {
+  // The keys go first, always: a checkpoint saved without them would make a restart re-read the
+  // lookback against a stale keys file and re-send it.
+  Fixture f;
+  f.options.lookback = minutes(60);
+  f.options.start_time = hours(3);
+  sekoia::testing::TestDir dir;
+  const auto folder = dir.path() / "not-yet";
+  ForwardedKeys keys(folder / "keys.txt");  // its folder is missing: saving the keys fails
+  FakeSource source({});
+  source.Publish(f.Now() - minutes(30), "a", "delivered");
+  class HealingClock final : public sekoia::Clock {
+   public:
+    TimePoint Now() const override { return inner.Now(); }
+    bool Wait(std::chrono::milliseconds duration, const sekoia::StopSignal& stop) override {
+      on_wait(++waits);
+      return inner.Wait(duration, stop);
+    }
+    sekoia::testing::FakeClock inner{*sekoia::ParseIso8601("2026-01-21T12:00:00Z")};
+    std::function<void(int)> on_wait;
+    int waits = 0;
+  } clock;
+  sekoia::StopSignal stop;
+  bool keys_saved_at_second_wait = false;
+  clock.on_wait = [&](int wait) {
+    if (wait == 1) std::filesystem::create_directories(folder);  // writable again
+    if (wait == 2) {
+      keys_saved_at_second_wait = std::filesystem::exists(folder / "keys.txt");
+      stop.Request();
+    }
+  };
+  Collector collector(f.options, source, f.intake, f.checkpoints, clock, f.logger, f.metrics, f.health, &keys);
+  collector.Run(stop);
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kError, "cannot save the forwarded keys"));
+  EXPECT_LE(clock.inner.waits().at(0), seconds(10));
+  EXPECT_TRUE(keys_saved_at_second_wait);
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "the forwarded keys can be saved again"));
+  ForwardedKeys reloaded(folder / "keys.txt");
+  reloaded.Load();
+  EXPECT_EQ(reloaded.size(), 1u);
 }
 
 TEST(Collector, CaughtUpMeansOneWindowPerFrequency) {

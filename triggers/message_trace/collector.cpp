@@ -186,8 +186,8 @@ bool Collector::RunOnce(const sekoia::StopSignal& stop) {
     cursor_.rows_read = 0;
     window_forwarded_ = 0;
     window_pages_ = 0;
+    window_dates_.reset();
   }
-  window_dates_.reset();
   ReadWindow(stop);
   return true;
 }
@@ -325,14 +325,15 @@ void Collector::Run(const sekoia::StopSignal& stop) {
         critical_sent = false;
         continue;
       }
-      // Caught up: sleep until the next window is due. A checkpoint that could not be written is
-      // retried meanwhile: once the directory is writable again, a restart must not re-send
-      // what was collected in memory.
-      if (!checkpoint_writable_) SaveCursor();
+      // Caught up: sleep until the next window is due. A checkpoint (or keys file) that could not
+      // be written is retried meanwhile, keys first as always: once the directory is writable
+      // again, a restart must not re-send what was collected in memory.
+      if (!checkpoint_writable_ || !keys_writable_) SaveProgress();
       auto due = cursor_.next_start + options_.frequency + options_.timedelta;
       auto wait = std::max<std::chrono::milliseconds>(duration_cast<std::chrono::milliseconds>(due - clock_.Now()),
                                                       std::chrono::milliseconds(100));
-      const std::chrono::milliseconds longest = checkpoint_writable_ ? std::chrono::minutes(5) : kUnsavedRetry;
+      const std::chrono::milliseconds longest =
+          checkpoint_writable_ && keys_writable_ ? std::chrono::minutes(5) : kUnsavedRetry;
       if (!clock_.Wait(std::min(wait, longest), stop)) break;
     } catch (const sekoia::StopRequested&) {
       break;

@@ -97,8 +97,8 @@ class Collector final {
   std::uint64_t forwarded_total_ = 0;
   std::uint64_t window_forwarded_ = 0;
   std::uint64_t window_pages_ = 0;
-  /** The oldest and newest record dates read in the window since it was (re)started: how much
-   *  of it is read, whichever order the service pages in. */
+  /** The oldest and newest record dates read in the window by this process (a resumed window
+   *  counts from the resume): how much of it is read, whichever order the service pages in. */
   std::optional<std::pair<sekoia::TimePoint, sekoia::TimePoint>> window_dates_;
   std::uint64_t pages_total_ = 0;  ///< pages acknowledged since start: a failure after one is not "in a row"
 };
