@@ -102,6 +102,20 @@ struct Fixture {
   TimePoint Now() const { return clock.Now(); }
 };
 
+// A fake clock that calls `on_wait` with the wait's number before each wait: a test changes the
+// world there (a volume writable again) or stops the run.
+class HealingClock final : public sekoia::Clock {
+ public:
+  TimePoint Now() const override { return inner.Now(); }
+  bool Wait(std::chrono::milliseconds duration, const sekoia::StopSignal& stop) override {
+    on_wait(++waits);
+    return inner.Wait(duration, stop);
+  }
+  sekoia::testing::FakeClock inner{*sekoia::ParseIso8601("2026-01-21T12:00:00Z")};
+  std::function<void(int)> on_wait;
+  int waits = 0;
+};
+
 // Runs cycles until the collector has nothing due.
 void Drain(Collector& collector) {
   sekoia::StopSignal stop;
@@ -290,17 +304,7 @@ TEST(Collector, CheckpointIsSavedSoonAfterTheDirectoryIsWritableAgain) {
   Fixture f;
   f.checkpoints.fail_saves = true;
   FakeSource source({f.Now() - minutes(30)});
-  class HealingClock final : public sekoia::Clock {
-   public:
-    TimePoint Now() const override { return inner.Now(); }
-    bool Wait(std::chrono::milliseconds duration, const sekoia::StopSignal& stop) override {
-      on_wait(++waits);
-      return inner.Wait(duration, stop);
-    }
-    sekoia::testing::FakeClock inner{*sekoia::ParseIso8601("2026-01-21T12:00:00Z")};
-    std::function<void(int)> on_wait;
-    int waits = 0;
-  } clock;
+  HealingClock clock;
   sekoia::StopSignal stop;
   int saves_at_second_wait = -1;
   std::size_t windows_at_second_wait = 0;
@@ -332,17 +336,7 @@ TEST(CollectorLookback, KeysThatCouldNotBeSavedAreSavedSoonAfterTheDirectoryIsWr
   ForwardedKeys keys(folder / "keys.txt");  // its folder is missing: saving the keys fails
   FakeSource source({});
   source.Publish(f.Now() - minutes(30), "a", "delivered");
-  class HealingClock final : public sekoia::Clock {
-   public:
-    TimePoint Now() const override { return inner.Now(); }
-    bool Wait(std::chrono::milliseconds duration, const sekoia::StopSignal& stop) override {
-      on_wait(++waits);
-      return inner.Wait(duration, stop);
-    }
-    sekoia::testing::FakeClock inner{*sekoia::ParseIso8601("2026-01-21T12:00:00Z")};
-    std::function<void(int)> on_wait;
-    int waits = 0;
-  } clock;
+  HealingClock clock;
   sekoia::StopSignal stop;
   bool keys_saved_at_second_wait = false;
   clock.on_wait = [&](int wait) {
