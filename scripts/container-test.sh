@@ -330,7 +330,8 @@ check_health() {
   [[ "$code" == 200 ]] || fail "/health on port $liveness_port answered '$code', expected 200"
   pass "/health answered 200: $(head -c 300 "$tmp/health.json")"
   local uid
-  uid="$(podman top "$container" huser | awk 'NR == 2 { print $1 }')"
+  # The process's real uid as the kernel has it (podman top prints the host's name for it).
+  uid="$(awk '/^Uid:/ { print $2 }' "/proc/$(podman inspect --format '{{.State.Pid}}' "$container")/status")"
   [[ "$uid" == 1000 ]] || fail "the trigger runs as uid '$uid', expected 1000"
   pass "the trigger runs as uid 1000 (sekoiaio-runtime)"
 }
