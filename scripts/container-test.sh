@@ -135,7 +135,15 @@ make_base_images() {
 }
 
 build_image() {
-  podman build --pull=never -t "$image" -f "$repo/Dockerfile" "$repo" >"$tmp/build.log" 2>&1 ||
+  # The base images by digest (those make-base-images.sh made), the version from the manifest.
+  local version build_base runtime_base
+  version="$(jq -r .version "$repo/manifest.json")"
+  build_base="docker.io/library/debian@$(podman image inspect --format '{{.Digest}}' docker.io/library/debian:bookworm)"
+  runtime_base="docker.io/library/debian@$(podman image inspect --format '{{.Digest}}' docker.io/library/debian:bookworm-slim)"
+  log "base images: $build_base, $runtime_base"
+  podman build --pull=never -t "$image" --build-arg "VERSION=$version" \
+    --build-arg "BUILD_IMAGE=$build_base" --build-arg "RUNTIME_IMAGE=$runtime_base" \
+    -f "$repo/Dockerfile" "$repo" >"$tmp/build.log" 2>&1 ||
     { tail -n 40 "$tmp/build.log" >&2; fail "podman build failed"; }
   # Build-stage images from earlier sources stay behind as the layer cache; drop old ones.
   podman image prune -f --filter until=24h >/dev/null 2>&1 || true
@@ -147,16 +155,34 @@ build_image() {
 
 check_image() {
   local user missing
+  local workdir entrypoint ports label version
   user="$(podman image inspect --format '{{.Config.User}}' "$image")"
-  [[ "$user" == 10001 ]] || fail "image user is '$user', expected 10001"
+  [[ "$user" == 1000 ]] || fail "image user is '$user', expected 1000 (sekoiaio-runtime)"
+  podman run --rm --network=none --entrypoint sh "$image" -c \
+    'test "$(id -un)" = sekoiaio-runtime && test "$(id -u)" = 1000' ||
+    fail "uid 1000 is not the user sekoiaio-runtime in the image"
+  workdir="$(podman image inspect --format '{{.Config.WorkingDir}}' "$image")"
+  [[ "$workdir" == /app ]] || fail "image WORKDIR is '$workdir', expected /app"
+  entrypoint="$(podman image inspect --format '{{json .Config.Entrypoint}}' "$image")"
+  [[ "$entrypoint" == '["/usr/local/bin/office365-messagetrace"]' ]] ||
+    fail "image ENTRYPOINT is $entrypoint, expected the binary"
+  ports="$(podman image inspect --format '{{range $p, $v := .Config.ExposedPorts}}{{$p}} {{end}}' "$image")"
+  [[ "$ports" == *8000/tcp* && "$ports" == *8020/tcp* ]] || fail "image exposes '$ports', expected 8000 and 8020"
+  version="$(jq -r .version "$repo/manifest.json")"
+  for label in title version source licenses; do
+    [[ -n "$(podman image inspect --format "{{index .Config.Labels \"org.opencontainers.image.$label\"}}" "$image")" ]] ||
+      fail "image has no org.opencontainers.image.$label label"
+  done
+  [[ "$(podman image inspect --format '{{index .Config.Labels "org.opencontainers.image.version"}}' "$image")" == "$version" ]] ||
+    fail "the image's version label is not manifest.json's $version"
   missing="$(podman run --rm --network=none --entrypoint ldd "$image" \
     /usr/local/bin/office365-messagetrace | grep 'not found' || true)"
   [[ -z "$missing" ]] || fail "libraries missing in the image: $missing"
   podman run --rm --network=none --entrypoint sh "$image" -c \
-    'test -f /app/manifest.json && ls /app/trigger_*.json >/dev/null &&
+    'test -f /app/manifest.json && ls /app/trigger_*.json /app/connector_*.json >/dev/null &&
      test -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v "^partial$")"' ||
-    fail "image lacks /app/manifest.json or /app/trigger_*.json, or keeps apt lists"
-  pass "image runs as uid 10001, every library resolves, manifest and triggers in /app"
+    fail "image lacks /app/manifest.json, /app/trigger_*.json or /app/connector_*.json, or keeps apt lists"
+  pass "image runs as sekoiaio-runtime (uid 1000) in /app with manifest and catalog, binary as ENTRYPOINT, ports 8000 8020, OCI labels (version $version), every library resolves"
 }
 
 # No secret is baked into the image: configuration arrives at run time only. Checks the image's
@@ -260,7 +286,7 @@ run_container() {
   metrics_port="$(free_port)"
   data_dir="$tmp/symphony_data"
   mkdir -p "$data_dir"
-  chown 10001:10001 "$data_dir"
+  chown 1000:1000 "$data_dir"
   chmod 0700 "$data_dir"
   local trigger_configuration
   trigger_configuration="$(jq -cn \
@@ -304,9 +330,10 @@ check_health() {
   [[ "$code" == 200 ]] || fail "/health on port $liveness_port answered '$code', expected 200"
   pass "/health answered 200: $(head -c 300 "$tmp/health.json")"
   local uid
-  uid="$(podman top "$container" huser | awk 'NR == 2 { print $1 }')"
-  [[ "$uid" == 10001 ]] || fail "the trigger runs as uid '$uid', expected 10001"
-  pass "the trigger runs as uid 10001"
+  # The process's real uid as the kernel has it (podman top prints the host's name for it).
+  uid="$(awk '/^Uid:/ { print $2 }' "/proc/$(podman inspect --format '{{.State.Pid}}' "$container")/status")"
+  [[ "$uid" == 1000 ]] || fail "the trigger runs as uid '$uid', expected 1000"
+  pass "the trigger runs as uid 1000 (sekoiaio-runtime)"
 }
 
 check_metrics() {

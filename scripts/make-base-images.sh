@@ -1,22 +1,71 @@
 #!/usr/bin/env bash
 # Makes the Debian base images the Dockerfile starts from, docker.io/library/debian:bookworm
-# and docker.io/library/debian:bookworm-slim, out of Debian's own mirror with debootstrap.
-# Docker Hub is out of reach on the project's machines; Debian's mirror is not.
+# and docker.io/library/debian:bookworm-slim, out of a Debian mirror with debootstrap: the one
+# this machine's apt already uses (its sources under /etc/apt/sources.list.d/, then
+# /etc/apt/sources.list), so no mirror is named here. Docker Hub is out of reach on the
+# project's machines; the machine's Debian mirror is not. The images' digests are printed at the
+# end: scripts/container-test.sh builds FROM them by digest.
 # Idempotent: an image that `podman image exists` is left alone. Installs podman, buildah,
 # debootstrap and runc when one is missing (needs root, as on the project's machines).
 #
-# Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian), CONTAINERS_CONF
-# (default: scripts/containers.conf beside this file).
+# Environment: DEBIAN_MIRROR and DEBIAN_SECURITY_MIRROR (default: read from the machine's apt
+# sources), CONTAINERS_CONF (default: scripts/containers.conf beside this file).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/containers.conf}"
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 suite=bookworm
 full_image="docker.io/library/debian:${suite}"
 slim_image="docker.io/library/debian:${suite}-slim"
 
 log() { printf '[make-base-images] %s\n' "$*" >&2; }
+
+# Prints the URI of the first apt source serving SUITE: deb822 `.sources` files (Types: deb,
+# URIs:, Suites:) under /etc/apt/sources.list.d/, then one-line `deb URI SUITE ...` entries.
+apt_source_for() {
+  local wanted="$1" file
+  for file in /etc/apt/sources.list.d/*.sources; do
+    [[ -f "$file" ]] || continue
+    awk -v wanted="$wanted" '
+      function flush() {
+        if (types ~ /(^| )deb( |$)/ && (" " suites " ") ~ (" " wanted " ") && uri != "") { print uri; found = 1; exit }
+        types = ""; suites = ""; uri = ""
+      }
+      /^[[:space:]]*$/ { flush(); next }
+      /^[[:space:]]*#/ { next }
+      tolower($1) == "types:" { $1 = ""; types = $0 }
+      tolower($1) == "uris:" { uri = $2 }
+      tolower($1) == "suites:" { $1 = ""; suites = $0 }
+      tolower($1) == "enabled:" && tolower($2) == "no" { types = "" }
+      END { if (!found) flush() }
+    ' "$file" | head -n 1 | grep . && return 0
+  done
+  for file in /etc/apt/sources.list.d/*.list /etc/apt/sources.list; do
+    [[ -f "$file" ]] || continue
+    # deb [options] URI SUITE COMPONENTS...
+    sed -E 's/\[[^]]*\]//' "$file" | awk -v wanted="$wanted" '$1 == "deb" && $3 == wanted { print $2; exit }' |
+      grep . && return 0
+  done
+  return 1
+}
+
+find_mirrors() {
+  mirror="${DEBIAN_MIRROR:-}"
+  if [[ -z "$mirror" ]]; then
+    mirror="$(apt_source_for "$suite")" || {
+      log "no apt source for $suite under /etc/apt/sources.list.d/ or /etc/apt/sources.list;"
+      log "set DEBIAN_MIRROR to a Debian mirror's URL (e.g. the one your apt uses)"
+      return 1
+    }
+  fi
+  security_mirror="${DEBIAN_SECURITY_MIRROR:-}"
+  if [[ -z "$security_mirror" ]]; then
+    security_mirror="$(apt_source_for "$suite-security")" || security_mirror="${mirror}-security"
+  fi
+  mirror="${mirror%/}"
+  security_mirror="${security_mirror%/}"
+  log "Debian mirror: $mirror (security: $security_mirror)"
+}
 
 ensure_tools() {
   local missing=()
@@ -46,7 +95,7 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
-URIs: ${mirror}-security
+URIs: ${security_mirror}
 Suites: ${suite}-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
@@ -111,6 +160,13 @@ cleanup() {
   rm -rf "$work"
 }
 
+print_digests() {
+  local image
+  for image in "$full_image" "$slim_image"; do
+    log "$image: docker.io/library/debian@$(podman image inspect --format '{{.Digest}}' "$image")"
+  done
+}
+
 main() {
   ensure_tools
   local need_full=1 need_slim=1
@@ -118,8 +174,10 @@ main() {
   podman image exists "$slim_image" && need_slim=0
   if ((!need_full && !need_slim)); then
     log "$full_image and $slim_image already exist"
+    print_digests
     return 0
   fi
+  find_mirrors
 
   work="$(mktemp -d /var/tmp/debootstrap.XXXXXX)"
   # debootstrap may leave proc/sys mounted in the tree if it is interrupted.
@@ -138,6 +196,7 @@ main() {
     slim_tree "$work/root"
     import_tree "$work/root" "$slim_image"
   fi
+  print_digests
 }
 
 main "$@"

@@ -29,7 +29,7 @@ const char* TypeName(const nlohmann::json& value) {
 
 }  // namespace
 
-std::optional<std::string> ConfigSource::Get(const std::string& name) const {
+std::optional<ConfigSource::Found> ConfigSource::Lookup(const std::string& name) const {
   std::error_code ec;
   std::filesystem::path file = dir_ / name;
   if (std::filesystem::is_regular_file(file, ec)) {
@@ -37,39 +37,106 @@ std::optional<std::string> ConfigSource::Get(const std::string& name) const {
     if (!in) throw ConfigError(name + ": the file " + file.string() + " exists but cannot be read");
     std::ostringstream content;
     content << in.rdbuf();
-    std::string value = content.str();
-    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-    return value;
+    return Found{content.str(), false};
   }
-  if (const char* env = std::getenv(Upper(name).c_str())) return std::string(env);
+  // As the SDK: an empty variable is no value (`if value := os.environ.get(...)`).
+  const char* env = std::getenv(Upper(name).c_str());
+  if (env != nullptr && *env != '\0') return Found{std::string(env), true};
   return std::nullopt;
 }
 
+std::optional<std::string> ConfigSource::Get(const std::string& name) const {
+  auto found = Lookup(name);
+  if (!found) return std::nullopt;
+  return std::move(found->text);
+}
+
 std::optional<nlohmann::json> ConfigSource::GetJson(const std::string& name) const {
-  auto text = Get(name);
-  if (!text) return std::nullopt;
-  nlohmann::json value = nlohmann::json::parse(*text, nullptr, false);
+  auto found = Lookup(name);
+  if (!found) return std::nullopt;
+  nlohmann::json value = nlohmann::json::parse(found->text, nullptr, false);
+  if (value.is_discarded() && found->from_environment) {
+    // The SDK's json_load: a variable that is not JSON may be the base64 of it.
+    if (auto decoded = DecodeBase64(found->text)) value = nlohmann::json::parse(*decoded, nullptr, false);
+  }
   if (value.is_discarded()) {
     throw ConfigError(name + ": not valid JSON; give it as a JSON object (file " + (dir_ / name).string() +
-                      " or environment variable " + Upper(name) + ")");
+                      ", or environment variable " + Upper(name) + " holding the JSON or its base64)");
   }
   return value;
 }
 
+std::optional<std::string> DecodeBase64(const std::string& text) {
+  auto digit = [](unsigned char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::string out;
+  std::uint32_t bits = 0;
+  int count = 0;  // alphabet characters seen
+  int padding = 0;
+  for (unsigned char c : text) {
+    if (c == '=') {
+      ++padding;
+      continue;
+    }
+    const int value = digit(c);
+    if (value < 0) continue;       // b64decode(validate=False) discards them
+    if (padding > 0) return std::nullopt;  // data after the padding
+    bits = (bits << 6) | static_cast<std::uint32_t>(value);
+    if (++count % 4 == 0) {
+      out += static_cast<char>((bits >> 16) & 0xff);
+      out += static_cast<char>((bits >> 8) & 0xff);
+      out += static_cast<char>(bits & 0xff);
+      bits = 0;
+    }
+  }
+  const int rest = count % 4;
+  if (rest == 1 || (rest != 0 && rest + padding < 4)) return std::nullopt;
+  if (rest == 2) out += static_cast<char>((bits >> 4) & 0xff);
+  if (rest == 3) {
+    out += static_cast<char>((bits >> 10) & 0xff);
+    out += static_cast<char>((bits >> 2) & 0xff);
+  }
+  return out;
+}
+
+std::filesystem::path DataPath(const ConfigSource& source, const std::filesystem::path& root) {
+  auto sub_folder = source.Get("sub_folder");
+  if (!sub_folder || sub_folder->empty()) return root;
+  return root / *sub_folder;
+}
+
+namespace {
+
+// A value bound for an HTTP header or a number: a final newline (a file written with `echo`) is
+// not part of it. Python's int() ignores it too; in a header it would make every request fail.
+std::optional<std::string> Line(const ConfigSource& source, const std::string& name) {
+  auto value = source.Get(name);
+  while (value && !value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
+  return value;
+}
+
+}  // namespace
+
 ModuleConfig LoadModuleConfig(const ConfigSource& source) {
   ModuleConfig config;
-  config.token = source.Get("token").value_or("");
-  config.url_callback = source.Get("url_callback").value_or("");
-  config.intake_url = source.Get("intake_url").value_or("");
+  config.token = Line(source, "token").value_or("");
+  config.url_callback = Line(source, "url_callback").value_or("");
+  config.intake_url = Line(source, "intake_url").value_or("");
   auto derived = [&](const std::string& name, const std::string& replacement) {
-    if (auto value = source.Get(name)) return *value;
+    if (auto value = Line(source, name)) return *value;
     auto pos = config.url_callback.rfind("/callback");
     if (pos == std::string::npos) return std::string();
     return config.url_callback.substr(0, pos) + replacement + config.url_callback.substr(pos + 9);
   };
   config.url_logs = derived("url_logs", "/logs");
   auto port = [&](const std::string& name, int fallback) {
-    auto value = source.Get(name);
+    auto value = Line(source, name);
     if (!value) return fallback;
     try {
       std::size_t used = 0;
@@ -196,6 +263,13 @@ std::chrono::seconds Arguments::Minutes(const std::string& name, double fallback
     throw ConfigError(name + ": " + shown.str() + " is out of range" + range());
   }
   return std::chrono::seconds(static_cast<long long>(minutes * 60 + 0.5));
+}
+
+std::string Arguments::HttpUrl(const std::string& name, const std::string& fallback) const {
+  std::string text = String(name, fallback);
+  if (!ParseUrl(text)) throw ConfigError(name + ": '" + text + "' is not an absolute http(s) URL");
+  while (!text.empty() && text.back() == '/') text.pop_back();
+  return text;
 }
 
 std::string Arguments::SecureUrl(const std::string& name, const std::string& fallback) const {

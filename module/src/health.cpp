@@ -2,15 +2,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sekoia/time_format.hpp"
+
 namespace sekoia {
 
 namespace {
 
-double UnixSeconds(TimePoint time) {
-  return static_cast<double>(
-             std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch())
-                 .count()) /
-         1e6;
+// The SDK's _events_alive / _heartbeat_alive: a threshold of 0 or less disables the check, and
+// the elapsed time must stay strictly below it.
+bool Within(TimePoint now, TimePoint since, std::chrono::seconds threshold) {
+  return threshold.count() <= 0 || now - since < threshold;
 }
 
 }  // namespace
@@ -35,11 +36,12 @@ void HealthState::CountError() {
 
 std::pair<int, std::string> HealthState::Render(TimePoint now) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  const bool alive = now - last_events_time_ <= options_.seconds_without_events_threshold &&
-                     now - last_heartbeat_ <= options_.last_heartbeat_threshold;
+  const bool alive = Within(now, last_events_time_, options_.seconds_without_events_threshold) &&
+                     Within(now, last_heartbeat_, options_.last_heartbeat_threshold);
+  // The SDK's liveness_context: naive UTC datetimes in isoformat().
   nlohmann::ordered_json body;
-  body["last_events_time"] = UnixSeconds(last_events_time_);
-  body["last_heartbeat"] = UnixSeconds(last_heartbeat_);
+  body["last_events_time"] = FormatNaiveIso(last_events_time_);
+  body["last_heartbeat"] = FormatNaiveIso(last_heartbeat_);
   body["seconds_without_events_threshold"] = options_.seconds_without_events_threshold.count();
   body["last_heartbeat_threshold"] = options_.last_heartbeat_threshold.count();
   body["error_count"] = error_count_;

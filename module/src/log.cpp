@@ -11,6 +11,7 @@
 
 #include "sekoia/errors.hpp"
 #include "sekoia/http/transport.hpp"
+#include "sekoia/time_format.hpp"
 
 namespace sekoia {
 
@@ -163,16 +164,23 @@ PlatformLogger::~PlatformLogger() { Shutdown(); }
 void PlatformLogger::Log(LogLevel level, const std::string& message) {
   const std::string text = RedactAll(redactor_, options_, message);
   const TimePoint now = clock_.Now();
-  std::string date = FormatMillis(now);
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    err_ << FormatLine(date, level, text) << std::flush;
+    // As the SDK (Trigger.log): after the first critical, criticals are sent as errors, so the
+    // platform sees one critical per run; the downgrade comes before the rate limit.
+    if (level == LogLevel::kCritical && critical_sent_) level = LogLevel::kError;
+    err_ << FormatLine(FormatMillis(now), level, text) << std::flush;
     if (!Enabled() || level < options_.min_level) return;
+    if (level == LogLevel::kCritical) critical_sent_ = true;
 
+    // The SDK's LOGS_RATE_LIMIT: 60 s for every level but critical, which is never held back.
     const auto key = std::make_pair(static_cast<int>(level), text);
     const auto seen = last_sent_.find(key);
-    if (seen != last_sent_.end() && now - seen->second < options_.dedupe_window) return;
+    if (level != LogLevel::kCritical && seen != last_sent_.end() &&
+        now - seen->second < options_.dedupe_window) {
+      return;
+    }
     if (last_sent_.size() >= kDedupeMapPruneAt) {
       for (auto it = last_sent_.begin(); it != last_sent_.end();) {
         it = now - it->second >= options_.dedupe_window ? last_sent_.erase(it) : std::next(it);
@@ -181,7 +189,7 @@ void PlatformLogger::Log(LogLevel level, const std::string& message) {
     last_sent_[key] = now;
 
     const std::size_t size_before = queue_.size();
-    queue_.push_back(Entry{std::move(date), level, text});
+    queue_.push_back(Entry{FormatNaiveIso(now), level, text});
     if (queue_.size() > options_.max_queue) {
       queue_.pop_front();
       ++dropped_;
@@ -193,6 +201,8 @@ void PlatformLogger::Log(LogLevel level, const std::string& message) {
       urgent_ = true;
       wake = true;
     }
+    // The first entry buffered starts the sender's interval; it sleeps while nothing is queued.
+    if (size_before == 0) wake = true;
   }
   if (wake) cv_.notify_all();
 }
@@ -211,7 +221,7 @@ void PlatformLogger::Flush() {
     batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
     dropped_before = dropped_;
     if (dropped_before > 0) {
-      batch.push_back(Entry{FormatMillis(clock_.Now()), LogLevel::kWarning,
+      batch.push_back(Entry{FormatNaiveIso(clock_.Now()), LogLevel::kWarning,
                             std::to_string(dropped_before) +
                                 " log entries dropped: the log service was unreachable"});
     }
@@ -288,8 +298,12 @@ void PlatformLogger::Run() noexcept {
   try {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_) {
-      // A failed send leaves urgent_ unset, so the retry waits a whole interval: no busy loop
-      // against a service that is down.
+      // Asleep while there is nothing to send (no wake-up every interval of an idle trigger);
+      // once something is buffered, sent on the SDK's rhythm (every flush_interval), or at once
+      // when urgent. A failed send leaves urgent_ unset, so the retry waits a whole interval:
+      // no busy loop against a service that is down.
+      cv_.wait(lock, [this] { return stopping_ || urgent_ || !queue_.empty() || dropped_ > 0; });
+      if (stopping_) break;
       cv_.wait_for(lock, options_.flush_interval, [this] { return stopping_ || urgent_; });
       if (stopping_) break;
       lock.unlock();

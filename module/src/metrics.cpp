@@ -122,10 +122,31 @@ void Sample(std::string& out, const std::string& name, const std::string& labels
   out += '\n';
 }
 
+// generate_latest moves a family's `_created` samples into a gauge family of their own, named
+// after the metric (without `_total`), right after it.
+void Created(std::string& out, const std::string& metric, const char* help, const std::string& labels,
+             double created) {
+  const std::string name = metric + "_created";
+  Header(out, name.c_str(), help, "gauge");
+  Sample(out, name, labels, created);
+}
+
+constexpr const char* kForwardedMetric = "symphony_module_common_forwarded_events";
+constexpr const char* kDiscardedMetric = "symphony_module_common_discarded_events";
+
 }  // namespace
 
-Metrics::Metrics(std::string intake_key)
-    : label_("intake_key=\"" + EscapeLabelValue(intake_key) + "\"") {}
+Metrics::Metrics(std::string intake_key) : Metrics(std::move(intake_key), SystemClock()) {}
+
+Metrics::Metrics(std::string intake_key, const Clock& clock)
+    : label_("intake_key=\"" + EscapeLabelValue(intake_key) + "\""),
+      created_([&clock] {
+        // Whole seconds and the fraction apart, so 1769000000.25 stays exactly that.
+        const auto since_epoch = clock.Now().time_since_epoch();
+        const auto whole = std::chrono::floor<std::chrono::seconds>(since_epoch);
+        return static_cast<double>(whole.count()) +
+               std::chrono::duration<double>(since_epoch - whole).count();
+      }()) {}
 
 void Metrics::AddForwarded(std::uint64_t count) { forwarded_ += count; }
 
@@ -150,11 +171,12 @@ void Metrics::SetEventsLag(double seconds) {
 }
 
 std::string Metrics::RenderPrometheus() const {
-  // The text of prometheus_client's generate_latest (0.16, as the SDK pins) with
-  // PROMETHEUS_DISABLE_CREATED_SERIES: counters named with `_total` in HELP and TYPE too.
+  // The text of prometheus_client's generate_latest (0.25, the SDK's lock): counters named
+  // with `_total` in HELP and TYPE too, each followed by its `_created` gauge family.
   std::string out;
   Header(out, kForwarded, kForwardedHelp, "counter");
   Sample(out, kForwarded, label_, static_cast<double>(forwarded_.load()));
+  Created(out, kForwardedMetric, kForwardedHelp, label_, created_);
 
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -169,10 +191,12 @@ std::string Metrics::RenderPrometheus() const {
     Sample(out, bucket, label_ + ",le=\"+Inf\"", static_cast<double>(duration_count_));
     Sample(out, std::string(kDuration) + "_count", label_, static_cast<double>(duration_count_));
     Sample(out, std::string(kDuration) + "_sum", label_, duration_sum_);
+    Created(out, kDuration, kDurationHelp, label_, created_);
   }
 
   Header(out, kDiscarded, kDiscardedHelp, "counter");
   Sample(out, kDiscarded, label_, static_cast<double>(discarded_.load()));
+  Created(out, kDiscardedMetric, kDiscardedHelp, label_, created_);
 
   std::lock_guard<std::mutex> lock(mutex_);
   Header(out, kLag, kLagHelp, "gauge");

@@ -111,6 +111,12 @@ std::string FormatIso8601(TimePoint time) {
   return buffer;
 }
 
+std::string FormatNaiveIso(TimePoint time) {
+  std::string text = FormatIso8601(time);
+  text.pop_back();  // the 'Z': datetime.now(UTC).replace(tzinfo=None) carries no zone
+  return text;
+}
+
 std::optional<TimePoint> ParseMsJsonDate(std::string_view text) {
   constexpr std::string_view kPrefix = "/Date(";
   if (text.substr(0, kPrefix.size()) != kPrefix || text.size() < kPrefix.size() + 3) return std::nullopt;

@@ -24,11 +24,99 @@ TEST(ConfigSource, FileWinsOverEnvironment) {
   ::setenv("TOKEN", "from-env", 1);
   ::setenv("URL_LOGS", "http://127.0.0.1:1/logs", 1);
   ConfigSource source(dir.path());
-  EXPECT_EQ(source.Get("token"), "from-file");
+  EXPECT_EQ(source.Get("token"), "from-file\n");  // verbatim, as the SDK reads it
   EXPECT_EQ(source.Get("url_logs"), "http://127.0.0.1:1/logs");
   EXPECT_FALSE(source.Get("nothing_like_this"));
   ::unsetenv("TOKEN");
   ::unsetenv("URL_LOGS");
+}
+
+TEST(ConfigSource, AnEmptyVariableIsMissing) {
+  testing::TestDir dir;
+  ::setenv("SUB_FOLDER", "", 1);
+  ::setenv("TRIGGER_CONFIGURATION", "", 1);
+  ConfigSource source(dir.path());
+  EXPECT_FALSE(source.Get("sub_folder"));
+  EXPECT_FALSE(source.GetJson("trigger_configuration"));
+  EXPECT_EQ(DataPath(source, "/symphony_data"), "/symphony_data");
+  ::unsetenv("SUB_FOLDER");
+  ::unsetenv("TRIGGER_CONFIGURATION");
+}
+
+TEST(ConfigSource, AnEmptyFileIsAValue) {
+  testing::TestDir dir;
+  dir.Write("url_logs", "");
+  ::setenv("URL_LOGS", "http://127.0.0.1:1/logs", 1);
+  EXPECT_EQ(ConfigSource(dir.path()).Get("url_logs"), "");
+  ::unsetenv("URL_LOGS");
+}
+
+TEST(ConfigSource, AVariableMayHoldTheBase64OfTheJson) {
+  testing::TestDir dir;
+  // base64 of {"intake_key": "k", "frequency": 10}
+  ::setenv("TRIGGER_CONFIGURATION", "eyJpbnRha2Vfa2V5IjogImsiLCAiZnJlcXVlbmN5IjogMTB9", 1);
+  ::setenv("MODULE_CONFIGURATION", R"({"a": true})", 1);
+  ConfigSource source(dir.path());
+  EXPECT_EQ(LoadTriggerArguments(source), (nlohmann::json{{"intake_key", "k"}, {"frequency", 10}}));
+  EXPECT_EQ(source.GetJson("module_configuration"), (nlohmann::json{{"a", true}}));
+  ::setenv("TRIGGER_CONFIGURATION", "bm90IGpzb24=", 1);  // base64 of "not json"
+  EXPECT_NE(ErrorOf([&] { LoadTriggerArguments(source); }).find("trigger_configuration: not valid JSON"),
+            std::string::npos);
+  ::unsetenv("TRIGGER_CONFIGURATION");
+  ::unsetenv("MODULE_CONFIGURATION");
+}
+
+TEST(ConfigSource, AFileIsJsonOnlyNotBase64) {
+  testing::TestDir dir;
+  dir.Write("trigger_configuration", "eyJhIjogMX0=");  // base64 of {"a": 1}
+  EXPECT_NE(ErrorOf([&] { LoadTriggerArguments(ConfigSource(dir.path())); }).find("not valid JSON"),
+            std::string::npos);
+}
+
+TEST(DecodeBase64, DecodesPaddedAndSkipsForeignCharacters) {
+  EXPECT_EQ(DecodeBase64("aGVsbG8="), "hello");
+  EXPECT_EQ(DecodeBase64("aGVs\nbG8h"), "hello!");
+  EXPECT_EQ(DecodeBase64("aGk="), "hi");
+  EXPECT_EQ(DecodeBase64(""), "");
+  EXPECT_FALSE(DecodeBase64("aGVsbG8"));  // Python: Incorrect padding
+  EXPECT_FALSE(DecodeBase64("a"));
+}
+
+TEST(DataPath, AppendsTheSubFolder) {
+  testing::TestDir dir;
+  ConfigSource source(dir.path());
+  EXPECT_EQ(DataPath(source, "/symphony_data"), "/symphony_data");
+  dir.Write("sub_folder", "tenant-a");
+  EXPECT_EQ(DataPath(source, "/symphony_data"), "/symphony_data/tenant-a");
+  dir.Write("sub_folder", "");
+  EXPECT_EQ(DataPath(source, "/symphony_data"), "/symphony_data");
+}
+
+TEST(ConfigSource, ReadsTheObjectStorageValues) {
+  testing::TestDir dir;
+  dir.Write("file_backend", "s3");
+  dir.Write("ca_cert", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  ::setenv("AWS_BUCKET_NAME", "bucket", 1);
+  ::setenv("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:4569", 1);
+  ConfigSource source(dir.path());
+  EXPECT_EQ(source.Get("file_backend"), "s3");
+  EXPECT_EQ(source.Get("ca_cert"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  EXPECT_EQ(source.Get("aws_bucket_name"), "bucket");
+  EXPECT_EQ(source.Get("aws_s3_endpoint_url"), "http://127.0.0.1:4569");
+  EXPECT_FALSE(source.Get("aws_session_token"));
+  EXPECT_FALSE(source.Get("client_cert"));
+  EXPECT_FALSE(source.Get("client_key"));
+  ::unsetenv("AWS_BUCKET_NAME");
+  ::unsetenv("AWS_S3_ENDPOINT_URL");
+}
+
+TEST(ConfigSource, ModuleValuesToleratesATrailingNewline) {
+  testing::TestDir dir;
+  dir.Write("token", "abcd-token\n");
+  dir.Write("liveness_port", "9001\n");  // Python's int() ignores it too
+  ModuleConfig config = LoadModuleConfig(ConfigSource(dir.path()));
+  EXPECT_EQ(config.token, "abcd-token");
+  EXPECT_EQ(config.liveness_port, 9001);
 }
 
 TEST(ConfigSource, DerivesLogsUrlFromCallback) {
@@ -80,6 +168,13 @@ TEST(Arguments, TypedAccessNamesTheArgument) {
   EXPECT_EQ(ErrorOf([&] { args.Integer("s", 1, 1, 10); }), "s: 'x' is not an integer; give an integer from 1 to 10");
   EXPECT_NE(ErrorOf([&] { args.SecureUrl("url", ""); }).find("url: 'http://example.com' must use https"),
             std::string::npos);
+}
+
+TEST(Arguments, HttpUrlAcceptsAPlainHttpServer) {
+  Arguments args(nlohmann::json::parse(R"({"intake": "http://intake.sekoia-system.svc:8080/", "bad": "intake"})"));
+  EXPECT_EQ(args.HttpUrl("intake", ""), "http://intake.sekoia-system.svc:8080");
+  EXPECT_EQ(args.HttpUrl("absent", "https://intake.sekoia.io"), "https://intake.sekoia.io");
+  EXPECT_EQ(ErrorOf([&] { args.HttpUrl("bad", ""); }), "bad: 'intake' is not an absolute http(s) URL");
 }
 
 // Found by fuzzing (tests/fuzz/regressions/config): a number beyond int64 was converted first,

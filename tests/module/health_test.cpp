@@ -29,8 +29,8 @@ TEST(HealthState, IsAliveAtStartWithTheSdkFields) {
   HealthState health(HealthOptions{}, clock.Now());
   const auto [status, body] = health.Render(clock.Now());
   EXPECT_EQ(status, 200);
-  EXPECT_EQ(body, R"({"last_events_time":1769000000.0,"last_heartbeat":1769000000.0,)"
-                  R"("seconds_without_events_threshold":21600,"last_heartbeat_threshold":3600,)"
+  EXPECT_EQ(body, R"({"last_events_time":"2026-01-21T12:53:20","last_heartbeat":"2026-01-21T12:53:20",)"
+                  R"("seconds_without_events_threshold":21600,"last_heartbeat_threshold":0,)"
                   R"("error_count":0})");
 }
 
@@ -41,7 +41,10 @@ TEST(HealthState, DiesAfterSixHoursWithoutEventsAndRevivesOnEvents) {
     clock.Advance(hours(1));
     health.Heartbeat(clock.Now());
   }
-  EXPECT_EQ(health.Render(clock.Now()).first, 200);  // exactly 21600 s: still alive
+  clock.Advance(milliseconds(-1));
+  EXPECT_EQ(health.Render(clock.Now()).first, 200);  // 21599.999 s: still alive
+  clock.Advance(milliseconds(1));
+  EXPECT_EQ(health.Render(clock.Now()).first, 500);  // exactly 21600 s: the SDK's rule is "<"
 
   clock.Advance(seconds(1));
   health.Heartbeat(clock.Now());
@@ -50,7 +53,7 @@ TEST(HealthState, DiesAfterSixHoursWithoutEventsAndRevivesOnEvents) {
   health.EventsForwarded(clock.Now());
   const auto [status, body] = health.Render(clock.Now());
   EXPECT_EQ(status, 200);
-  EXPECT_EQ(nlohmann::json::parse(body)["last_events_time"].get<double>(), 1769021601.0);
+  EXPECT_EQ(nlohmann::json::parse(body)["last_events_time"], "2026-01-21T18:53:21");
 }
 
 TEST(HealthState, DiesWhenTheHeartbeatIsLate) {
@@ -59,7 +62,7 @@ TEST(HealthState, DiesWhenTheHeartbeatIsLate) {
   options.last_heartbeat_threshold = seconds(300);
   HealthState health(options, clock.Now());
 
-  clock.Advance(seconds(300));
+  clock.Advance(milliseconds(299750));
   health.EventsForwarded(clock.Now());
   EXPECT_EQ(health.Render(clock.Now()).first, 200);
 
@@ -67,14 +70,14 @@ TEST(HealthState, DiesWhenTheHeartbeatIsLate) {
   const auto [status, body] = health.Render(clock.Now());
   EXPECT_EQ(status, 500);
   const auto json = nlohmann::json::parse(body);
-  EXPECT_EQ(json["last_heartbeat"].get<double>(), 1769000000.0);
-  EXPECT_EQ(json["last_events_time"].get<double>(), 1769000300.0);
+  EXPECT_EQ(json["last_heartbeat"], "2026-01-21T12:53:20");
+  EXPECT_EQ(json["last_events_time"], "2026-01-21T12:58:19.750000");
   EXPECT_EQ(json["last_heartbeat_threshold"].get<int>(), 300);
 
   health.Heartbeat(clock.Now());
   const auto [status_after, body_after] = health.Render(clock.Now());
   EXPECT_EQ(status_after, 200);
-  EXPECT_EQ(nlohmann::json::parse(body_after)["last_heartbeat"].get<double>(), 1769000300.25);
+  EXPECT_EQ(nlohmann::json::parse(body_after)["last_heartbeat"], "2026-01-21T12:58:20");
 }
 
 TEST(HealthState, CountsErrors) {

@@ -161,8 +161,8 @@ TEST(PlatformLogger, PostsJsonWithTheBearerToken) {
                                                 {"Content-Type", "application/json"}}));
   EXPECT_EQ(
       requests[0].body,
-      R"({"logs":[{"date":"2026-01-21T12:53:20.000Z","level":"info","message":"hello \"world\"\n"},)"
-      R"({"date":"2026-01-21T12:53:20.042Z","level":"warning","message":"careful"}]})");
+      R"({"logs":[{"date":"2026-01-21T12:53:20","level":"info","message":"hello \"world\"\n"},)"
+      R"({"date":"2026-01-21T12:53:20.042000","level":"warning","message":"careful"}]})");
 }
 
 TEST(PlatformLogger, SendsNothingWhenUrlOrTokenIsMissing) {
@@ -257,11 +257,96 @@ TEST(PlatformLogger, SendsTheSameMessageOnceAMinute) {
   ASSERT_EQ(transport.requests().size(), 1u);
   const auto logs = Logs(transport.requests()[0]);
   ASSERT_EQ(logs.size(), 3u);
-  EXPECT_EQ(logs[0]["date"], "2026-01-21T12:53:20.000Z");
+  EXPECT_EQ(logs[0]["date"], "2026-01-21T12:53:20");
   EXPECT_EQ(logs[1]["level"], "warning");
-  EXPECT_EQ(logs[2]["date"], "2026-01-21T12:54:20.000Z");
+  EXPECT_EQ(logs[2]["date"], "2026-01-21T12:54:20");
   const std::string lines = err.str();
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 5);  // stderr has all five
+}
+
+TEST(PlatformLogger, DatesAreNaiveUtcWithMicroseconds) {
+  FakeTransport transport;
+  ScriptedLogService service(transport);
+  FakeClock clock(TimePoint(std::chrono::seconds(1796216663)));  // 2026-12-02T13:04:23Z
+  Redactor redactor;
+  std::ostringstream err;
+  PlatformLogger logger(QuietOptions(), transport, clock, redactor, err);
+  clock.Advance(std::chrono::microseconds(123456));
+  logger.Info("one");
+  clock.Advance(std::chrono::microseconds(876544));
+  logger.Info("two");
+  logger.Flush();
+  ASSERT_EQ(transport.requests().size(), 1u);
+  const auto logs = Logs(transport.requests()[0]);
+  EXPECT_EQ(logs[0]["date"], "2026-12-02T13:04:23.123456");
+  EXPECT_EQ(logs[1]["date"], "2026-12-02T13:04:24");  // Python's isoformat() at 0 microseconds
+}
+
+TEST(PlatformLogger, NeverHoldsBackACriticalAndSendsLaterOnesAsErrors) {
+  FakeTransport transport;
+  ScriptedLogService service(transport);
+  FakeClock clock;
+  Redactor redactor;
+  std::ostringstream err;
+  PlatformLogger logger(QuietOptions(), transport, clock, redactor, err);
+  logger.Critical("Configuration error");
+  ASSERT_TRUE(service.WaitForCalls(1));
+  clock.Advance(seconds(1));
+  logger.Critical("Configuration error");  // the second: an error, not rate-limited as critical
+  ASSERT_TRUE(service.WaitForCalls(2));
+  clock.Advance(seconds(1));
+  logger.Critical("Configuration error");  // an error again within the minute: held back
+  logger.Error("Configuration error");     // the same (level, message): held back
+  clock.Advance(seconds(60));
+  logger.Critical("Configuration error");  // a minute later: an error, sent
+  ASSERT_TRUE(service.WaitForCalls(3));
+  logger.Flush();
+
+  const auto requests = transport.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(Logs(requests[0])[0]["level"], "critical");
+  ASSERT_EQ(Logs(requests[1]).size(), 1u);
+  EXPECT_EQ(Logs(requests[1])[0]["level"], "error");
+  ASSERT_EQ(Logs(requests[2]).size(), 1u);
+  EXPECT_EQ(Logs(requests[2])[0]["level"], "error");
+  EXPECT_EQ(Logs(requests[2])[0]["date"], "2026-01-21T12:54:22");
+  // stderr has every line, at the level it was sent as.
+  EXPECT_NE(err.str().find("CRITICAL Configuration error\n"), std::string::npos);
+  const std::string lines = err.str();
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 5);
+}
+
+TEST(PlatformLogger, ACriticalIsNeverRateLimited) {
+  FakeTransport transport;
+  ScriptedLogService service(transport);
+  FakeClock clock;
+  Redactor redactor;
+  std::ostringstream err;
+  PlatformLoggerOptions options = QuietOptions();
+  PlatformLogger logger(options, transport, clock, redactor, err);
+  logger.Info("first");
+  logger.Critical("disk full");
+  ASSERT_TRUE(service.WaitForCalls(1));
+  EXPECT_EQ(Messages(transport.requests()[0]), (std::vector<std::string>{"first", "disk full"}));
+}
+
+TEST(PlatformLogger, SendsABufferedEntryWithinTheFlushInterval) {
+  FakeTransport transport;
+  ScriptedLogService service(transport);
+  FakeClock clock;
+  Redactor redactor;
+  std::ostringstream err;
+  PlatformLoggerOptions options = QuietOptions();
+  options.flush_interval = milliseconds(20);
+  PlatformLogger logger(options, transport, clock, redactor, err);
+  // The sender sleeps while nothing is buffered; an info entry (not urgent, far below flush_at)
+  // wakes it, and it is sent one interval later with no explicit flush.
+  logger.Info("started");
+  ASSERT_TRUE(service.WaitForCalls(1));
+  EXPECT_EQ(Messages(transport.requests()[0]), std::vector<std::string>{"started"});
+  logger.Info("later");
+  ASSERT_TRUE(service.WaitForCalls(2));
+  EXPECT_EQ(Messages(transport.requests()[1]), std::vector<std::string>{"later"});
 }
 
 TEST(PlatformLogger, KeepsAFailedBatchAndRetriesIt) {

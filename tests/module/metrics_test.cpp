@@ -1,5 +1,7 @@
 #include "sekoia/metrics.hpp"
 
+#include "fake_clock.hpp"
+
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -26,23 +28,36 @@ std::string Buckets(const std::string& label, const std::vector<int>& cumulative
 }
 
 TEST(Metrics, RendersEverySeriesAtZeroFromStart) {
-  Metrics metrics("k");
+  testing::FakeClock clock(TimePoint(std::chrono::milliseconds(1769000000250)));
+  Metrics metrics("k", clock);
   const std::string label = "intake_key=\"k\"";
   const std::string expected =
       "# HELP symphony_module_common_forwarded_events_total Number of events forwarded to "
       "Sekoia.io\n"
       "# TYPE symphony_module_common_forwarded_events_total counter\n"
       "symphony_module_common_forwarded_events_total{intake_key=\"k\"} 0.0\n"
+      "# HELP symphony_module_common_forwarded_events_created Number of events forwarded to "
+      "Sekoia.io\n"
+      "# TYPE symphony_module_common_forwarded_events_created gauge\n"
+      "symphony_module_common_forwarded_events_created{intake_key=\"k\"} 1.76900000025e+09\n"
       "# HELP symphony_module_common_forward_events_duration Duration to collect and forward "
       "events from eventhub\n"
       "# TYPE symphony_module_common_forward_events_duration histogram\n" +
       Buckets(label, std::vector<int>(15, 0)) +
       "symphony_module_common_forward_events_duration_count{intake_key=\"k\"} 0.0\n"
       "symphony_module_common_forward_events_duration_sum{intake_key=\"k\"} 0.0\n"
+      "# HELP symphony_module_common_forward_events_duration_created Duration to collect and "
+      "forward events from eventhub\n"
+      "# TYPE symphony_module_common_forward_events_duration_created gauge\n"
+      "symphony_module_common_forward_events_duration_created{intake_key=\"k\"} 1.76900000025e+09\n"
       "# HELP symphony_module_common_discarded_events_total Number of events discarded from the "
       "collect\n"
       "# TYPE symphony_module_common_discarded_events_total counter\n"
       "symphony_module_common_discarded_events_total{intake_key=\"k\"} 0.0\n"
+      "# HELP symphony_module_common_discarded_events_created Number of events discarded from the "
+      "collect\n"
+      "# TYPE symphony_module_common_discarded_events_created gauge\n"
+      "symphony_module_common_discarded_events_created{intake_key=\"k\"} 1.76900000025e+09\n"
       "# HELP symphony_module_common_events_lags The delay, in seconds, from the date of the last "
       "event\n"
       "# TYPE symphony_module_common_events_lags gauge\n"
@@ -51,7 +66,8 @@ TEST(Metrics, RendersEverySeriesAtZeroFromStart) {
 }
 
 TEST(Metrics, RendersObservationsCumulativelyWithEscapedLabel) {
-  Metrics metrics("a\"b\\c\nd");
+  testing::FakeClock clock;
+  Metrics metrics("a\"b\\c\nd", clock);
   metrics.AddForwarded(10);
   metrics.AddForwarded(2);
   metrics.AddDiscarded(3);
@@ -66,6 +82,10 @@ TEST(Metrics, RendersObservationsCumulativelyWithEscapedLabel) {
       "symphony_module_common_forwarded_events_total{" +
       label +
       "} 12.0\n"
+      "# HELP symphony_module_common_forwarded_events_created Number of events forwarded to "
+      "Sekoia.io\n"
+      "# TYPE symphony_module_common_forwarded_events_created gauge\n"
+      "symphony_module_common_forwarded_events_created{" + label + "} 1.769e+09\n"
       "# HELP symphony_module_common_forward_events_duration Duration to collect and forward "
       "events from eventhub\n"
       "# TYPE symphony_module_common_forward_events_duration histogram\n" +
@@ -75,12 +95,20 @@ TEST(Metrics, RendersObservationsCumulativelyWithEscapedLabel) {
       "symphony_module_common_forward_events_duration_sum{" +
       label +
       "} 1.000013953e+06\n"
+      "# HELP symphony_module_common_forward_events_duration_created Duration to collect and "
+      "forward events from eventhub\n"
+      "# TYPE symphony_module_common_forward_events_duration_created gauge\n"
+      "symphony_module_common_forward_events_duration_created{" + label + "} 1.769e+09\n"
       "# HELP symphony_module_common_discarded_events_total Number of events discarded from the "
       "collect\n"
       "# TYPE symphony_module_common_discarded_events_total counter\n"
       "symphony_module_common_discarded_events_total{" +
       label +
       "} 3.0\n"
+      "# HELP symphony_module_common_discarded_events_created Number of events discarded from the "
+      "collect\n"
+      "# TYPE symphony_module_common_discarded_events_created gauge\n"
+      "symphony_module_common_discarded_events_created{" + label + "} 1.769e+09\n"
       "# HELP symphony_module_common_events_lags The delay, in seconds, from the date of the last "
       "event\n"
       "# TYPE symphony_module_common_events_lags gauge\n"

@@ -10,6 +10,7 @@
 
 #include "collector.hpp"
 #include "graph_source.hpp"
+#include "python_context.hpp"
 #include "reporting_source.hpp"
 #include "request_budget.hpp"
 #include "sekoia/auth/basic_auth_transport.hpp"
@@ -34,6 +35,10 @@ using namespace office365;
 
 constexpr int kUsageError = 2;
 
+// As the SDK's _STOP_EVENT_WAIT: after a configuration error, the configuration is read again
+// this often (stopped at once by SIGTERM), instead of exiting into a restart loop.
+constexpr std::chrono::seconds kConfigurationRetry{120};
+
 enum class TriggerKind { kGraph, kReportingBasic, kReportingOAuth };
 
 struct Command {
@@ -43,6 +48,8 @@ struct Command {
 };
 constexpr Command kCommands[] = {
     {"office365_messagetrace_trigger_graph", TriggerKind::kGraph, "Microsoft Graph messageTraces (client credentials)"},
+    // The command of Sekoia's Python Graph connector: its image can be swapped for this one.
+    {"office365_messagetrace_trigger_graph_api", TriggerKind::kGraph, "the same, under the name of Sekoia's Python Graph connector"},
     {"office365_messagetrace_trigger", TriggerKind::kReportingBasic, "legacy Reporting Web Service, Basic auth"},
     {"office365_messagetrace_trigger_oauth", TriggerKind::kReportingOAuth, "legacy Reporting Web Service, OAuth"},
 };
@@ -148,6 +155,30 @@ void WarnAboutExpiry(const sekoia::auth::ClientCertificate& certificate, sekoia:
   }
 }
 
+// Everything the trigger reads from its configuration, validated.
+struct LoadedConfig {
+  sekoia::ModuleConfig module;
+  sekoia::http::ProxySettings proxy;
+  TriggerConfig trigger;
+  std::string problem;  ///< empty when valid
+};
+
+LoadedConfig ReadConfiguration(TriggerKind kind, const sekoia::ConfigSource& source, sekoia::Redactor& redactor) {
+  LoadedConfig loaded;
+  try {
+    loaded.module = sekoia::LoadModuleConfig(source);
+    redactor.Add(loaded.module.token);
+    sekoia::Arguments arguments(sekoia::LoadTriggerArguments(source));
+    RegisterSecrets(arguments, redactor);
+    loaded.proxy = sekoia::http::ProxyFromEnvironment();
+    redactor.Add(sekoia::http::SplitProxyUrl(loaded.proxy.https_proxy).password);
+    loaded.trigger = LoadConfig(kind, arguments, loaded.module.intake_url);
+  } catch (const sekoia::ConfigError& error) {
+    loaded.problem = error.what();
+  }
+  return loaded;
+}
+
 int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSignal& stop,
                sekoia::Redactor& redactor) {
   sekoia::SystemClock system_clock;
@@ -158,21 +189,11 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   // Everything is read and validated first; the network and the platform logger need some of it
   // (proxy, CA bundle), and a problem is reported through them.
   sekoia::ConfigSource source(command_line.config_dir);
-  sekoia::ModuleConfig module;
-  sekoia::http::ProxySettings proxy;
-  TriggerConfig config;
-  std::string config_problem;
-  try {
-    module = sekoia::LoadModuleConfig(source);
-    sekoia::Arguments arguments(sekoia::LoadTriggerArguments(source));
-    RegisterSecrets(arguments, redactor);
-    proxy = sekoia::http::ProxyFromEnvironment();
-    redactor.Add(sekoia::http::SplitProxyUrl(proxy.https_proxy).password);
-    config = LoadConfig(kind, arguments, module.intake_url);
-  } catch (const sekoia::ConfigError& error) {
-    config_problem = error.what();
-  }
-  redactor.Add(module.token);
+  LoadedConfig loaded = ReadConfiguration(kind, source, redactor);
+  const sekoia::ModuleConfig module = loaded.module;
+  sekoia::http::ProxySettings proxy = loaded.proxy;
+  TriggerConfig config = loaded.trigger;
+  const std::string config_problem = loaded.problem;
 
   sekoia::http::CpprestTransportOptions network_options;
   network_options.timeout = config.common.http_timeout;
@@ -184,26 +205,61 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   log_options.url_logs = module.url_logs;
   log_options.token = module.token;
   sekoia::PlatformLogger logger(log_options, *network, clock, redactor, std::cerr);
-  if (!config_problem.empty()) {
-    logger.Critical("Configuration error: " + config_problem);
-    logger.Shutdown();
-    return kUsageError;
-  }
-
-  sekoia::Metrics metrics(config.common.intake_key);
   sekoia::HealthState health(sekoia::HealthOptions{}, clock.Now());
   std::unique_ptr<sekoia::HealthServer> health_server;
-  try {
-    health_server = sekoia::StartHealthServer(module.liveness_port, module.metrics_port, health, metrics, clock);
-  } catch (const std::exception& error) {
-    logger.Error(std::string("health and metrics are not served: ") + error.what());
+  auto serve_health = [&](const sekoia::Metrics& served) {
+    if (health_server) health_server->Stop();
+    health_server.reset();
+    try {
+      health_server = sekoia::StartHealthServer(module.liveness_port, module.metrics_port, health, served, clock);
+    } catch (const std::exception& error) {
+      logger.Error(std::string("health and metrics are not served: ") + error.what());
+    }
+  };
+
+  // As the SDK: a configuration error is a critical log, no collection, and the configuration
+  // read again every 2 minutes until it is valid or SIGTERM ends the wait (exit 0); exiting
+  // would have the platform restart the container in a loop. /health answers meanwhile, so the
+  // liveness probe does not restart it either.
+  std::unique_ptr<sekoia::Metrics> waiting_metrics;
+  std::unique_ptr<sekoia::http::HttpTransport> trigger_network;
+  for (std::string problem = config_problem; !problem.empty();) {
+    logger.Critical("Configuration error: " + problem);
+    if (!waiting_metrics) {
+      waiting_metrics = std::make_unique<sekoia::Metrics>("");
+      serve_health(*waiting_metrics);
+    }
+    if (!clock.Wait(kConfigurationRetry, stop)) {
+      logger.Info("stopped before the configuration was valid; nothing was collected");
+      if (health_server) health_server->Stop();
+      logger.Shutdown();
+      return 0;
+    }
+    loaded = ReadConfiguration(kind, source, redactor);
+    problem = loaded.problem;
+    if (problem.empty()) {
+      config = loaded.trigger;
+      proxy = loaded.proxy;
+      logger.Info("the configuration is valid now; starting");
+      sekoia::http::CpprestTransportOptions trigger_network_options;
+      trigger_network_options.timeout = config.common.http_timeout;
+      trigger_network_options.user_agent = std::string("sekoiaio-connector/") + MODULE_SLUG + "-" + MODULE_VERSION;
+      trigger_network_options.ca_bundle = config.common.ca_bundle;
+      trigger_network_options.proxy = proxy;
+      trigger_network = sekoia::http::MakeCpprestTransport(trigger_network_options);
+    }
   }
+  // The logger keeps the transport it was built with; the trigger's follows its configuration.
+  sekoia::http::HttpTransport& transport = trigger_network ? *trigger_network : *network;
+
+  sekoia::Metrics metrics(config.common.intake_key);
+  serve_health(metrics);
 
   // Microsoft side: retries outside, authentication inside them (each attempt re-checks the
   // token), pacing innermost (every attempt counts against the tenant's budget).
   sekoia::http::RetryOptions retry;
-  sekoia::http::RetryingTransport login(retry, *network, clock, random, logger);
-  PacedTransport paced(RequestBudgetOptions{}, *network, clock, logger);
+  sekoia::http::RetryingTransport login(retry, transport, clock, random, logger);
+  PacedTransport paced(RequestBudgetOptions{}, transport, clock, logger);
   std::unique_ptr<sekoia::auth::ClientCertificate> certificate;
   std::unique_ptr<sekoia::auth::TokenProvider> credential;
   std::unique_ptr<sekoia::http::HttpTransport> authorized;
@@ -250,23 +306,53 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   intake_options.intake_url = config.common.intake_server;
   intake_options.intake_key = config.common.intake_key;
   intake_options.chunk_size = config.common.chunk_size;
-  sekoia::intake::IntakeBatcher intake(intake_options, *network, clock, random, logger, metrics, health);
+  sekoia::intake::IntakeBatcher intake(intake_options, transport, clock, random, logger, metrics, health);
 
-  sekoia::FileCheckpointStore checkpoints(std::filesystem::path(command_line.data_dir) / "context.json");
+  // As the SDK's get_data_path: the data directory, then sub_folder when the platform sets one.
+  const std::filesystem::path data_path = sekoia::DataPath(source, command_line.data_dir);
+  std::error_code data_path_error;
+  std::filesystem::create_directories(data_path, data_path_error);
+  sekoia::FileCheckpointStore file_checkpoints(data_path / "context.json");
+  // What the Python triggers keep in context.json and we do not write (the Graph connector's
+  // events_cache) stays there, so going back to them works.
+  ContextPreservingStore checkpoints(file_checkpoints);
+  std::unique_ptr<EventsCacheFilter> cache_filter;
+  if (kind == TriggerKind::kGraph) {
+    try {
+      const auto document = checkpoints.Load();
+      std::set<std::string> ids = checkpoints.EventsCache();
+      const auto until = document ? document->find("most_recent_date_requested") : nlohmann::json::const_iterator();
+      if (!ids.empty() && until != document->end() && until->is_string()) {
+        if (auto boundary = sekoia::ParseIso8601(until->get<std::string>())) {
+          logger.Info("resuming the Python Graph connector's context.json: " + std::to_string(ids.size()) +
+                      " record ids it forwarded are not forwarded again");
+          cache_filter = std::make_unique<EventsCacheFilter>(*trace_source, std::move(ids), *boundary);
+        }
+      }
+    } catch (const std::exception&) {
+      // The collector reads the checkpoint again and says what is wrong with it.
+    }
+  }
+  TraceSource& source_read = cache_filter ? static_cast<TraceSource&>(*cache_filter) : *trace_source;
   logger.Info("starting the " + what + ", version " + MODULE_VERSION);
   std::unique_ptr<ForwardedKeys> keys;
   if (config.common.collector.lookback.count() > 0) {
-    keys = std::make_unique<ForwardedKeys>(std::filesystem::path(command_line.data_dir) / "forwarded_keys.txt");
+    keys = std::make_unique<ForwardedKeys>(data_path / "forwarded_keys.txt");
   }
   std::unique_ptr<Collector> collector;
   try {
-    collector = std::make_unique<Collector>(config.common.collector, *trace_source, intake, checkpoints, clock, logger,
+    collector = std::make_unique<Collector>(config.common.collector, source_read, intake, checkpoints, clock, logger,
                                             metrics, health, keys.get());
   } catch (const sekoia::ConfigError& error) {
-    logger.Critical(std::string("Configuration error: ") + error.what());
+    // Found only once the API's limits are known (a lookback too long for it): as any
+    // configuration error, no collection and no exit into a restart loop; SIGTERM ends it.
+    const std::string problem = error.what();
+    do {
+      logger.Critical("Configuration error: " + problem);
+    } while (clock.Wait(kConfigurationRetry, stop));
     if (health_server) health_server->Stop();
     logger.Shutdown();
-    return kUsageError;
+    return 0;
   }
   collector->Run(stop);
   logger.Info("stopped; the checkpoint is at " + sekoia::FormatIso8601(collector->cursor().next_start));

@@ -37,7 +37,8 @@ std::string NormalizePem(std::string pem) {
 CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url) {
   CommonConfig config;
   config.intake_key = arguments.RequiredString("intake_key");
-  config.intake_server = arguments.SecureUrl(
+  // Like the SDK, a plain http intake is accepted: in a cluster, intake_url is an http service.
+  config.intake_server = arguments.HttpUrl(
       "intake_server", module_intake_url.empty() ? "https://intake.sekoia.io" : module_intake_url);
   config.chunk_size = static_cast<std::size_t>(arguments.Integer("chunk_size", 1000, 1, 10000));
   config.http_timeout = std::chrono::seconds(arguments.Integer("http_timeout", 120, 5, 600));

@@ -11,19 +11,35 @@
 namespace sekoia {
 
 /**
- * The platform's configuration values: the file `<dir>/<name>`, else the environment variable
- * `<NAME>`, else missing. Trailing newlines of files are dropped.
+ * The platform's configuration values as the SDK reads them (FileSystemConfiguration.load): the
+ * file `<dir>/<name>` as it is, else the environment variable `<NAME>` when not empty, else
+ * missing. Any name can be read (`file_backend`, `aws_*`, `ca_cert`, `client_cert`, ...).
  */
 class ConfigSource final {
  public:
   explicit ConfigSource(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  /** The text, verbatim; throws ConfigError when the file exists but cannot be read. */
   std::optional<std::string> Get(const std::string& name) const;
-  /** The value parsed as JSON; throws ConfigError naming the value when it does not parse. */
+  /** The value parsed as JSON; from the environment it may also be the base64 of the JSON (the
+   *  SDK's json_load). Throws ConfigError naming the value when it does not parse. */
   std::optional<nlohmann::json> GetJson(const std::string& name) const;
 
  private:
+  struct Found {
+    std::string text;
+    bool from_environment = false;
+  };
+  std::optional<Found> Lookup(const std::string& name) const;
   std::filesystem::path dir_;
 };
+
+/** Where the trigger's files live, as the SDK's get_data_path: `root`, then `sub_folder`
+ *  appended when it is set and not empty. */
+std::filesystem::path DataPath(const ConfigSource& source, const std::filesystem::path& root);
+
+/** Decodes standard base64 (characters outside the alphabet skipped, as Python's b64decode);
+ *  nullopt when the padding is wrong. */
+std::optional<std::string> DecodeBase64(const std::string& text);
 
 /** Module-level values of the protocol. */
 struct ModuleConfig final {
@@ -58,6 +74,9 @@ class Arguments final {
   /** A duration given in minutes, decimals allowed (numbers or numeric strings), in [min, max]
    *  minutes; returned to the second. */
   std::chrono::seconds Minutes(const std::string& name, double fallback, double min, double max) const;
+  /** An absolute http or https URL (an in-cluster intake is plain http, as the SDK allows);
+   *  the trailing '/' removed. */
+  std::string HttpUrl(const std::string& name, const std::string& fallback) const;
   /** A URL that is https, or http on a loopback host; the trailing '/' removed. */
   std::string SecureUrl(const std::string& name, const std::string& fallback) const;
 

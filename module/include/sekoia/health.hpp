@@ -13,11 +13,15 @@
 namespace sekoia {
 
 struct HealthOptions final {
-  std::chrono::seconds seconds_without_events_threshold{21600};  ///< the SDK's connector rule
-  std::chrono::seconds last_heartbeat_threshold{3600};  ///< the loop must beat at least this often
+  /// Unhealthy when no events were forwarded for this long; 0 disables (the SDK's Connector: 21600).
+  std::chrono::seconds seconds_without_events_threshold{21600};
+  /// Unhealthy when the loop has not beaten for this long; 0 disables (the SDK's Connector: 0).
+  std::chrono::seconds last_heartbeat_threshold{0};
 };
 
-/** Liveness as the SDK computes it: recent heartbeat and recent events. Thread-safe. */
+/** Liveness as the SDK computes it (Trigger.is_alive): recent events and, when enabled, a
+ *  recent heartbeat, both counted from launch. Render gives the SDK's liveness_context with
+ *  naive UTC ISO 8601 dates. Thread-safe. */
 class HealthState final {
  public:
   HealthState(const HealthOptions& options, TimePoint start);

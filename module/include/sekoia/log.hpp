@@ -64,9 +64,12 @@ struct PlatformLoggerOptions final {
 };
 
 /**
- * The platform's logs API: entries are written to stderr at once and sent to `url_logs` in
- * batches (every flush_interval or flush_at entries; error and critical at once). Failed sends
- * are kept and retried. Every message passes through the Redactor first.
+ * The platform's logs API as the SDK's Trigger.log feeds it: entries are written to stderr at
+ * once and sent to `url_logs` in batches (flush_interval after the first entry is buffered, or
+ * at flush_at entries; error and critical at once), `date` a naive UTC ISO 8601 time with
+ * microseconds. The same (level, message) is sent at most once per dedupe_window, except
+ * criticals; after the first critical, criticals are sent as errors. Failed sends are kept and
+ * retried. Every message passes through the Redactor first.
  */
 class PlatformLogger final : public Logger {
  public:
@@ -101,6 +104,7 @@ class PlatformLogger final : public Logger {
   std::map<std::pair<int, std::string>, TimePoint> last_sent_;
   bool urgent_ = false;
   bool stopping_ = false;
+  bool critical_sent_ = false;  ///< a critical was sent: later ones go as error
   std::size_t dropped_ = 0;
   StopSignal send_stop_;
   std::thread thread_;

@@ -6,16 +6,23 @@
 #include <mutex>
 #include <string>
 
+#include "sekoia/clock.hpp"
+
 namespace sekoia {
 
 /**
  * The platform's common metrics (namespace symphony_module_common, label intake_key), rendered
- * in the Prometheus text format as the Python client does: counters with `_total`, the series
- * for the configured intake key present from start at 0. Thread-safe.
+ * in the Prometheus text format as prometheus_client 0.25's generate_latest does: counters with
+ * `_total`, counters and the histogram with their `_created` samples (unix seconds, in a gauge
+ * family after each), the series for the configured intake key present from start at 0 (as
+ * after `.labels(intake_key)` at start). Thread-safe.
  */
 class Metrics final {
  public:
+  /** The series are created now, by the system clock. */
   explicit Metrics(std::string intake_key);
+  /** The series are created at `clock.Now()`. */
+  Metrics(std::string intake_key, const Clock& clock);
   void AddForwarded(std::uint64_t count);
   void AddDiscarded(std::uint64_t count);
   void ObserveForwardDuration(double seconds);
@@ -29,6 +36,7 @@ class Metrics final {
   static constexpr std::array<double, 14> kBuckets{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25,
                                                    0.5,   0.75, 1.0,   2.5,  5.0,   7.5, 10.0};
   std::string label_;
+  double created_ = 0;  ///< unix seconds, the `_created` of every series
   std::atomic<std::uint64_t> forwarded_{0};
   std::atomic<std::uint64_t> discarded_{0};
   mutable std::mutex mutex_;

@@ -18,6 +18,10 @@ std::optional<TimePoint> ParseIso8601(std::string_view text);
 /** Formats as `2026-01-21T14:12:34Z`, or with `.ffffff` when the time has microseconds. */
 std::string FormatIso8601(TimePoint time);
 
+/** Python's isoformat() of a naive UTC datetime, as the SDK writes log and health dates:
+ *  `2026-12-02T13:04:23.123456`, or `2026-12-02T13:04:23` at 0 microseconds; no zone. */
+std::string FormatNaiveIso(TimePoint time);
+
 /** Parses `/Date(1658751973240)/` (milliseconds since the epoch, optional offset suffix). */
 std::optional<TimePoint> ParseMsJsonDate(std::string_view text);
 
