@@ -14,11 +14,22 @@ namespace {
 constexpr std::size_t kShortestSecret = 4;
 const std::string kMask = "***";
 
+// One pass, building the result: a hostile answer repeating a secret a million times must not
+// cost a million moves of the whole text.
 void ReplaceAll(std::string& text, const std::string& secret) {
   if (secret.empty()) return;
-  for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + kMask.size())) {
-    text.replace(at, secret.size(), kMask);
+  std::size_t at = text.find(secret);
+  if (at == std::string::npos) return;
+  std::string out;
+  out.reserve(text.size());
+  std::size_t from = 0;
+  for (; at != std::string::npos; at = text.find(secret, from)) {
+    out.append(text, from, at - from);
+    out += kMask;
+    from = at + secret.size();
   }
+  out.append(text, from, std::string::npos);
+  text.swap(out);
 }
 
 std::string LowerHexEscapes(std::string encoded) {
@@ -67,15 +78,23 @@ std::vector<std::string> SecretForms(const std::string& secret) {
 }
 
 std::string MaskUrlUserinfo(std::string text) {
-  for (std::size_t at = text.find("://"); at != std::string::npos; at = text.find("://", at + 3)) {
+  std::size_t at = text.find("://");
+  if (at == std::string::npos) return text;
+  std::string out;
+  out.reserve(text.size());
+  std::size_t from = 0;  // text before it is in out already
+  for (; at != std::string::npos; at = text.find("://", at + 3)) {
     const std::size_t start = at + 3;
     std::size_t end = start;
     while (end < text.size() && !EndsAuthority(text[end])) ++end;
-    const std::size_t sign = text.rfind('@', end == start ? start : end - 1);
-    if (sign == std::string::npos || sign < start || sign >= end) continue;
-    text.replace(start, sign - start, kMask);
+    const std::size_t sign = end == start ? std::string::npos : text.rfind('@', end - 1);
+    if (sign == std::string::npos || sign < start) continue;
+    out.append(text, from, start - from);
+    out += kMask;
+    from = sign;  // the userinfo holds no '/', so no "://" is skipped inside it
   }
-  return text;
+  out.append(text, from, std::string::npos);
+  return out;
 }
 
 Redactor::~Redactor() {

@@ -61,6 +61,18 @@ TEST(Redactor, MasksUrlUserInformation) {
   EXPECT_EQ(redactor.Apply("mail reporter@contoso.test, url https://h/a@b"), "mail reporter@contoso.test, url https://h/a@b");
 }
 
+TEST(Redactor, AHugeTextOfRepeatedSecretsAndUrlsIsMaskedInOnePass) {
+  Redactor redactor;
+  redactor.Add("repeated-secret");
+  std::string text;
+  for (int i = 0; i < 200000; ++i) text += "repeated-secret http://u:p@h/ ";
+  const std::string masked = redactor.Apply(text);
+  EXPECT_EQ(masked.find("repeated-secret"), std::string::npos);
+  EXPECT_EQ(masked.find("u:p@"), std::string::npos);
+  EXPECT_EQ(masked.substr(0, 36), "*** http://***@h/ *** http://***@h/ ");
+  EXPECT_EQ(MaskUrlUserinfo("a@://b@c and ://x:y@z"), "a@://***@c and ://***@z");
+}
+
 TEST(Redactor, HoldsTheLiveSecretsOnly) {
   testing::FakeClock clock;
   Redactor redactor;

@@ -106,6 +106,14 @@ struct TriggerConfig {
   CommonConfig common;
   GraphTriggerConfig graph;
   ReportingTriggerConfig reporting;
+  // The copies of the secrets die wiped, not in freed memory a later allocation could expose.
+  ~TriggerConfig() {
+    for (std::string* secret : {&graph.credentials.client_secret, &graph.credentials.client_private_key,
+                                &reporting.credentials.client_secret, &reporting.credentials.client_private_key,
+                                &reporting.account_password}) {
+      sekoia::Wipe(*secret);
+    }
+  }
 };
 
 TriggerConfig LoadConfig(TriggerKind kind, const sekoia::Arguments& arguments, const std::string& intake_url) {
