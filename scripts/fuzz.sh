@@ -19,7 +19,7 @@ while (($#)); do
   esac
 done
 targets=(graph_page_fuzzer reporting_verbose_fuzzer reporting_light_fuzzer retry_after_fuzzer config_fuzzer
-         checkpoint_fuzzer)
+         checkpoint_fuzzer url_fuzzer header_fuzzer)
 if [ -n "$only" ]; then IFS=, read -r -a targets <<<"$only"; fi
 
 scripts/install-deps.sh
@@ -41,7 +41,7 @@ samples="$root/../shared/samples"
 [ -d "$samples" ] || samples="$root/tests/data"
 seeds="$build/seeds"
 rm -rf "$seeds"
-mkdir -p "$seeds"/{graph_page,reporting_verbose,reporting_light,retry_after,config,checkpoint}
+mkdir -p "$seeds"/{graph_page,reporting_verbose,reporting_light,retry_after,config,checkpoint,url,header}
 cp "$samples"/graph_page.json "$samples"/graph_record.json "$seeds/graph_page/"
 cp "$samples"/legacy_verbose_page.json "$seeds/reporting_verbose/"
 cp "$samples"/legacy_light_page.json "$seeds/reporting_light/"
@@ -55,6 +55,19 @@ for value in "120" "0" " 7 " "Wed, 21 Oct 2015 07:28:00 GMT" "Sun, 06 Nov 2044 0
   printf '%s' "$value" >"$seeds/retry_after/seed$((i++))"
 done
 printf '%s' '{"most_recent_date_requested":"2026-01-21T14:12:34Z"}' >"$seeds/checkpoint/fresh"
+i=0
+for value in "https://graph.microsoft.com/v1.0/admin/exchange/tracing/messageTraces?\$skiptoken=abc" \
+             "http://[::1]:8080/ecp/reportingwebservice/reporting.svc/MessageTrace?\$format=json" \
+             "https://user:p%40ss@graph.test/" "http://127.0.0.1:9/a#frag" "HTTPS://[2001:DB8::1]:443" \
+             "https://graph.test/a\r\nHost: evil"; do
+  printf '%b' "$value" >"$seeds/url/seed$((i++))"
+done
+i=0
+for value in 'eyJ0eXAi.eyJhdWQi.c2ln\0{"error_description":"eyJ0eXAi.eyJhdWQi.c2ln"}' \
+             'pa ss/w"rd&\xc3\xa9\0client_secret=pa%20ss%2Fw%22rd%26%C3%A9&scope=x' \
+             'token\r\nX-Injected: 1\0Authorization: Bearer token' 'QWxhZGRpbjpvcGVu\0https://a:b@host/'; do
+  printf '%b' "$value" >"$seeds/header/seed$((i++))"
+done
 printf '%s' '{"most_recent_date_requested":"2026-01-21T14:12:34Z","window":{"start":"2026-01-20T00:00:00Z","end":"2026-01-21T14:12:34.123456Z","rows_read":4000,"next_link":"https://graph.microsoft.com/v1.0/admin/exchange/tracing/messageTraces?$skiptoken=abc"}}' \
   >"$seeds/checkpoint/window"
 common='"intake_key":"k3y-of-the-intake","intake_server":"https://intake.sekoia.io","frequency":60,"timedelta":5,"start_time":"1","chunk_size":1000'
@@ -74,10 +87,13 @@ jq -n --rawfile cert "$tmp/cert.pem" --rawfile key "$tmp/key.pem" \
 run() {
   local target=$1 name=${1%_fuzzer}
   local corpus="$build/corpus/$name" artifacts="$build/artifacts/$name/" log="$build/logs/$target.log"
+  # URLs and header values have their own dictionary; every other target reads JSON.
+  local dict="$root/tests/fuzz/json.dict"
+  case "$name" in url | header) dict="$root/tests/fuzz/url.dict" ;; esac
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
   local start=$(date +%s) status=0
   "$build/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -dict="$root/tests/fuzz/json.dict" -artifact_prefix="$artifacts" "$corpus" "$seeds/$name" >"$log" 2>&1 || status=$?
+    -dict="$dict" -artifact_prefix="$artifacts" "$corpus" "$seeds/$name" >"$log" 2>&1 || status=$?
   local runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   local result=ok
   if ((status != 0)) || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "$log"; then

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "sekoia/errors.hpp"
+#include "sekoia/http/sanitizing_transport.hpp"
 #include "sekoia/url.hpp"
 
 namespace sekoia {
@@ -126,6 +127,11 @@ std::optional<std::string> Line(const ConfigSource& source, const std::string& n
 ModuleConfig LoadModuleConfig(const ConfigSource& source) {
   ModuleConfig config;
   config.token = Line(source, "token").value_or("");
+  // It goes into the logs API's Authorization header: a CR or LF inside would inject headers.
+  if (!http::IsSafeHeaderValue(config.token)) {
+    config.token.clear();
+    throw ConfigError("token: holds a control character (a line break inside?); give the platform's token alone");
+  }
   config.url_callback = Line(source, "url_callback").value_or("");
   config.intake_url = Line(source, "intake_url").value_or("");
   auto derived = [&](const std::string& name, const std::string& replacement) {
@@ -267,17 +273,19 @@ std::chrono::seconds Arguments::Minutes(const std::string& name, double fallback
 
 std::string Arguments::HttpUrl(const std::string& name, const std::string& fallback) const {
   std::string text = String(name, fallback);
-  if (!ParseUrl(text)) throw ConfigError(name + ": '" + text + "' is not an absolute http(s) URL");
+  // A base URL: no user information (never quoted: it holds a password), no query, no fragment.
+  if (std::string problem = BaseUrlProblem(text); !problem.empty()) throw ConfigError(name + ": " + problem);
   while (!text.empty() && text.back() == '/') text.pop_back();
   return text;
 }
 
 std::string Arguments::SecureUrl(const std::string& name, const std::string& fallback) const {
   std::string text = String(name, fallback);
+  // A base URL: no user information (never quoted: it holds a password), no query, no fragment.
+  if (std::string problem = BaseUrlProblem(text); !problem.empty()) throw ConfigError(name + ": " + problem);
   auto url = ParseUrl(text);
-  if (!url) throw ConfigError(name + ": '" + text + "' is not an absolute http(s) URL");
   if (!IsSecureOrLoopback(*url)) {
-    throw ConfigError(name + ": '" + text +
+    throw ConfigError(name + ": '" + DisplayUrl(text) +
                       "' must use https (plain http is only allowed for a loopback host such as 127.0.0.1)");
   }
   while (!text.empty() && text.back() == '/') text.pop_back();

@@ -114,36 +114,6 @@ const char* LevelName(LogLevel level) {
   return "info";
 }
 
-void Redactor::Add(const std::string& secret) {
-  if (secret.size() < 4) return;
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (std::find(secrets_.begin(), secrets_.end(), secret) != secrets_.end()) return;
-  secrets_.push_back(secret);
-  // Longest first, so a secret that contains another is masked whole, not left half visible.
-  std::stable_sort(secrets_.begin(), secrets_.end(),
-                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-}
-
-void Redactor::AddEachLine(const std::string& secret) {
-  Add(secret);
-  std::size_t start = 0;
-  while (start < secret.size()) {
-    std::size_t end = secret.find('\n', start);
-    if (end == std::string::npos) end = secret.size();
-    std::string line = secret.substr(start, end - start);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    // The PEM armour lines are public text; every other line is key material.
-    if (line.size() >= 16 && line.rfind("-----", 0) != 0) Add(line);
-    start = end + 1;
-  }
-}
-
-std::string Redactor::Apply(std::string text) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (const std::string& secret : secrets_) ReplaceAll(text, secret);
-  return text;
-}
-
 void StreamLogger::Log(LogLevel level, const std::string& message) {
   const std::string line =
       FormatLine(FormatMillis(std::chrono::system_clock::now()), level, redactor_.Apply(message));

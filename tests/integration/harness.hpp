@@ -111,6 +111,7 @@ class Process final {
     }
   }
   bool Running() { return !Wait(0ms).has_value(); }
+  pid_t pid() const { return pid_; }
   std::string Stdout() const { return ReadFile(out_); }
   std::string Stderr() const { return ReadFile(err_); }
 

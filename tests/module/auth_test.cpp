@@ -93,7 +93,7 @@ TEST(BearerAuthTransport, RefreshesOnceOn401) {
   FixedTokens tokens;
   inner.Push({401, "", {}});
   inner.Push({200, "ok", {}});
-  BearerAuthTransport transport(inner, tokens);
+  BearerAuthTransport transport(inner, tokens, "https://graph.test");
   StopSignal stop;
   EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).body, "ok");
   auto requests = inner.requests();
@@ -108,21 +108,22 @@ TEST(BearerAuthTransport, RefreshesOnceOn401) {
 TEST(BearerAuthTransport, NeverSendsATokenOverPlainHttpOffLoopback) {
   testing::FakeTransport inner;
   FixedTokens tokens;
-  BearerAuthTransport transport(inner, tokens);
+  EXPECT_THROW(BearerAuthTransport(inner, tokens, "http://graph.test"), std::invalid_argument);
+  BearerAuthTransport transport(inner, tokens, "https://graph.test");
   StopSignal stop;
-  EXPECT_THROW(transport.Send({"GET", "http://graph.test/x", "", {}}, stop), TransportError);
+  EXPECT_THROW(transport.Send({"GET", "http://graph.test/x", "", {}}, stop), OriginMismatchError);
   EXPECT_TRUE(inner.requests().empty());
 }
 
 TEST(BasicAuthTransport, SendsTheEncodedCredentialsOnlyOverHttps) {
   testing::FakeTransport inner;
   inner.Push({200, "", {}});
-  BasicAuthTransport transport(inner, "Aladdin", "open sesame");
+  BasicAuthTransport transport(inner, "Aladdin", "open sesame", "https://reports.test");
   StopSignal stop;
   transport.Send({"GET", "https://reports.test/x", "", {}}, stop);
   EXPECT_EQ(inner.requests().at(0).headers.back(),
             (std::pair<std::string, std::string>{"Authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="}));
-  EXPECT_THROW(transport.Send({"GET", "http://reports.test/x", "", {}}, stop), TransportError);
+  EXPECT_THROW(transport.Send({"GET", "http://reports.test/x", "", {}}, stop), OriginMismatchError);
   EXPECT_EQ(Base64(""), "");
   EXPECT_EQ(Base64("ab"), "YWI=");
 }

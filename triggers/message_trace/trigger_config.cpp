@@ -4,6 +4,7 @@
 
 #include "sekoia/auth/client_certificate_credential.hpp"
 #include "sekoia/errors.hpp"
+#include "sekoia/http/sanitizing_transport.hpp"
 #include "sekoia/http/transport.hpp"
 
 namespace office365 {
@@ -37,6 +38,11 @@ std::string NormalizePem(std::string pem) {
 CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url) {
   CommonConfig config;
   config.intake_key = arguments.RequiredString("intake_key");
+  // It goes into the User-Agent header: a CR or LF would inject headers.
+  if (!sekoia::http::IsSafeHeaderValue(config.intake_key)) {
+    throw sekoia::ConfigError("intake_key: holds a control character (a line break?); give the key alone, as "
+                              "the intake's page shows it");
+  }
   // Like the SDK, a plain http intake is accepted: in a cluster, intake_url is an http service.
   config.intake_server = arguments.HttpUrl(
       "intake_server", module_intake_url.empty() ? "https://intake.sekoia.io" : module_intake_url);

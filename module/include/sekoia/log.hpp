@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sekoia/clock.hpp"
+#include "sekoia/redaction.hpp"
 #include "sekoia/secret_sink.hpp"
 
 namespace sekoia {
@@ -22,24 +23,6 @@ class HttpTransport;
 
 enum class LogLevel { kDebug, kInfo, kWarning, kError, kCritical };
 const char* LevelName(LogLevel level);
-
-/**
- * Masks every registered secret (client secret, password, private key, tokens, intake key)
- * in a text. The one place through which every outgoing line passes. Thread-safe.
- */
-class Redactor final : public SecretSink {
- public:
-  /** Registers a secret; values shorter than 4 characters are ignored (they would mask noise). */
-  void Add(const std::string& secret) override;
-  /** Registers a multi-line secret (a PEM private key): the whole text, and each line of 16
-   *  characters or more, so a message quoting part of it is masked too. */
-  void AddEachLine(const std::string& secret);
-  std::string Apply(std::string text) const;
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> secrets_;
-};
 
 /** Where the module's messages go. Thread-safe. */
 class Logger {

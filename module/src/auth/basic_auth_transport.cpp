@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include "sekoia/errors.hpp"
-#include "sekoia/url.hpp"
 
 namespace sekoia::auth {
 
@@ -15,18 +14,27 @@ std::string Base64(std::string_view bytes) {
   return out;
 }
 
-BasicAuthTransport::BasicAuthTransport(http::HttpTransport& inner, const std::string& user, const std::string& password)
-    : inner_(inner), header_("Basic " + Base64(user + ":" + password)) {}
+BasicAuthTransport::BasicAuthTransport(http::HttpTransport& inner, const std::string& user,
+                                       const std::string& password, std::string_view service_url,
+                                       SecretSink* secrets)
+    : inner_(inner), origin_(service_url, "the account password") {
+  std::string pair = user + ":" + password;
+  std::string encoded = Base64(pair);
+  Wipe(pair);
+  if (secrets) secrets->Add(encoded);
+  header_ = "Basic " + encoded;
+  Wipe(encoded);
+}
+
+BasicAuthTransport::~BasicAuthTransport() { Wipe(header_); }
 
 http::HttpResponse BasicAuthTransport::Send(const http::HttpRequest& request, const StopSignal& stop) {
-  auto url = ParseUrl(request.url);
-  if (!url || !IsSecureOrLoopback(*url)) {
-    throw TransportError("refusing to send a password to a URL that is not https: " +
-                         (url ? url->scheme + "://" + url->host : std::string("(invalid URL)")));
-  }
+  origin_.Check(request.url);
   http::HttpRequest authorized = request;
   authorized.headers.emplace_back("Authorization", header_);
-  return inner_.Send(authorized, stop);
+  http::HttpResponse response = inner_.Send(authorized, stop);
+  Wipe(authorized.headers.back().second);
+  return response;
 }
 
 }  // namespace sekoia::auth

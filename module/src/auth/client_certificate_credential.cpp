@@ -173,9 +173,11 @@ ClientCertificateCredential::ClientCertificateCredential(const ClientCertificate
                                                          SecretSink* secrets)
     : options_(options), certificate_(certificate), transport_(transport), clock_(clock), secrets_(secrets) {}
 
+ClientCertificateCredential::~ClientCertificateCredential() { Wipe(token_); }
+
 void ClientCertificateCredential::Invalidate() {
   std::lock_guard<std::mutex> lock(mutex_);
-  token_.clear();
+  Wipe(token_);
 }
 
 std::string ClientCertificateCredential::GetToken(const StopSignal& stop) {
@@ -183,15 +185,18 @@ std::string ClientCertificateCredential::GetToken(const StopSignal& stop) {
   if (!token_.empty() && clock_.Now() < expires_at_ - options_.refresh_margin) return token_;
   // A fresh assertion per request: each has its own jti and a short life, so a captured one
   // is worthless minutes later.
-  const std::string assertion =
+  std::string assertion =
       MakeClientAssertion(certificate_, options_.client_id, options_.token_url, clock_.Now(), options_.assertion_lifetime);
-  if (secrets_) secrets_->Add(assertion);
+  // Worthless once expired: it leaves the masking set then.
+  if (secrets_) secrets_->AddUntil(assertion, clock_.Now() + options_.assertion_lifetime);
   detail::IssuedToken issued = detail::RequestToken(
       transport_, options_.token_url,
       "grant_type=client_credentials&client_id=" + PercentEncode(options_.client_id) +
           "&client_assertion_type=" + PercentEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
           "&client_assertion=" + PercentEncode(assertion) + "&scope=" + PercentEncode(options_.scope),
       clock_, secrets_, stop);
+  Wipe(assertion);
+  Wipe(token_);
   token_ = std::move(issued.access_token);
   expires_at_ = issued.expires_at;
   return token_;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sekoia/errors.hpp"
+#include "sekoia/http/sanitizing_transport.hpp"
 #include "sekoia/url.hpp"
 #include "token_request.hpp"
 
@@ -48,6 +49,30 @@ std::string DescribeTokenError(int status, const std::string& body) {
 
 namespace detail {
 
+std::chrono::seconds ClampedExpiresIn(const nlohmann::json& answer) {
+  // Checked as a double before any conversion: a huge or non-finite number converted to an
+  // integer, or added to a time point, is undefined behaviour.
+  double seconds = 3599;
+  if (auto it = answer.find("expires_in"); it != answer.end()) {
+    if (it->is_number()) seconds = it->get<double>();
+    else if (it->is_string()) seconds = std::strtod(it->get<std::string>().c_str(), nullptr);
+  }
+  if (!(seconds >= kShortestTokenLife.count())) return kShortestTokenLife;  // NaN too
+  if (seconds > kLongestTokenLife.count()) return kLongestTokenLife;
+  return std::chrono::seconds(static_cast<long long>(seconds));
+}
+
+std::string CheckedAccessToken(const nlohmann::json& answer) {
+  std::string token = answer["access_token"].get<std::string>();
+  // A CR or LF would end the Authorization header and let the token service inject others.
+  if (!http::IsToken68(token)) {
+    Wipe(token);
+    throw HttpStatusError(200, "the token endpoint's answer holds an invalid access_token (not an RFC 6750 "
+                               "b64token: a control character, a space or a quote)");
+  }
+  return token;
+}
+
 IssuedToken RequestToken(http::HttpTransport& transport, const std::string& token_url, const std::string& form,
                          Clock& clock, SecretSink* secrets, const StopSignal& stop) {
   http::HttpRequest request;
@@ -65,14 +90,13 @@ IssuedToken RequestToken(http::HttpTransport& transport, const std::string& toke
   if (!answer.is_object() || !answer.contains("access_token") || !answer["access_token"].is_string()) {
     throw HttpStatusError(response.status, "the token endpoint's answer holds no access_token");
   }
-  long long expires_in = 3599;
-  if (auto it = answer.find("expires_in"); it != answer.end()) {
-    if (it->is_number()) expires_in = it->get<long long>();
-    else if (it->is_string()) expires_in = std::atoll(it->get<std::string>().c_str());
+  IssuedToken issued{CheckedAccessToken(answer), asked_at + ClampedExpiresIn(answer)};
+  // Registered before anyone holds it, so no log line can show it; masked until it expires,
+  // after which the tokens it replaced leave the set.
+  if (secrets) {
+    secrets->AddUntil(issued.access_token, issued.expires_at);
+    secrets->Expire(asked_at);
   }
-  IssuedToken issued{answer["access_token"].get<std::string>(), asked_at + std::chrono::seconds(expires_in)};
-  // Registered before anyone holds it, so no log line can show it.
-  if (secrets) secrets->Add(issued.access_token);
   return issued;
 }
 
@@ -82,9 +106,14 @@ ClientSecretCredential::ClientSecretCredential(const ClientCredentialsOptions& o
                                                http::HttpTransport& transport, Clock& clock, SecretSink* secrets)
     : options_(options), transport_(transport), clock_(clock), secrets_(secrets) {}
 
+ClientSecretCredential::~ClientSecretCredential() {
+  Wipe(token_);
+  Wipe(options_.client_secret);
+}
+
 void ClientSecretCredential::Invalidate() {
   std::lock_guard<std::mutex> lock(mutex_);
-  token_.clear();
+  Wipe(token_);
 }
 
 std::string ClientSecretCredential::GetToken(const StopSignal& stop) {
@@ -95,6 +124,7 @@ std::string ClientSecretCredential::GetToken(const StopSignal& stop) {
       "grant_type=client_credentials&client_id=" + PercentEncode(options_.client_id) +
           "&client_secret=" + PercentEncode(options_.client_secret) + "&scope=" + PercentEncode(options_.scope),
       clock_, secrets_, stop);
+  Wipe(token_);
   token_ = std::move(issued.access_token);
   expires_at_ = issued.expires_at;
   return token_;

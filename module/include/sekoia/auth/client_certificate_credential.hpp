@@ -76,6 +76,7 @@ class ClientCertificateCredential final : public TokenProvider {
    *  each access token obtained, so logs can mask it. */
   ClientCertificateCredential(const ClientCertificateOptions& options, const ClientCertificate& certificate,
                               http::HttpTransport& transport, Clock& clock, SecretSink* secrets = nullptr);
+  ~ClientCertificateCredential() override;  ///< wipes the token
   std::string GetToken(const StopSignal& stop) override;
   void Invalidate() override;
 

@@ -38,6 +38,7 @@ class ClientSecretCredential final : public TokenProvider {
   /** `secrets` (optional) is told of each access token obtained, so logs can mask it. */
   ClientSecretCredential(const ClientCredentialsOptions& options, http::HttpTransport& transport,
                          Clock& clock, SecretSink* secrets = nullptr);
+  ~ClientSecretCredential() override;  ///< wipes the secret and the token
   std::string GetToken(const StopSignal& stop) override;
   void Invalidate() override;
 
