@@ -203,7 +203,9 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   // token), pacing innermost (every attempt counts against the tenant's budget).
   sekoia::http::RetryOptions retry;
   sekoia::http::RetryingTransport login(retry, *network, clock, random, logger);
-  PacedTransport paced(RequestBudgetOptions{}, *network, clock, logger);
+  RequestBudgetOptions budget;
+  budget.max_requests = config.common.requests_per_5_minutes;
+  PacedTransport paced(budget, *network, clock, logger);
   std::unique_ptr<sekoia::auth::ClientCertificate> certificate;
   std::unique_ptr<sekoia::auth::TokenProvider> credential;
   std::unique_ptr<sekoia::http::HttpTransport> authorized;
@@ -213,8 +215,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
     authorized = std::make_unique<sekoia::auth::BasicAuthTransport>(paced, config.reporting.account_name,
                                                                      config.reporting.account_password);
   } else {
-    const char* scope = kind == TriggerKind::kGraph ? "https://graph.microsoft.com/.default"
-                                                    : "https://outlook.office365.com/.default";
+    const std::string& scope = credentials.scope;
     const std::string token_url = credentials.login_url + "/" + credentials.tenant_id + "/oauth2/v2.0/token";
     // Every access token obtained is registered in the redactor before it is used.
     if (!credentials.client_certificate.empty()) {
