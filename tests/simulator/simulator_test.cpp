@@ -22,6 +22,7 @@ Request Make(const std::string& method, const std::string& target, std::string b
   request.raw_query = question == std::string::npos ? "" : target.substr(question + 1);
   request.path = PercentDecode(request.raw_path, false);
   request.body = std::move(body);
+  request.headers["prefer"] = "include-unknown-enum-members";  // as the trigger asks
   return request;
 }
 
