@@ -193,7 +193,7 @@ std::vector<LeakCase> LeakCases() {
       {"BasicBadPassword", kBasic, [](const Simulator& s) { return Basic(s); },
        {"--mode", "reporting", "--account-password", "another-password"}, "HTTP 401", 0},
       {"BasicRetired", kBasic, [](const Simulator& s) { return Basic(s); }, {"--mode", "reporting", "--basic-retired", ""},
-       "retired Basic authentication", 0},
+       "AllowBasicAuthReportingWebServices", 0},
       {"BasicConfigurationError", kBasic, [](const Simulator& s) { return Basic(s, {{"account_name", nullptr}}); }, {},
        "Configuration error: account_name", 2},
       {"OAuthBadSecret", kOAuth, [](const Simulator& s) { return OAuth(s); },
