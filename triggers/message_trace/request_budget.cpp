@@ -95,8 +95,13 @@ sekoia::http::HttpResponse PacedTransport::Send(const sekoia::http::HttpRequest&
       if (!throttle_logged_ || now - *throttle_logged_ >= options_.period) {
         throttle_logged_ = now;
         const std::string request_id = response.Header("request-id");
+        std::string client_request_id;
+        for (const auto& [name, value] : request.headers) {
+          if (name == "client-request-id") client_request_id = value;
+        }
         line = "Microsoft throttled a message-trace request (HTTP 429" +
                (request_id.empty() ? std::string() : ", request-id " + request_id.substr(0, 64)) +
+               (client_request_id.empty() ? std::string() : ", client-request-id " + client_request_id) +
                "): other tools of the tenant share its budget of " + std::to_string(kMicrosoftRequestsPer5Minutes) +
                " requests per 5 minutes; waiting " + Seconds(wait) + ", then one request every " + Seconds(Spacing()) +
                " for the next " + sekoia::HumanDuration(options_.period) +
