@@ -39,7 +39,7 @@ std::vector<std::string> SplitWords(const std::string& text) {
 
 // `receivedDateTime ge A and receivedDateTime le B`, clauses in any order: both bounds, and
 // receivedDateTime takes only ge and le [LIST], [RES].
-std::optional<GraphWindow> ParseGraphFilter(const std::string& filter, Micros now) {
+std::optional<GraphWindow> ParseGraphFilter(const std::string& filter) {
   const std::vector<std::string> words = SplitWords(filter);
   if (words.size() != 7) return std::nullopt;
   if (!IEquals(words[3], "and")) return std::nullopt;
@@ -57,7 +57,6 @@ std::optional<GraphWindow> ParseGraphFilter(const std::string& filter, Micros no
       return std::nullopt;
     }
   }
-  (void)now;
   if (!start || !end) return std::nullopt;
   return GraphWindow{*start, *end};
 }
@@ -138,7 +137,7 @@ Reply Simulator::HandleGraph(const Request& request) {
     GraphWindow window{now - kDefaultSpan, now};
     const QueryParam* filter = query.Find("$filter");
     if (filter != nullptr) {
-      const auto parsed = ParseGraphFilter(filter->value, now);
+      const auto parsed = ParseGraphFilter(filter->value);
       if (!parsed) return BadRequest("Invalid filter clause '" + filter->value + "'. " + kFilterSyntax);
       window = *parsed;
     }

@@ -264,6 +264,8 @@ Reply Simulator::HandleToken(const Request& request, const std::string& tenant) 
                                       base_url_ + request.raw_path, &jti, &expires)) {
       return *refused;
     }
+    // Entra refuses a replayed assertion; the code it answers with is not documented: one of
+    // the invalid_client family stands for it.
     if (!RememberJti(jti, expires)) {
       return InvalidAssertion(7000273, "The client assertion was already used: each must have its own 'jti' "
                                        "claim (replay).");
