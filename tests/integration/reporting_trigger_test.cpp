@@ -94,7 +94,7 @@ TEST(ReportingTriggerErrors, RetiredBasicAuthPointsToTheOtherTriggers) {
   Simulator simulator(dir, SimulatorArgs({"--mode", "reporting", "--records", "100", "--basic-retired"}));
   Trigger trigger(dir, simulator, kBasic, BasicConfiguration(simulator));
   trigger.Start();
-  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("retired Basic authentication") != std::string::npos; }, 20s))
+  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("AllowBasicAuthReportingWebServices") != std::string::npos; }, 20s))
       << trigger.process().Stderr();
   EXPECT_NE(trigger.process().Stderr().find("office365_messagetrace_trigger_graph"), std::string::npos);
   trigger.process().Signal(SIGTERM);

@@ -21,8 +21,8 @@ constexpr const char* kOAuth = "office365_messagetrace_trigger_oauth";
 constexpr const char* kKeySentinel = "SENTINEL-private-key-0b7e";
 // The fixed header of every access token the simulator issues: a token that leaks shows it.
 constexpr const char* kAccessTokenHeader = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIsImtpZCI6InNpbXVsYXRvciJ9";
-// base64url of `{"alg":"RS256","typ":"JWT","x5t#S256":"`: the start of every client assertion.
-constexpr const char* kAssertionHeader = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsIng1dCNTMjU2Ijoi";
+// base64url of `{"alg":"PS256","typ":"JWT","x5t#S256":"`: the start of every client assertion.
+constexpr const char* kAssertionHeader = "eyJhbGciOiJQUzI1NiIsInR5cCI6IkpXVCIsIng1dCNTMjU2Ijoi";
 
 const sekoia::testing::TestCertificate& Certificate() {
   static const auto certificate = sekoia::testing::MakeTestCertificate("trigger-test-only");
@@ -200,7 +200,7 @@ std::vector<LeakCase> LeakCases() {
       {"BasicBadPassword", kBasic, [](const Simulator& s) { return Basic(s); },
        {"--mode", "reporting", "--account-password", "another-password"}, "HTTP 401", 0},
       {"BasicRetired", kBasic, [](const Simulator& s) { return Basic(s); }, {"--mode", "reporting", "--basic-retired", ""},
-       "retired Basic authentication", 0},
+       "AllowBasicAuthReportingWebServices", 0},
       {"BasicConfigurationError", kBasic, [](const Simulator& s) { return Basic(s, {{"account_name", nullptr}}); }, {},
        "Configuration error: account_name", 2},
       {"OAuthBadSecret", kOAuth, [](const Simulator& s) { return OAuth(s); },

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
@@ -43,14 +44,20 @@ std::vector<std::string> SplitJwt(const std::string& jwt) {
   return parts;
 }
 
-// Verifies an RS256 signature with the certificate's public key, independently of the code under test.
-bool VerifyRs256(const std::string& certificate_pem, const std::string& signing_input, const std::string& signature) {
+// Verifies a PS256 signature (RSA-PSS, SHA-256, MGF1-SHA-256, salt of 32 bytes exactly) with
+// the certificate's public key, with OpenSSL directly, independently of the code under test.
+bool VerifyPs256(const std::string& certificate_pem, const std::string& signing_input, const std::string& signature,
+                 int salt_length = 32) {
   BIO* bio = BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size()));
   X509* x509 = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
   EVP_PKEY* key = X509_get_pubkey(x509);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
+  EVP_PKEY_CTX* pctx = nullptr;
+  bool ok = EVP_DigestVerifyInit(ctx, &pctx, EVP_sha256(), nullptr, key) == 1 &&
+            EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt_length) == 1 &&
+            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1 &&
             EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
                              reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) == 1;
   EVP_MD_CTX_free(ctx);
@@ -87,7 +94,7 @@ TEST(ClientCertificate, ReportsItsExpiry) {
   EXPECT_LT(ago, std::chrono::minutes(61));
 }
 
-TEST(ClientCertificate, AssertionIsAnRs256JwtWithMicrosoftsClaims) {
+TEST(ClientCertificate, AssertionIsAPs256JwtWithMicrosoftsClaims) {
   auto pair = MakeTestCertificate();
   ClientCertificate certificate(pair.certificate_pem, pair.private_key_pem);
   const TimePoint now = TimePoint(std::chrono::seconds(1769000000));
@@ -95,7 +102,8 @@ TEST(ClientCertificate, AssertionIsAnRs256JwtWithMicrosoftsClaims) {
   auto parts = SplitJwt(jwt);
   ASSERT_EQ(parts.size(), 3u);
   auto header = nlohmann::json::parse(Base64UrlDecode(parts[0]));
-  EXPECT_EQ(header["alg"], "RS256");
+  EXPECT_EQ(header["alg"], "PS256");
+  EXPECT_FALSE(header.contains("x5t"));  // the SHA-1 thumbprint goes with RS256 only
   EXPECT_EQ(header["typ"], "JWT");
   EXPECT_EQ(header["x5t#S256"], certificate.Sha256Thumbprint());
   auto claims = nlohmann::json::parse(Base64UrlDecode(parts[1]));
@@ -105,9 +113,13 @@ TEST(ClientCertificate, AssertionIsAnRs256JwtWithMicrosoftsClaims) {
   EXPECT_EQ(claims["nbf"], 1769000000);
   EXPECT_EQ(claims["exp"], 1769000600);
   EXPECT_EQ(claims["jti"].get<std::string>().size(), 36u);
-  EXPECT_TRUE(VerifyRs256(pair.certificate_pem, parts[0] + "." + parts[1], Base64UrlDecode(parts[2])));
+  EXPECT_FALSE(claims.contains("iat"));
+  EXPECT_EQ(claims.size(), 6u);
+  EXPECT_TRUE(VerifyPs256(pair.certificate_pem, parts[0] + "." + parts[1], Base64UrlDecode(parts[2])));
+  // Not PKCS#1 v1.5 (RS256), and the salt is the digest's length, not the largest possible.
+  EXPECT_FALSE(VerifyPs256(pair.certificate_pem, parts[0] + "." + parts[1], Base64UrlDecode(parts[2]), 64));
   // Another key's certificate does not verify it.
-  EXPECT_FALSE(VerifyRs256(MakeTestCertificate().certificate_pem, parts[0] + "." + parts[1], Base64UrlDecode(parts[2])));
+  EXPECT_FALSE(VerifyPs256(MakeTestCertificate().certificate_pem, parts[0] + "." + parts[1], Base64UrlDecode(parts[2])));
   // Each assertion has its own jti.
   auto again = nlohmann::json::parse(Base64UrlDecode(SplitJwt(
       MakeClientAssertion(certificate, "client-1", kTokenUrl, now, std::chrono::seconds(600)))[1]));
@@ -135,7 +147,7 @@ TEST(ClientCertificate, RefusesWhatCannotSignAndNamesThePem) {
   EXPECT_EQ(part(pair.certificate_pem, other.private_key_pem), "key");  // not the certificate's key
   EXPECT_EQ(part(pair.certificate_pem, testing::EncryptPrivateKey(pair.private_key_pem, "pass")), "key");
   auto ec = MakeTestCertificate("ec", -60, 86400, "", false);
-  EXPECT_EQ(part(ec.certificate_pem, ec.private_key_pem), "key");  // RS256 needs RSA
+  EXPECT_EQ(part(ec.certificate_pem, ec.private_key_pem), "key");  // PS256 needs RSA
 }
 
 TEST(ClientCertificateCredential, PostsASignedAssertionAndNoSecret) {

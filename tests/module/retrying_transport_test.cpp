@@ -23,6 +23,22 @@ TEST(ParseRetryAfter, SecondsAndHttpDates) {
   EXPECT_FALSE(ParseRetryAfter("Sun, 06 Nov 1994 08:49:27", now));
 }
 
+// Microsoft's throttling page showed `Retry-After: 2.128` [THR]: a fraction rounds up, never ignored.
+TEST(ParseRetryAfter, DecimalSecondsRoundUp) {
+  TimePoint now = std::chrono::system_clock::from_time_t(784111777);
+  EXPECT_EQ(ParseRetryAfter("2.128", now), seconds(3));
+  EXPECT_EQ(ParseRetryAfter("0.001", now), seconds(1));
+  EXPECT_EQ(ParseRetryAfter("10.0", now), seconds(10));
+  EXPECT_EQ(ParseRetryAfter(" 4.5 ", now), seconds(5));
+  EXPECT_EQ(ParseRetryAfter("0", now), seconds(0));
+  EXPECT_EQ(ParseRetryAfter("12345678901.5", now), std::chrono::hours(24 * 365));
+  EXPECT_FALSE(ParseRetryAfter("2.", now));
+  EXPECT_FALSE(ParseRetryAfter(".5", now));
+  EXPECT_FALSE(ParseRetryAfter("1.2.3", now));
+  EXPECT_FALSE(ParseRetryAfter("-2.5", now));
+  EXPECT_FALSE(ParseRetryAfter("2,5", now));
+}
+
 // Found by fuzzing (scripts/fuzz.sh): a date centuries ahead overflowed the clock's nanoseconds.
 TEST(ParseRetryAfter, DatesCenturiesAwayAreCappedNotOverflowed) {
   TimePoint now = std::chrono::system_clock::from_time_t(784111777);
@@ -47,6 +63,40 @@ TEST(RetryingTransport, HonoursRetryAfterOn429) {
   EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).status, 200);
   EXPECT_EQ(f.clock.waits(), std::vector<milliseconds>{seconds(7)});
   EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "HTTP 429"));
+}
+
+TEST(RetryingTransport, A429WaitsAsAskedAndSpendsNoAttempt) {
+  Fixture f;
+  RetryOptions options;
+  options.max_attempts = 2;
+  // Three 429s and a 503 within two attempts: the 429s are waits, not failures.
+  f.inner.Push({429, "", {{"Retry-After", "2.128"}, {"request-id", "rid-1"}}});
+  f.inner.Push({429, "", {{"Retry-After", "5"}}});
+  f.inner.Push({503, "", {}});
+  f.inner.Push({429, "", {{"Retry-After", "1"}}});
+  f.inner.Push({200, "ok", {}});
+  RetryingTransport transport(options, f.inner, f.clock, f.random, f.logger);
+  StopSignal stop;
+  HttpRequest request{"GET", "https://graph.test/x", "", {{"client-request-id", "crid-1"}}};
+  EXPECT_EQ(transport.Send(request, stop).status, 200);
+  EXPECT_EQ(f.inner.requests().size(), 5u);
+  EXPECT_EQ(f.clock.waits(), (std::vector<milliseconds>{seconds(3), seconds(5), milliseconds(500), seconds(1)}));
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "throttled (HTTP 429, request-id rid-1, client-request-id crid-1)"));
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "attempt 1 of 2"));
+  EXPECT_FALSE(f.logger.Contains(LogLevel::kWarning, "attempt 2 of 2"));
+}
+
+TEST(RetryingTransport, ThrottledRetriesHaveTheirOwnBound) {
+  Fixture f;
+  RetryOptions options;
+  options.max_attempts = 2;
+  options.max_throttled_retries = 3;
+  for (int i = 0; i < 6; ++i) f.inner.Push({429, "", {{"Retry-After", "1"}}});
+  RetryingTransport transport(options, f.inner, f.clock, f.random, f.logger);
+  StopSignal stop;
+  EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).status, 429);
+  // 3 waited out, then the 429 counts as the first failed attempt, then the second ends it.
+  EXPECT_EQ(f.inner.requests().size(), 5u);
 }
 
 TEST(RetryingTransport, BacksOffExponentiallyOn5xxAndTransportErrors) {

@@ -75,6 +75,16 @@ bool FaultInjector::DrawSlow() {
   return options_.slow_seconds > 0 && (TakeForced("slow") || Draw(options_.slow_rate, "slow"));
 }
 
+bool FaultInjector::DrawLoop() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return Draw(options_.loop, "loop");
+}
+
+bool FaultInjector::DrawIndexGap() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return Draw(options_.index_gap, "index_gap");
+}
+
 bool FaultInjector::DrawToken503() {
   std::lock_guard<std::mutex> lock(mutex_);
   return TakeForced("token_503") || Draw(options_.token_503, "token_503");

@@ -26,7 +26,9 @@ struct FaultOptions {
   double logs_503 = 0;          ///< platform logs endpoint answers 503
   double intake_outage_at = -1;   ///< seconds after start; negative: no outage
   double intake_outage_for = 0;   ///< outage length in seconds
-  double retry_after_seconds = 1; ///< Retry-After of injected 429s
+  double retry_after_seconds = 1; ///< Retry-After of injected 429s (a fraction is sent as decimals)
+  double loop = 0;              ///< Graph: a third or later page links back to the second page
+  double index_gap = 0;         ///< Reporting: a page leaves out one row (a gap in Index)
 };
 
 /** The faults a message-trace request can get instead of (or on top of) its answer. */
@@ -42,6 +44,9 @@ class FaultInjector final {
   /** One draw per message-trace request; k401 only when `can_revoke` (Bearer, next page). */
   TraceFault DrawTraceFault(bool can_revoke);
   bool DrawSlow();
+  /** Faults counted only once injected (kinds absent from Counts() until then). */
+  bool DrawLoop();
+  bool DrawIndexGap();
   bool DrawToken503();
   /** True for the intake requests of a burst: a draw starts one, the next requests continue it. */
   bool DrawIntake503();

@@ -37,30 +37,28 @@ std::vector<std::string> SplitWords(const std::string& text) {
   return words;
 }
 
-// `receivedDateTime ge A and receivedDateTime le B`, clauses in any order; gt/lt accepted.
-// A missing upper bound means now, a missing lower bound 48 hours before the upper one.
-std::optional<GraphWindow> ParseGraphFilter(const std::string& filter, Micros now) {
+// `receivedDateTime ge A and receivedDateTime le B`, clauses in any order: both bounds, and
+// receivedDateTime takes only ge and le [LIST], [RES].
+std::optional<GraphWindow> ParseGraphFilter(const std::string& filter) {
   const std::vector<std::string> words = SplitWords(filter);
-  if (words.size() != 3 && words.size() != 7) return std::nullopt;
-  if (words.size() == 7 && !IEquals(words[3], "and")) return std::nullopt;
+  if (words.size() != 7) return std::nullopt;
+  if (!IEquals(words[3], "and")) return std::nullopt;
   std::optional<Micros> start, end;
   for (size_t i = 0; i < words.size(); i += 4) {
     if (!IEquals(words[i], "receivedDateTime")) return std::nullopt;
     const std::optional<Micros> value = ParseIsoTime(words[i + 2]);
     if (!value) return std::nullopt;
     const std::string op = ToLower(words[i + 1]);
-    if ((op == "ge" || op == "gt") && !start) {
-      start = *value + (op == "gt" ? 1 : 0);
-    } else if ((op == "le" || op == "lt") && !end) {
-      end = *value - (op == "lt" ? 1 : 0);
+    if (op == "ge" && !start) {
+      start = *value;
+    } else if (op == "le" && !end) {
+      end = *value;
     } else {
       return std::nullopt;
     }
   }
-  GraphWindow window;
-  window.end = end.value_or(now);
-  window.start = start.value_or(window.end - kDefaultSpan);
-  return window;
+  if (!start || !end) return std::nullopt;
+  return GraphWindow{*start, *end};
 }
 
 std::optional<long long> ParseCount(const std::string& text) {
@@ -74,6 +72,34 @@ std::optional<long long> ParseCount(const std::string& text) {
 }
 
 Reply BadRequest(const std::string& message) { return GraphError(400, "BadRequest", message); }
+
+constexpr std::string_view kRecordStart = R"({"id":)";
+constexpr std::string_view kBetaRecordStart = R"({"@odata.type":"#microsoft.graph.exchangeMessageTrace","id":)";
+constexpr std::string_view kRecalled = R"("status":"recalled")";
+constexpr std::string_view kUnknownFutureValue = R"("status":"unknownFutureValue")";
+
+std::string Replaced(std::string_view text, std::string_view from, std::string_view to) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  std::size_t at = 0;
+  for (std::size_t hit; (hit = text.find(from, at)) != std::string_view::npos; at = hit + from.size()) {
+    out.append(text.substr(at, hit - at));
+    out.append(to);
+  }
+  out.append(text.substr(at));
+  return out;
+}
+
+// The records as this request gets them: beta's carry @odata.type, v1.0's do not [LIST],
+// [LISTb]; `recalled` is sent only to a client asking for the evolvable enum's later members,
+// others get unknownFutureValue [RES]. Quotes inside values are escaped, so the patterns match
+// record starts and status members only.
+std::string_view Present(std::string_view rows, bool beta, bool prefer, std::string& buffer) {
+  if (!beta && prefer) return rows;
+  buffer = beta ? Replaced(rows, kRecordStart, kBetaRecordStart) : std::string(rows);
+  if (!prefer) buffer = Replaced(buffer, kRecalled, kUnknownFutureValue);
+  return buffer;
+}
 
 }  // namespace
 
@@ -103,12 +129,15 @@ Reply Simulator::HandleGraph(const Request& request) {
                         "'ExchangeMessageTrace.Read.All'. Roles on the request ''.");
     }
 
+    const bool prefer = request.Header("prefer").find("include-unknown-enum-members") != std::string::npos;
+    if (!prefer) Count(Counter::kGraphWithoutPrefer);
+    if (request.Header("client-request-id").empty()) Count(Counter::kGraphWithoutClientRequestId);
     const QueryParams query(request.raw_query);
     const Micros now = NowMicros();
     GraphWindow window{now - kDefaultSpan, now};
     const QueryParam* filter = query.Find("$filter");
     if (filter != nullptr) {
-      const auto parsed = ParseGraphFilter(filter->value, now);
+      const auto parsed = ParseGraphFilter(filter->value);
       if (!parsed) return BadRequest("Invalid filter clause '" + filter->value + "'. " + kFilterSyntax);
       window = *parsed;
     }
@@ -190,6 +219,8 @@ Reply Simulator::HandleGraph(const Request& request) {
       page_size = page.size();
     }
     const std::string version = IStartsWith(request.path, "/beta/") ? "beta" : "v1.0";
+    std::string presented;
+    rows = Present(rows, version == "beta", prefer, presented);
 
     Reply ok;
     ok.content_type =
@@ -209,9 +240,12 @@ Reply Simulator::HandleGraph(const Request& request) {
           filter != nullptr ? filter->raw_value
                             : "receivedDateTime+ge+" + FormatIsoMillis(window.start) +
                                   "+and+receivedDateTime+le+" + FormatIsoMillis(window.end);
-      const std::string link = base_url_ + request.raw_path + "?$filter=" + filter_text +
+      // A looping service (fault "loop"): from the third page on, the link of the second page.
+      const bool loop = offset >= 2 * static_cast<std::size_t>(top) && faults_.DrawLoop();
+      const std::size_t next_offset = loop ? static_cast<std::size_t>(top) : offset + page_size;
+      const std::string link = NextLinkBase() + request.raw_path + "?$filter=" + filter_text +
                                "&$top=" + std::to_string(top) + "&$skiptoken=" + process_epoch_ +
-                               "." + std::to_string(offset + page_size) +
+                               "." + std::to_string(next_offset) +
                                (tenant_.timed() ? "." + std::to_string(snapshot) : "");
       ok.body += R"(,"@odata.nextLink":)";
       ok.body += JsonQuote(link);

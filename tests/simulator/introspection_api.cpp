@@ -116,6 +116,8 @@ Reply Simulator::HandleStats(const Request& request) {
   };
   stats["graph_requests"] = counter(Counter::kGraphRequests);
   stats["graph_records_served"] = counter(Counter::kGraphRecordsServed);
+  stats["graph_requests_without_prefer"] = counter(Counter::kGraphWithoutPrefer);
+  stats["graph_requests_without_client_request_id"] = counter(Counter::kGraphWithoutClientRequestId);
   stats["reporting_requests"] = counter(Counter::kReportingRequests);
   stats["token_requests"] = counter(Counter::kTokenRequests);
   stats["token_client_assertions"] = counter(Counter::kTokenClientAssertions);

@@ -184,6 +184,7 @@ Request Get(const std::string& target, const std::string& bearer = "") {
   request.raw_query = question == std::string::npos ? "" : target.substr(question + 1);
   request.path = PercentDecode(request.raw_path, false);
   if (!bearer.empty()) request.headers["authorization"] = bearer;
+  request.headers["prefer"] = "include-unknown-enum-members";  // as the trigger asks
   return request;
 }
 

@@ -61,6 +61,7 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   long long seed = 1;
   long long records = 10000;
   std::string certificate_file;
+  long long reporting_processing = 0;
 
   po::options_description general("General");
   general.add_options()
@@ -124,7 +125,12 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
        "Graph: app 8bd644d1-64a1-4d4b-ae52-2e0cbf64e373 not provisioned (401)")
       ("no-permission", po::bool_switch(&sim.no_permission),
        "Graph: ExchangeMessageTrace.Read.All missing (403)")
-      ("basic-retired", po::bool_switch(&sim.basic_retired), "Reporting: Basic auth gets 401");
+      ("basic-retired", po::bool_switch(&sim.basic_retired), "Reporting: Basic auth gets 401")
+      ("next-link-base", po::value(&sim.next_link_base)->value_name("URL"),
+       "next links name this origin instead of the simulator's (a hostile service)")
+      ("reporting-processing", po::value(&reporting_processing)->default_value(0),
+       "Reporting: each row's last processing step is this many seconds after its Received, and "
+       "StartDate/EndDate select by it (rows received before a window come back in it)");
 
   po::options_description fault("Fault injection (rates in [0, 1] per eligible request)");
   fault.add_options()
@@ -136,6 +142,10 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
        "message trace: 429, Retry-After as an HTTP date")
       ("fault-retry-after", po::value(&faults.retry_after_seconds)->default_value(1),
        "seconds announced by injected 429s")
+      ("fault-loop", po::value(&faults.loop)->default_value(0),
+       "Graph: a third or later page links back to the second page")
+      ("fault-index-gap", po::value(&faults.index_gap)->default_value(0),
+       "Reporting: a page leaves one row out (a gap in Index)")
       ("fault-close", po::value(&faults.close)->default_value(0),
        "message trace: connection closed mid-body")
       ("fault-bad-json", po::value(&faults.bad_json)->default_value(0),
@@ -221,7 +231,8 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   if (!(throttle_window > 0)) Invalid("throttle-window", "must be positive");
   for (const char* rate : {"fault-500", "fault-503", "fault-429-seconds", "fault-429-date",
                            "fault-close", "fault-bad-json", "fault-401", "fault-slow-rate",
-                           "fault-token", "fault-intake-503", "fault-logs"}) {
+                           "fault-token", "fault-intake-503", "fault-logs", "fault-loop",
+                           "fault-index-gap"}) {
     CheckRate(vm, rate);
   }
   if (faults.http_500 + faults.http_503 + faults.http_429_seconds + faults.http_429_date +
@@ -231,6 +242,10 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   if (!(faults.slow_seconds >= 0)) Invalid("fault-slow", "must be >= 0");
   if (!(faults.retry_after_seconds >= 0)) Invalid("fault-retry-after", "must be >= 0");
   if (!(faults.intake_outage_for >= 0)) Invalid("intake-outage-for", "must be >= 0");
+  if (reporting_processing < 0 || reporting_processing > 86400) {
+    Invalid("reporting-processing", "must be within [0, 86400]");
+  }
+  sim.reporting_processing = std::chrono::seconds(reporting_processing);
 
   if (!certificate_file.empty()) {
     std::ifstream in(certificate_file, std::ios::binary);

@@ -63,10 +63,19 @@ std::optional<ReportingWindow> ParseReportingFilter(const std::string& filter) {
   return ReportingWindow{*start, *end};
 }
 
-Reply BadRequest(const std::string& message) { return GraphError(400, "BadRequest", message); }
+// The Reporting Web Service's OData error shape [RWSE]:
+// {"error":{"code":"","message":{"lang":"en-US","value":".."}}}.
+Reply ReportingError(int status, const std::string& message) {
+  Reply reply;
+  reply.status = status;
+  reply.body = Dump({{"error", {{"code", ""}, {"message", {{"lang", "en-US"}, {"value", message}}}}}});
+  return reply;
+}
+
+Reply BadRequest(const std::string& message) { return ReportingError(400, message); }
 
 Reply Unauthorized(const std::string& message) {
-  Reply reply = GraphError(401, "Unauthorized", message);
+  Reply reply = ReportingError(401, message);
   reply.headers.emplace_back("WWW-Authenticate", "Basic Realm=\"\"");
   return reply;
 }
@@ -127,6 +136,17 @@ Reply Simulator::HandleReporting(const Request& request) {
       }
       offset = static_cast<std::size_t>(std::stoull(value));
     }
+    // $top (OData) asks for a page size; the service's own page is the most it gives.
+    std::size_t page_rows = options_.reporting_page;
+    const QueryParam* top = query.Find("$top");
+    if (top != nullptr) {
+      const std::string& value = top->value;
+      if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoull(value) == 0) {
+        return BadRequest("Invalid $top '" + value + "'");
+      }
+      page_rows = std::min<std::size_t>(page_rows, std::stoull(value));
+    }
 
     const TraceFault fault = faults_.DrawTraceFault(skip_token != nullptr && !token.empty());
     if (fault == TraceFault::k401) {
@@ -138,9 +158,15 @@ Reply Simulator::HandleReporting(const Request& request) {
     // Rows older than the retention are gone; `Index` counts from the window's first row,
     // expired or not, so a row keeps its bytes for a given window as time passes.
     const bool has_rows = tenant_.api() == TraceApi::kReporting;
-    const RowRange window_rows = has_rows ? tenant_.Find(window.start, window.end) : RowRange{};
-    const RowRange visible =
-        has_rows ? tenant_.Find(std::max(window.start, now - kRetention), window.end) : RowRange{};
+    // StartDate and EndDate bound the processing steps, not Received [RWS]: with
+    // --reporting-processing, a row's last step is that long after it was received, and the
+    // window selects by it, so rows received before StartDate come back.
+    const Micros processing = static_cast<Micros>(options_.reporting_processing.count()) * kMicrosPerSecond;
+    const RowRange window_rows =
+        has_rows ? tenant_.Find(window.start - processing, window.end - processing) : RowRange{};
+    const RowRange visible = has_rows ? tenant_.Find(std::max(window.start - processing, now - kRetention),
+                                                     window.end - processing)
+                                      : RowRange{};
     // The page's record states, in order; a state's position counts from the window's first row.
     std::vector<std::uint32_t> states;
     bool more = false;
@@ -149,10 +175,10 @@ Reply Simulator::HandleReporting(const Request& request) {
       // token: the window's first page pins it, and later pages of the same filter reuse it.
       const Micros snapshot =
           ReportingSnapshot(filter != nullptr ? filter->value : std::string(), skip_token == nullptr, now);
-      states = tenant_.VisibleStates(visible, snapshot, offset, options_.reporting_page, more);
+      states = tenant_.VisibleStates(visible, snapshot, offset, page_rows, more);
     } else {
       const std::size_t first = std::min(visible.first + offset, visible.last);
-      const std::size_t last = std::min(first + options_.reporting_page, visible.last);
+      const std::size_t last = std::min(first + page_rows, visible.last);
       for (std::size_t i = first; i < last; ++i) states.push_back(static_cast<std::uint32_t>(i));
       more = last < visible.last;
     }
@@ -167,7 +193,12 @@ Reply Simulator::HandleReporting(const Request& request) {
                        : R"({"odata.metadata":"https://reports.office365.com/ecp/ReportingWebService/Reporting.svc/$metadata#MessageTrace","value":[)";
     std::vector<ServedRow> served;
     served.reserve(states.size());
+    // Fault "index_gap": one row of the page left out, as a service losing rows would.
+    std::size_t skip_row = states.size();
+    if (states.size() >= 2 && faults_.DrawIndexGap()) skip_row = states.size() / 2;
+    std::size_t row_number = 0;
     for (const std::uint32_t state : states) {
+      if (row_number++ == skip_row) continue;
       if (!served.empty()) ok.body += ',';
       const std::size_t row_start = ok.body.size();
       tenant_.AppendReportingRow(state, window.start, window.end,
@@ -181,9 +212,9 @@ Reply Simulator::HandleReporting(const Request& request) {
                             : "StartDate%20eq%20datetime'" + FormatIsoMillis(window.start) +
                                   "'%20and%20EndDate%20eq%20datetime'" +
                                   FormatIsoMillis(window.end) + "'";
-      const std::string link = base_url_ + request.raw_path + "?$format=json&$filter=" +
-                               filter_text + "&$skiptoken=" +
-                               std::to_string(offset + states.size());
+      const std::string link = NextLinkBase() + request.raw_path + "?$format=json&$filter=" +
+                               filter_text + (top != nullptr ? "&$top=" + top->value : std::string()) +
+                               "&$skiptoken=" + std::to_string(offset + states.size());
       ok.body += verbose ? R"(,"__next":)" : R"(,"odata.nextLink":)";
       ok.body += JsonQuote(link);
     }

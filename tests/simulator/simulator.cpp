@@ -51,6 +51,13 @@ const std::string& Request::Header(const std::string& name) const {
   return it == headers.end() ? kEmpty : it->second;
 }
 
+std::string RetryAfterText(double seconds) {
+  if (seconds == std::floor(seconds)) return std::to_string(static_cast<long long>(seconds));
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", seconds);
+  return text;
+}
+
 Reply GraphError(int status, const std::string& code, const std::string& message) {
   const std::string request_id = NewGuid();
   Reply reply;
@@ -85,6 +92,20 @@ Reply Simulator::Handle(const Request& request) {
               << std::endl;
     reply = GraphError(400, "BadRequest", std::string("Request could not be processed: ") +
                                               e.what());
+  }
+  // Microsoft echoes the client's client-request-id, in a header and in the error's innerError.
+  const std::string& client_request_id = request.Header("client-request-id");
+  if (!client_request_id.empty() && client_request_id.size() <= 64) {
+    reply.headers.emplace_back("client-request-id", client_request_id);
+    for (const auto& [name, value] : reply.headers) {
+      if (name != "request-id") continue;
+      const std::string ours = "\"client-request-id\":\"" + value + "\"";
+      const std::size_t at = reply.body.find(ours);
+      if (at != std::string::npos) {
+        reply.body.replace(at, ours.size(), "\"client-request-id\":" + Dump(client_request_id));
+      }
+      break;
+    }
   }
   const bool introspection = request.path == "/stats" || request.path == "/logs-received" ||
                              request.path == "/control/intake-outage" ||
@@ -152,6 +173,9 @@ std::optional<Reply> Simulator::Throttle() {
   ++counters_[Counter::kThrottled];
   const auto seconds = std::max<long long>(
       1, static_cast<long long>(std::ceil(static_cast<double>(wait->count()) / 1e6)));
+  // The exact wait, to the millisecond, as earlier revisions of Microsoft's throttling page show
+  // it ("Retry-After: 2.128"); a client that reads whole seconds only comes back too early.
+  const double exact = std::max(0.001, std::ceil(static_cast<double>(wait->count()) / 1e3) / 1e3);
   const double window_seconds = static_cast<double>(options_.throttle_window.count()) / 1e6;
   char message[200];
   std::snprintf(message, sizeof message,
@@ -159,12 +183,12 @@ std::optional<Reply> Simulator::Throttle() {
                 "tenant. Retry after %lld seconds.",
                 options_.throttle_limit, window_seconds, seconds);
   Reply reply = GraphError(429, "TooManyRequests", message);
-  reply.headers.emplace_back("Retry-After", std::to_string(seconds));
+  reply.headers.emplace_back("Retry-After", RetryAfterText(exact));
   return reply;
 }
 
 std::optional<Reply> Simulator::TraceFaultReply(TraceFault fault) {
-  const double retry_after = std::max(1.0, std::ceil(options_.faults.retry_after_seconds));
+  const double retry_after = std::max(0.001, options_.faults.retry_after_seconds);
   switch (fault) {
     case TraceFault::k500:
       return GraphError(500, "InternalServerError", "An internal server error occurred.");
@@ -173,8 +197,7 @@ std::optional<Reply> Simulator::TraceFaultReply(TraceFault fault) {
                         "The service is temporarily unavailable. Please retry later.");
     case TraceFault::k429Seconds: {
       Reply reply = GraphError(429, "TooManyRequests", "Too many requests (injected).");
-      reply.headers.emplace_back("Retry-After",
-                                 std::to_string(static_cast<long long>(retry_after)));
+      reply.headers.emplace_back("Retry-After", RetryAfterText(retry_after));
       return reply;
     }
     case TraceFault::k429Date: {
@@ -182,7 +205,7 @@ std::optional<Reply> Simulator::TraceFaultReply(TraceFault fault) {
       Reply reply = GraphError(429, "TooManyRequests", "Too many requests (injected).");
       reply.headers.emplace_back(
           "Retry-After",
-          FormatHttpDate(NowMicros() + static_cast<Micros>(retry_after + 1) * kMicrosPerSecond));
+          FormatHttpDate(NowMicros() + static_cast<Micros>(std::ceil(retry_after) + 1) * kMicrosPerSecond));
       return reply;
     }
     default:
@@ -200,6 +223,15 @@ Micros Simulator::ReportingSnapshot(const std::string& filter, bool first, Micro
   if (reporting_snapshots_.size() >= 1024) reporting_snapshots_.clear();
   reporting_snapshots_[filter] = now;
   return now;
+}
+
+bool Simulator::RememberJti(const std::string& jti, long long expires) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const long long now = NowMicros() / 1000000;
+  for (auto it = used_jtis_.begin(); it != used_jtis_.end();) {
+    it = it->second < now ? used_jtis_.erase(it) : std::next(it);
+  }
+  return used_jtis_.emplace(jti, expires).second;
 }
 
 Reply Simulator::BadTokenReply(TokenCheck check, bool empty) {

@@ -64,6 +64,8 @@ struct SimulatorOptions {
   bool unprovisioned = false;                     ///< Graph: first-party app not provisioned
   bool no_permission = false;                     ///< Graph: ExchangeMessageTrace.Read.All missing
   bool basic_retired = false;                     ///< Reporting: Basic auth refused
+  std::string next_link_base;                     ///< non-empty: next links name this origin (a hostile service)
+  std::chrono::seconds reporting_processing{0};   ///< Reporting: last step this long after Received; windows select by it
   std::chrono::milliseconds intake_latency{0};    ///< every intake answer sent this late
   std::size_t max_intake_body = 10 * 1024 * 1024; ///< bytes; larger batches get 413 (counted as a fault when lowered)
   FaultOptions faults;
@@ -89,6 +91,8 @@ class Simulator final {
     kReportingRequests,
     kTokenRequests,
     kTokenClientAssertions,
+    kGraphWithoutPrefer,
+    kGraphWithoutClientRequestId,
     kThrottled,
     kIntakeRequests,
     kBadUserAgent,
@@ -108,6 +112,10 @@ class Simulator final {
   Reply HandleLogsReceived();
   Reply HandleRequests();
 
+  /** The origin next links name: ours, or --next-link-base's. */
+  const std::string& NextLinkBase() const {
+    return options_.next_link_base.empty() ? base_url_ : options_.next_link_base;
+  }
   /** Shared message-trace throttle: a 429 reply when over the limit. */
   std::optional<Reply> Throttle();
   /** The error reply for an injected message-trace fault, or nullopt (none, or not an error). */
@@ -115,6 +123,9 @@ class Simulator final {
   /** Timed tenants, Reporting: the visibility time of the query `filter`; a first page
    *  (`first`) pins it to `now`, later pages reuse it. */
   Micros ReportingSnapshot(const std::string& filter, bool first, Micros now);
+  /** Records a client assertion's jti until `expires` (epoch seconds); false when it was used
+   *  before (a replay, which Entra refuses). */
+  bool RememberJti(const std::string& jti, long long expires);
   /** A 401 for a Bearer token that TokenStore did not accept. */
   static Reply BadTokenReply(TokenCheck check, bool empty);
   /** Counts a refusal of a token that expired before the lifetime it was issued with. */
@@ -136,6 +147,7 @@ class Simulator final {
   std::deque<Json> logs_;
   std::deque<Json> request_log_;
   std::map<std::string, Micros> reporting_snapshots_;  // Reporting filter -> first page's time
+  std::map<std::string, long long> used_jtis_;          // client assertion jti -> until (epoch s)
 };
 
 /** A random version-4 GUID (request ids, event ids). Thread-safe. */
@@ -146,6 +158,9 @@ std::string BearerToken(const Request& request);
 
 /** Compact JSON text; invalid UTF-8 from client input is replaced, never thrown on. */
 std::string Dump(const Json& value);
+
+/** Retry-After seconds as Microsoft writes them: whole, or with three decimals ("2.128"). */
+std::string RetryAfterText(double seconds);
 
 /** Microsoft Graph error body: `{"error":{"code","message","innerError":{...}}}`. */
 Reply GraphError(int status, const std::string& code, const std::string& message);

@@ -22,6 +22,7 @@ Request Make(const std::string& method, const std::string& target, std::string b
   request.raw_query = question == std::string::npos ? "" : target.substr(question + 1);
   request.path = PercentDecode(request.raw_path, false);
   request.body = std::move(body);
+  request.headers["prefer"] = "include-unknown-enum-members";  // as the trigger asks
   return request;
 }
 
@@ -166,6 +167,55 @@ TEST(Simulator, GraphEnforcesMicrosoftsRules) {
   EXPECT_EQ(status("/v1.0/admin/exchange/tracing/messageTraces?$filter=nonsense", bearer), 400);
 }
 
+TEST(Simulator, GraphFollowsTheSpecOnFiltersRecordsAndStatuses) {
+  Tenant tenant(Records(TraceApi::kGraph, 4000));
+  Simulator simulator(SimulatorOptions{}, tenant, kBase);
+  const std::string bearer = "Bearer " + Token(simulator, "https://graph.microsoft.com/.default");
+  const Micros now = NowMicros();
+  const auto get = [&](const std::string& target, bool prefer) {
+    Request request = WithAuth(Make("GET", target), bearer);
+    if (!prefer) request.headers.erase("prefer");
+    request.headers["client-request-id"] = "00000000-1111-4222-8333-444444444444";
+    return simulator.Handle(request);
+  };
+  // Both bounds, ge and le only [LIST], [RES].
+  const std::string base = "/v1.0/admin/exchange/tracing/messageTraces?%24filter=";
+  const std::string start = FormatIsoSeconds(now - kMicrosPerDay), end = FormatIsoSeconds(now);
+  EXPECT_EQ(get(base + PercentEncode("receivedDateTime ge " + start), true).status, 400);
+  EXPECT_EQ(get(base + PercentEncode("receivedDateTime gt " + start + " and receivedDateTime le " + end), true).status, 400);
+  EXPECT_EQ(get(base + PercentEncode("receivedDateTime ge " + start + " and receivedDateTime lt " + end), true).status, 400);
+  const Reply bad = get(base + PercentEncode("receivedDateTime ge " + start), true);
+  const nlohmann::json inner = nlohmann::json::parse(bad.body)["error"]["innerError"];
+  EXPECT_EQ(inner["client-request-id"], "00000000-1111-4222-8333-444444444444");
+  EXPECT_EQ(inner["request-id"], Header(bad, "request-id"));
+  EXPECT_EQ(Header(bad, "client-request-id"), "00000000-1111-4222-8333-444444444444");
+  // v1.0 records have no @odata.type, beta's have; recalled only with the Prefer header [RES].
+  const std::string query = GraphQuery(now - 3 * kMicrosPerDay, now, 5000);
+  const nlohmann::json v1 = nlohmann::json::parse(get(query, true).body)["value"];
+  const nlohmann::json plain = nlohmann::json::parse(get(query, false).body)["value"];
+  std::string beta_query = query;
+  beta_query.replace(0, 5, "/beta");
+  const nlohmann::json beta = nlohmann::json::parse(get(beta_query, true).body)["value"];
+  ASSERT_EQ(v1.size(), 4000u);
+  ASSERT_EQ(plain.size(), 4000u);
+  ASSERT_EQ(beta.size(), 4000u);
+  int recalled = 0;
+  for (std::size_t i = 0; i < v1.size(); ++i) {
+    EXPECT_FALSE(v1[i].contains("@odata.type"));
+    EXPECT_EQ(beta[i]["@odata.type"], "#microsoft.graph.exchangeMessageTrace");
+    EXPECT_NE(plain[i]["status"], "recalled");
+    if (v1[i]["status"] == "recalled") {
+      ++recalled;
+      EXPECT_EQ(plain[i]["status"], "unknownFutureValue");
+    } else {
+      EXPECT_EQ(plain[i]["status"], v1[i]["status"]);
+    }
+  }
+  EXPECT_GT(recalled, 0);
+  const nlohmann::json stats = nlohmann::json::parse(simulator.Handle(Make("GET", "/stats")).body);
+  EXPECT_EQ(stats["graph_requests_without_prefer"], 1);
+}
+
 TEST(Simulator, ThrottleAnswers429WithRetryAfterAndCountsThePeak) {
   Tenant tenant(Records(TraceApi::kGraph, 10));
   SimulatorOptions options;
@@ -176,7 +226,14 @@ TEST(Simulator, ThrottleAnswers429WithRetryAfterAndCountsThePeak) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(simulator.Handle(request).status, 200);
   const Reply refused = simulator.Handle(request);
   EXPECT_EQ(refused.status, 429);
-  EXPECT_EQ(Header(refused, "Retry-After"), "300");
+  // The exact wait, to the millisecond, as Microsoft wrote it ("2.128") [THR].
+  const std::string retry_after = Header(refused, "Retry-After");
+  EXPECT_GT(std::stod(retry_after), 299.0) << retry_after;
+  EXPECT_LE(std::stod(retry_after), 300.0) << retry_after;
+  EXPECT_TRUE(retry_after.find('.') == std::string::npos || retry_after.size() - retry_after.find('.') == 4)
+      << retry_after;
+  EXPECT_EQ(RetryAfterText(2.128), "2.128");
+  EXPECT_EQ(RetryAfterText(10), "10");
   EXPECT_EQ(nlohmann::json::parse(refused.body)["error"]["code"], "TooManyRequests");
   const nlohmann::json stats = nlohmann::json::parse(simulator.Handle(Make("GET", "/stats")).body);
   EXPECT_EQ(stats["throttled"], 1);

@@ -15,7 +15,8 @@ constexpr std::string_view kReportingEntityBase =
     "https://reports.office365.com/ecp/ReportingWebService/Reporting.svc/MessageTrace(";
 
 void AppendGraphRecord(const TraceRecord& r, std::string& out) {
-  out += R"({"@odata.type":"#microsoft.graph.exchangeMessageTrace","id":)";
+  // v1.0 records carry no @odata.type [LIST]; the beta endpoint adds it (graph_api.cpp).
+  out += R"({"id":)";
   AppendJsonString(r.trace_id, JsonEscaping::kUtf8, out);
   out += R"(,"senderAddress":)";
   AppendJsonString(r.sender, JsonEscaping::kUtf8, out);

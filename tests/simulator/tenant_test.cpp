@@ -29,7 +29,8 @@ TEST(Tenant, GraphRowsAreCompactJsonInGraphsFieldOrderAndTimeOrder) {
   const nlohmann::ordered_json rows =
       nlohmann::ordered_json::parse("[" + std::string(tenant.GraphRows(all)) + "]");
   ASSERT_EQ(rows.size(), 3000u);
-  const std::vector<std::string> keys = {"@odata.type", "id", "senderAddress", "recipientAddress",
+  // v1.0's sample has no per-record @odata.type [LIST] (beta's has, added when served).
+  const std::vector<std::string> keys = {"id", "senderAddress", "recipientAddress",
                                          "messageId", "receivedDateTime", "subject", "size",
                                          "fromIP", "toIP", "status"};
   std::string previous_time;
@@ -48,7 +49,8 @@ TEST(Tenant, GraphRowsAreCompactJsonInGraphsFieldOrderAndTimeOrder) {
   int multi = 0;
   for (const auto& [id, count] : recipients_per_id) multi += count > 1;
   EXPECT_GT(multi, static_cast<int>(recipients_per_id.size()) / 5);
-  EXPECT_NEAR(bytes / 3000, 450, 40);
+  // About 450 bytes with a per-record @odata.type (beta, samples/), 56 fewer without (v1.0).
+  EXPECT_NEAR(bytes / 3000, 394, 40);
 }
 
 TEST(Tenant, FindIsInclusiveAtBothEnds) {

@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -23,12 +24,18 @@ Reply AadError(int status, const std::string& error, int code, const std::string
   Reply reply;
   reply.status = status;
   reply.headers.emplace_back("Cache-Control", "no-store, no-cache");
+  // error_description ends with the trace and correlation ids and the timestamp [CC].
+  const std::string timestamp = FormatAadTimestamp(NowMicros());
+  const std::string trace_id = NewGuid();
+  const std::string correlation_id = NewGuid();
   reply.body = Dump({{"error", error},
-                     {"error_description", "AADSTS" + std::to_string(code) + ": " + description},
+                     {"error_description", "AADSTS" + std::to_string(code) + ": " + description +
+                                               "\r\nTrace ID: " + trace_id + "\r\nCorrelation ID: " +
+                                               correlation_id + "\r\nTimestamp: " + timestamp},
                      {"error_codes", {code}},
-                     {"timestamp", FormatAadTimestamp(NowMicros())},
-                     {"trace_id", NewGuid()},
-                     {"correlation_id", NewGuid()}});
+                     {"timestamp", timestamp},
+                     {"trace_id", trace_id},
+                     {"correlation_id", correlation_id}});
   return reply;
 }
 
@@ -68,7 +75,8 @@ struct KeyDeleter {
 // The certificate registered for the application (the public part Microsoft keeps).
 struct RegisteredCertificate {
   std::unique_ptr<X509, X509Deleter> x509;
-  std::string thumbprint;  // base64url SHA-256 of the DER form
+  std::string thumbprint;  // base64url SHA-256 of the DER form (x5t#S256)
+  std::string sha1_thumbprint;  // base64url SHA-1 of the DER form (x5t, with RS256 only)
   Micros not_before = 0;
   Micros not_after = 0;
 };
@@ -84,6 +92,8 @@ std::optional<RegisteredCertificate> ParseCertificate(const std::string& pem) {
   unsigned int length = 0;
   X509_digest(out.x509.get(), EVP_sha256(), digest, &length);
   out.thumbprint = Base64UrlEncode(digest, length);
+  X509_digest(out.x509.get(), EVP_sha1(), digest, &length);
+  out.sha1_thumbprint = Base64UrlEncode(digest, length);
   auto micros = [](const ASN1_TIME* time) {
     int days = 0, seconds = 0;  // difference from the epoch
     ASN1_TIME* epoch = ASN1_TIME_set(nullptr, 0);
@@ -96,13 +106,21 @@ std::optional<RegisteredCertificate> ParseCertificate(const std::string& pem) {
   return out;
 }
 
-bool VerifyRs256(X509* x509, const std::string& signing_input, const std::string& signature) {
+// RS256 (PKCS#1 v1.5) or PS256 (RSA-PSS, SHA-256, MGF1-SHA-256, salt of the digest's length,
+// RFC 7518 section 3.5).
+bool VerifySignature(X509* x509, bool pss, const std::string& signing_input, const std::string& signature) {
   std::unique_ptr<EVP_PKEY, KeyDeleter> key(X509_get_pubkey(x509));
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ok =
-      key && ctx && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
-      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                       reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) == 1;
+  EVP_PKEY_CTX* pctx = nullptr;
+  bool ok = key && ctx && EVP_DigestVerifyInit(ctx, &pctx, EVP_sha256(), nullptr, key.get()) == 1;
+  if (ok && pss) {
+    ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1;
+  }
+  ok = ok && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                              reinterpret_cast<const unsigned char*>(signing_input.data()),
+                              signing_input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;
 }
@@ -112,8 +130,11 @@ Reply InvalidAssertion(int code, const std::string& description) {
 }
 
 // Checks a client assertion as Azure AD does; nullopt when it is accepted.
+// On acceptance, `jti` and `expires` (epoch seconds past which a replay would be refused anyway)
+// are set, for the caller's replay check.
 std::optional<Reply> CheckAssertion(const std::string& assertion, const std::string& certificate_pem,
-                                    const std::string& client_id, const std::string& token_url) {
+                                    const std::string& client_id, const std::string& token_url, std::string* jti,
+                                    long long* expires) {
   const Reply malformed = InvalidAssertion(50027, "JWT token is invalid or malformed.");
   const std::size_t dot1 = assertion.find('.');
   const std::size_t dot2 = dot1 == std::string::npos ? dot1 : assertion.find('.', dot1 + 1);
@@ -125,13 +146,21 @@ std::optional<Reply> CheckAssertion(const std::string& assertion, const std::str
   const Json header = Json::parse(*header_text, nullptr, false);
   const Json claims = Json::parse(*claims_text, nullptr, false);
   if (!header.is_object() || !claims.is_object()) return malformed;
+  // The pairs Microsoft documents [CERT]: PS256 with x5t#S256 (current), RS256 with the SHA-1
+  // x5t (older revisions). Anything else is refused.
   const std::string alg = header.value("alg", "");
-  if (alg != "RS256" && alg != "PS256") {
+  const bool pss = alg == "PS256";
+  if (!pss && alg != "RS256") {
     return InvalidAssertion(5002738, "Invalid JWT token. '" + alg + "' is not a supported signature algorithm.");
   }
-  const std::string thumbprint = header.value("x5t#S256", "");
+  const char* thumbprint_header = pss ? "x5t#S256" : "x5t";
+  if (!header.contains(thumbprint_header) || !header[thumbprint_header].is_string()) {
+    return InvalidAssertion(50027, std::string("JWT token is invalid or malformed. ") + alg +
+                                       " requires the header '" + thumbprint_header + "'.");
+  }
+  const std::string thumbprint = header[thumbprint_header].get<std::string>();
   auto registered = ParseCertificate(certificate_pem);
-  if (!registered || thumbprint != registered->thumbprint) {
+  if (!registered || thumbprint != (pss ? registered->thumbprint : registered->sha1_thumbprint)) {
     return InvalidAssertion(700027, "Client assertion contains an invalid signature. [Reason - The key was not "
                                     "found., Thumbprint of key used by client: '" + thumbprint + "']");
   }
@@ -142,7 +171,7 @@ std::optional<Reply> CheckAssertion(const std::string& assertion, const std::str
                                     "', Found key 'Start=" + FormatAadTimestamp(registered->not_before) +
                                     ", End=" + FormatAadTimestamp(registered->not_after) + "']");
   }
-  if (alg != "RS256" || !VerifyRs256(registered->x509.get(), assertion.substr(0, dot2), *signature)) {
+  if (!VerifySignature(registered->x509.get(), pss, assertion.substr(0, dot2), *signature)) {
     return InvalidAssertion(700027, "Client assertion contains an invalid signature. [Reason - The provided "
                                     "signature value did not match the expected signature value., Thumbprint "
                                     "of key used by client: '" + thumbprint + "']");
@@ -160,19 +189,25 @@ std::optional<Reply> CheckAssertion(const std::string& assertion, const std::str
   if (!IEquals(claims["iss"].get<std::string>(), client_id) || !IEquals(claims["sub"].get<std::string>(), client_id)) {
     return InvalidAssertion(700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
   }
-  if (!claims.contains("exp") || !claims["exp"].is_number_integer() ||
-      (claims.contains("nbf") && !claims["nbf"].is_number_integer())) {
+  if (!claims.contains("exp") || !claims["exp"].is_number_integer() || !claims.contains("nbf") ||
+      !claims["nbf"].is_number_integer()) {
     return InvalidAssertion(50027, "JWT token is invalid or malformed. The claims 'exp' and 'nbf' must be numbers.");
   }
   const long long seconds = now / 1000000;
   const long long exp = claims["exp"].get<long long>();
-  const long long nbf = claims.value("nbf", 0LL);
+  const long long nbf = claims["nbf"].get<long long>();
   if (exp + kClockSkewSeconds < seconds || nbf - kClockSkewSeconds > seconds) {
     return InvalidAssertion(700024, "Client assertion is not within its valid time range. Current time: " +
                                         FormatAadTimestamp(now) + ", assertion valid from " +
                                         FormatAadTimestamp(nbf * 1000000) + ", expiry time of assertion " +
                                         FormatAadTimestamp(exp * 1000000) + ".");
   }
+  if (exp <= nbf) {
+    return InvalidAssertion(700024, "Client assertion is not within its valid time range: it expires before it "
+                                    "becomes valid.");
+  }
+  *jti = claims["jti"].get<std::string>();
+  *expires = exp + kClockSkewSeconds;
   return std::nullopt;
 }
 
@@ -223,9 +258,17 @@ Reply Simulator::HandleToken(const Request& request, const std::string& tenant) 
     }
     if (assertion == nullptr) return MissingParameter("client_assertion");
     // `aud` must name this very endpoint, as the client reached it.
+    std::string jti;
+    long long expires = 0;
     if (auto refused = CheckAssertion(assertion->value, options_.client_certificate_pem, options_.client_id,
-                                      base_url_ + request.raw_path)) {
+                                      base_url_ + request.raw_path, &jti, &expires)) {
       return *refused;
+    }
+    // Entra refuses a replayed assertion; the code it answers with is not documented: one of
+    // the invalid_client family stands for it.
+    if (!RememberJti(jti, expires)) {
+      return InvalidAssertion(7000273, "The client assertion was already used: each must have its own 'jti' "
+                                       "claim (replay).");
     }
   } else if (client_secret == nullptr) {
     return AadError(401, "invalid_client", 7000218,

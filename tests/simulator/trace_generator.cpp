@@ -153,6 +153,7 @@ TraceStatus Status(Random& random, bool inbound) {
   if (x < 0.10) return TraceStatus::kPending;
   if (x < 0.12) return TraceStatus::kGettingStatus;
   if (x < 0.14) return TraceStatus::kExpanded;
+  if (x < 0.145) return TraceStatus::kRecalled;
   return TraceStatus::kDelivered;
 }
 
@@ -174,6 +175,7 @@ std::string_view GraphStatusName(TraceStatus status) {
     case TraceStatus::kExpanded: return "expanded";
     case TraceStatus::kQuarantined: return "quarantined";
     case TraceStatus::kFilteredAsSpam: return "filteredAsSpam";
+    case TraceStatus::kRecalled: return "recalled";
   }
   return "unknownFutureValue";
 }
@@ -187,6 +189,7 @@ std::string_view ReportingStatusName(TraceStatus status) {
     case TraceStatus::kExpanded: return "Expanded";
     case TraceStatus::kQuarantined: return "Quarantined";
     case TraceStatus::kFilteredAsSpam: return "FilteredAsSpam";
+    case TraceStatus::kRecalled: return "Recalled";
   }
   return "None";
 }

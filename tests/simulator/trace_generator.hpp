@@ -20,6 +20,7 @@ enum class TraceStatus {
   kExpanded,
   kQuarantined,
   kFilteredAsSpam,
+  kRecalled,  ///< Graph v1.0 sends it only to clients with Prefer: include-unknown-enum-members
 };
 
 /** Graph's enum spelling: `delivered`, `filteredAsSpam`... */

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -73,7 +75,7 @@ TEST(GraphSource, FirstPageAsksForTheWindowWithBothBoundsAndTop) {
 
 TEST(GraphSource, ErrorsSayWhatToFix) {
   sekoia::testing::FakeTransport transport;
-  GraphSource source({}, transport);
+  GraphSource source({"https://graph.test"}, transport);
   transport.Push({403, R"({"error":{"code":"Forbidden","message":"Missing role permissions on the request."}})", {}});
   transport.Push({401, R"({"error":{"code":"InvalidAuthenticationToken","message":"no"}})", {}});
   sekoia::StopSignal stop;
@@ -92,6 +94,73 @@ TEST(GraphSource, ErrorsSayWhatToFix) {
     EXPECT_NE(std::string(error.what()).find("New-MgServicePrincipal -AppId 8bd644d1-64a1-4d4b-ae52-2e0cbf64e373"),
               std::string::npos);
   }
+}
+
+TEST(GraphSource, SendsPreferAndItsOwnClientRequestIdOnEveryRequest) {
+  sekoia::testing::FakeTransport transport;
+  GraphSource source({"https://graph.test"}, transport);
+  transport.Push({200, R"({"value":[]})", {}});
+  transport.Push({200, R"({"value":[]})", {}});
+  sekoia::StopSignal stop;
+  source.FetchPage("https://graph.test/v1.0/x", 0, stop);
+  source.FetchPage("https://graph.test/v1.0/x?$skiptoken=1", 0, stop);
+  std::vector<std::string> ids;
+  for (const auto& request : transport.requests()) {
+    std::map<std::string, std::string> headers(request.headers.begin(), request.headers.end());
+    EXPECT_EQ(headers["Prefer"], "include-unknown-enum-members");
+    EXPECT_EQ(headers["client-request-id"].size(), 36u);
+    ids.push_back(headers["client-request-id"]);
+  }
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_NE(ids[0], ids[1]);
+}
+
+TEST(GraphSource, ErrorsCarryRequestIdAndClientRequestId) {
+  sekoia::testing::FakeTransport transport;
+  GraphSource source({"https://graph.test"}, transport);
+  transport.Push({503, R"({"error":{"code":"ServiceUnavailable","message":"later"}})", {{"Request-Id", "rid-header"}}});
+  transport.Push({400, R"({"error":{"code":"BadRequest","message":"bad","innerError":{"request-id":"rid-body"}}})", {}});
+  sekoia::StopSignal stop;
+  for (const char* expected : {"rid-header", "rid-body"}) {
+    try {
+      source.FetchPage("https://graph.test/x", 0, stop);
+      FAIL();
+    } catch (const sekoia::HttpStatusError& error) {
+      const std::string sent = transport.requests().back().headers.back().second;
+      EXPECT_NE(std::string(error.what()).find(std::string("(request-id ") + expected + ", client-request-id " + sent + ")"),
+                std::string::npos)
+          << error.what();
+    }
+  }
+}
+
+TEST(GraphSource, NextLinksOffGraphUrlsOriginAreNeverRequested) {
+  sekoia::testing::FakeTransport transport;
+  GraphSource source({"https://graph.test"}, transport);
+  sekoia::StopSignal stop;
+  for (const char* link : {"https://evil.test/v1.0/x", "http://graph.test/v1.0/x", "https://graph.test:8443/v1.0/x",
+                           "https://[::1]/v1.0/x", "https://graph.test.evil.test/x", "not a url"}) {
+    try {
+      source.FetchPage(link, 0, stop);
+      FAIL() << link;
+    } catch (const PagingError& error) {
+      EXPECT_NE(std::string(error.what()).find("graph_url"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(transport.requests().empty());
+  transport.Push({200, R"({"value":[]})", {}});
+  EXPECT_NO_THROW(source.FetchPage("https://GRAPH.test:443/v1.0/x", 0, stop));
+}
+
+TEST(ParseGraphPage, StatusesAreComparedCaseInsensitively) {
+  auto page = ParseGraphPage(R"({"value":[{"id":"a","recipientAddress":"r","status":"Delivered"},)"
+                             R"({"id":"a","recipientAddress":"r","status":"delivered"},)"
+                             R"({"id":"a","recipientAddress":"r","status":"recalled"}]})");
+  ASSERT_EQ(page.records.size(), 3u);
+  EXPECT_EQ(page.records[0].key, page.records[1].key);
+  EXPECT_NE(page.records[0].key, page.records[2].key);
+  sekoia::testing::FakeTransport transport;
+  EXPECT_FALSE(GraphSource({"https://graph.test"}, transport).Limits().rows_outside_window);
 }
 
 }  // namespace

@@ -58,7 +58,8 @@ TEST(ReportingSource, FullPageWithoutLinkAsksForTheNextRowsBySkipToken) {
   std::string first = source.FirstPageUrl(window);
   EXPECT_EQ(first,
             "https://reports.test/ecp/reportingwebservice/reporting.svc/MessageTrace?$format=json&$filter=StartDate%20eq%20"
-            "datetime%272026-01-20T00%3A00%3A00Z%27%20and%20EndDate%20eq%20datetime%272026-01-20T00%3A01%3A00Z%27");
+            "datetime%272026-01-20T00%3A00%3A00Z%27%20and%20EndDate%20eq%20datetime%272026-01-20T00%3A01%3A00Z%27"
+            "&$top=3");
   transport.Push({200, Page(3), {}});
   transport.Push({200, Page(3), {}});
   transport.Push({200, Page(1), {}});
@@ -92,15 +93,71 @@ TEST(ReportingSource, AFullLastPageOfALinkedWindowEndsIt) {
 }
 
 TEST(ReportingSource, ErrorsPointToTheRightTrigger) {
-  EXPECT_NE(DescribeReportingError(401, "", ReportingAuth::kBasic).find("retired Basic authentication"), std::string::npos);
-  EXPECT_NE(DescribeReportingError(401, "", ReportingAuth::kBasic).find("office365_messagetrace_trigger_graph"),
-            std::string::npos);
+  // A 401 on Basic: what Microsoft documents, and the other triggers.
+  const std::string basic = DescribeReportingError(401, "", ReportingAuth::kBasic);
+  for (const char* part : {"account_password", "AllowBasicAuthReportingWebServices", "office365_messagetrace_trigger_oauth",
+                           "office365_messagetrace_trigger_graph"})
+    EXPECT_NE(basic.find(part), std::string::npos) << part << " not in " << basic;
+  EXPECT_EQ(basic.find("retired Basic"), std::string::npos);
   EXPECT_NE(DescribeReportingError(401, "", ReportingAuth::kOAuth).find("ReportingWebService.Read.All"), std::string::npos);
-  std::string retired = DescribeReportingError(
-      403, R"({"error":{"code":"Forbidden","message":{"lang":"en-US","value":"The Reporting Web Service is not available"}}})",
-      ReportingAuth::kOAuth);
-  EXPECT_NE(retired.find("The Reporting Web Service is not available"), std::string::npos);
-  EXPECT_NE(retired.find("move to the Microsoft Graph trigger"), std::string::npos);
+  // A 403: wrong password or too few admin privileges first [RWSE].
+  std::string refused = DescribeReportingError(
+      403, R"({"error":{"code":"","message":{"lang":"en-US","value":"Access denied"}}})", ReportingAuth::kBasic);
+  EXPECT_NE(refused.find("Access denied"), std::string::npos);
+  EXPECT_NE(refused.find("account_password"), std::string::npos);
+  EXPECT_NE(refused.find("admin role"), std::string::npos);
+  EXPECT_NE(refused.find("office365_messagetrace_trigger_graph"), std::string::npos);
+  EXPECT_NE(DescribeReportingError(404, "", ReportingAuth::kOAuth).find("reporting_url"), std::string::npos);
+}
+
+std::string IndexedPage(const std::vector<int>& indices) {
+  std::string body = R"({"d":{"results":[)";
+  for (std::size_t i = 0; i < indices.size(); ++i) {
+    if (i) body += ",";
+    body += R"({"MessageTraceId":"id-)" + std::to_string(indices[i]) + R"(","Index":)" + std::to_string(indices[i]) + "}";
+  }
+  return body + "]}}";
+}
+
+TEST(ReportingSource, AGapInTheRowsIndexIsWarnedAcrossPages) {
+  sekoia::testing::FakeTransport transport;
+  ReportingSource source({"https://reports.test/r", 3}, transport);
+  transport.Push({200, IndexedPage({0, 1, 2}), {}});
+  transport.Push({200, IndexedPage({3, 5}), {}});      // row 4 is missing
+  transport.Push({200, IndexedPage({0, 1}), {}});      // the next window starts again
+  transport.Push({200, IndexedPage({2, 3, 4}), {}});   // contiguous with the window's page before
+  sekoia::StopSignal stop;
+  EXPECT_FALSE(source.FetchPage("https://reports.test/r?a", 0, stop).warning);
+  auto gap = source.FetchPage("https://reports.test/r?b", 3, stop).warning;
+  ASSERT_TRUE(gap);
+  EXPECT_NE(gap->find("1 gap(s)"), std::string::npos) << *gap;
+  EXPECT_NE(gap->find("after row 3"), std::string::npos) << *gap;
+  EXPECT_FALSE(source.FetchPage("https://reports.test/r?c", 0, stop).warning);
+  EXPECT_FALSE(source.FetchPage("https://reports.test/r?d", 2, stop).warning);
+}
+
+TEST(ReportingSource, NextLinksOffReportingUrlsOriginAreNeverRequested) {
+  sekoia::testing::FakeTransport transport;
+  ReportingSource source({"https://reports.test/ecp/r/MessageTrace", 3}, transport);
+  sekoia::StopSignal stop;
+  for (const char* link : {"https://evil.test/ecp/r/MessageTrace?$skiptoken=3", "https://reports.test:444/x",
+                           "http://reports.test/x"}) {
+    EXPECT_THROW(source.FetchPage(link, 3, stop), PagingError) << link;
+  }
+  EXPECT_TRUE(transport.requests().empty());
+}
+
+TEST(ReportingSource, EveryRowTheServiceReturnsIsForwarded) {
+  sekoia::testing::FakeTransport transport;
+  // StartDate and EndDate are processing steps, not Received [RWS].
+  EXPECT_TRUE(ReportingSource({}, transport).Limits().rows_outside_window);
+}
+
+TEST(ParseReportingPage, StatusesAreComparedCaseInsensitively) {
+  auto page = ParseReportingPage(R"({"value":[{"MessageTraceId":"a","RecipientAddress":"r","Status":"Delivered"},)"
+                                 R"({"MessageTraceId":"a","RecipientAddress":"r","Status":"delivered"}]})");
+  ASSERT_EQ(page.records.size(), 2u);
+  EXPECT_EQ(page.records[0].key, page.records[1].key);
 }
 
 }  // namespace

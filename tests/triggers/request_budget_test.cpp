@@ -92,5 +92,66 @@ TEST(PacedTransport, StopEndsTheWait) {
   EXPECT_THROW(paced.Send({"GET", "https://graph.test/", "", {}}, stop), sekoia::StopRequested);
 }
 
+TEST(PacedTransport, DefaultShareLeavesRoomForTheTenantsOtherTools) {
+  EXPECT_EQ(RequestBudgetOptions{}.max_requests, 80);
+  EXPECT_EQ(RequestBudgetOptions{}.period, std::chrono::seconds(300));
+}
+
+// Others of the tenant spent its budget: a 429 waits its Retry-After here (fraction rounded up),
+// is sent again without reaching the caller, and the rest of the period is paced evenly.
+TEST(PacedTransport, A429SlowsDownForTheRestOfThePeriodAndLogsOnce) {
+  sekoia::testing::FakeTransport inner;
+  sekoia::testing::FakeClock clock;
+  std::vector<sekoia::TimePoint> sent;
+  int calls = 0;
+  inner.SetHandler([&](const sekoia::http::HttpRequest&) {
+    sent.push_back(clock.Now());
+    ++calls;
+    if (calls == 2 || calls == 5) return sekoia::http::HttpResponse{429, "", {{"Retry-After", "7.2"}, {"request-id", "r-1"}}};
+    return sekoia::http::HttpResponse{200, "", {}};
+  });
+  sekoia::testing::FakeLogger logger;
+  PacedTransport paced({60, std::chrono::seconds(300)}, inner, clock, logger);
+  sekoia::StopSignal stop;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(paced.Send({"GET", "https://graph.test/", "", {}}, stop).status, 200);
+  ASSERT_EQ(sent.size(), 6u);
+  const sekoia::TimePoint start = sent[0];
+  EXPECT_EQ(sent[1], start);                            // throttled
+  EXPECT_EQ(sent[2], start + std::chrono::seconds(8));  // after Retry-After 7.2, rounded up
+  EXPECT_EQ(sent[3] - sent[2], std::chrono::seconds(5));  // then 300 s / 60 between requests
+  EXPECT_EQ(sent[4] - sent[3], std::chrono::seconds(5));
+  EXPECT_EQ(sent[5] - sent[4], std::chrono::seconds(8));  // the second 429 of the period
+  int warnings = 0;
+  for (const auto& [level, message] : logger.entries()) {
+    if (level != sekoia::LogLevel::kWarning) continue;
+    ++warnings;
+    EXPECT_NE(message.find("HTTP 429, request-id r-1"), std::string::npos) << message;
+    EXPECT_NE(message.find("waiting 8s"), std::string::npos) << message;
+    EXPECT_NE(message.find("requests_per_5_minutes"), std::string::npos) << message;
+  }
+  EXPECT_EQ(warnings, 1);  // once per period
+  // Past the period, requests go at full pace again, and a new 429 is logged again.
+  clock.Advance(std::chrono::seconds(400));
+  const std::size_t before = sent.size();
+  paced.Send({"GET", "https://graph.test/", "", {}}, stop);
+  paced.Send({"GET", "https://graph.test/", "", {}}, stop);
+  EXPECT_EQ(sent[before + 1], sent[before]);
+}
+
+TEST(PacedTransport, A429ThatLastsGoesBackToTheCaller) {
+  sekoia::testing::FakeTransport inner;
+  inner.SetHandler([](const sekoia::http::HttpRequest&) { return sekoia::http::HttpResponse{429, "", {}}; });
+  sekoia::testing::FakeClock clock;
+  sekoia::testing::FakeLogger logger;
+  RequestBudgetOptions options;
+  options.max_throttled_resends = 3;
+  PacedTransport paced(options, inner, clock, logger);
+  sekoia::StopSignal stop;
+  EXPECT_EQ(paced.Send({"GET", "https://graph.test/", "", {}}, stop).status, 429);
+  EXPECT_EQ(inner.requests().size(), 4u);
+  // Without Retry-After, one spacing step (300 s / 80) each time.
+  for (auto wait : clock.waits()) EXPECT_EQ(wait, std::chrono::milliseconds(3750));
+}
+
 }  // namespace
 }  // namespace office365

@@ -200,5 +200,58 @@ TEST(CommonConfig, CaBundleMustHoldACertificateAndIsNeverQuoted) {
   EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "").common.ca_bundle, "");
 }
 
+TEST(GraphTriggerConfig, RequestsPer5MinutesIsAShareOfMicrosoftsHundred) {
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "").common.requests_per_5_minutes, 80);
+  nlohmann::json arguments = Valid();
+  arguments["requests_per_5_minutes"] = 25;
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(arguments), "").common.requests_per_5_minutes, 25);
+  for (int bad : {0, 101, -5}) {
+    arguments["requests_per_5_minutes"] = bad;
+    EXPECT_NE(ErrorOf(arguments).find("requests_per_5_minutes"), std::string::npos) << bad;
+  }
+  nlohmann::json basic = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"},
+                          {"requests_per_5_minutes", 10}};
+  EXPECT_EQ(LoadReportingTriggerConfig(sekoia::Arguments(basic), "", ReportingAuth::kBasic).common.requests_per_5_minutes,
+            10);
+}
+
+TEST(GraphTriggerConfig, NationalCloudsAreRefusedWithTheReason) {
+  for (const char* argument : {"graph_url", "login_url"}) {
+    for (const char* host : {"graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn",
+                             "login.microsoftonline.us", "login.chinacloudapi.cn", "login.partner.microsoftonline.cn",
+                             "GRAPH.MICROSOFT.US"}) {
+      nlohmann::json arguments = Valid();
+      arguments[argument] = std::string("https://") + host;
+      const std::string error = ErrorOf(arguments);
+      EXPECT_EQ(error.rfind(std::string(argument) + ": ", 0), 0u) << error;
+      EXPECT_NE(error.find("global cloud only"), std::string::npos) << error;
+    }
+  }
+  // The global cloud, other hosts and loopback (tests) stay allowed.
+  for (const char* url : {"https://graph.microsoft.com", "http://127.0.0.1:8080", "https://graph.microsoft.usual.test",
+                          "https://notmicrosoft.us.example"}) {
+    nlohmann::json arguments = Valid();
+    arguments["graph_url"] = url;
+    EXPECT_EQ(ErrorOf(arguments), "(no error)") << url;
+  }
+  nlohmann::json oauth = {{"tenant_id", "t"}, {"client_id", "c"}, {"client_secret", "s"}, {"intake_key", "k"},
+                          {"login_url", "https://login.microsoftonline.us"}};
+  EXPECT_THROW(LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth), sekoia::ConfigError);
+}
+
+TEST(ReportingTriggerConfig, TheTokenScopeFollowsReportingUrlsHost) {
+  EXPECT_EQ(ReportingScope("https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace"),
+            "https://outlook.office365.com/.default");
+  EXPECT_EQ(ReportingScope("https://reports.office365.us/ecp/reportingwebservice/reporting.svc/MessageTrace"),
+            "https://outlook.office365.us/.default");
+  EXPECT_EQ(ReportingScope("http://127.0.0.1:9000/ecp/reportingwebservice/reporting.svc/MessageTrace"),
+            "https://outlook.office365.com/.default");
+  nlohmann::json oauth = {{"tenant_id", "t"}, {"client_id", "c"}, {"client_secret", "s"}, {"intake_key", "k"}};
+  EXPECT_EQ(LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth).credentials.scope,
+            "https://outlook.office365.com/.default");
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "").credentials.scope,
+            "https://graph.microsoft.com/.default");
+}
+
 }  // namespace
 }  // namespace office365

@@ -1,6 +1,8 @@
 #include "collector.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <unordered_set>
 
 #include "sekoia/errors.hpp"
 #include "sekoia/time_format.hpp"
@@ -199,10 +201,25 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
   const sekoia::TimePoint keep_from = window.end - options_.lookback;
   std::string url = cursor_.next_url ? *cursor_.next_url : source_.FirstPageUrl(query);
   bool resumed_link = cursor_.next_url.has_value();
+  // Paging must end: the links followed here (hashed) and the pages and rows they gave.
+  std::unordered_set<std::size_t> followed{std::hash<std::string>()(url)};
+  std::size_t pages_read = 0;
+  std::size_t rows_read = 0;
   while (true) {
     TracePage page;
     try {
       page = source_.FetchPage(url, cursor_.rows_read, stop);
+    } catch (const PagingError& error) {
+      if (!resumed_link) throw;
+      // A stored next link off the service (a tampered checkpoint): never followed.
+      logger_.Warning(std::string("the checkpoint's next link is not followed (") + error.what() +
+                      "); reading the window " + Span(window) + " again from its start");
+      resumed_link = false;
+      cursor_.next_url.reset();
+      cursor_.rows_read = 0;
+      url = source_.FirstPageUrl(query);
+      followed = {std::hash<std::string>()(url)};
+      continue;
     } catch (const sekoia::HttpStatusError& error) {
       if (!resumed_link || error.status() < 400 || error.status() >= 500 || error.status() == 401 || error.status() == 403 ||
           error.status() == 429)
@@ -214,6 +231,7 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
       cursor_.next_url.reset();
       cursor_.rows_read = 0;
       url = source_.FirstPageUrl(query);
+      followed = {std::hash<std::string>()(url)};
       continue;
     }
     resumed_link = false;
@@ -226,7 +244,9 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
       // The service's bounds are inclusive; keeping [start, end) sends a boundary record once.
       // A record whose date cannot be read is kept: better sent than lost.
       if (!record.received) ++undated;
-      if (record.received && (*record.received < query.start || *record.received >= query.end)) continue;
+      if (!limits_.rows_outside_window && record.received &&
+          (*record.received < query.start || *record.received >= query.end))
+        continue;
       if (record.received && *record.received >= window.start) {
         if (!window_dates_) window_dates_.emplace(*record.received, *record.received);
         window_dates_->first = std::min(window_dates_->first, *record.received);
@@ -234,12 +254,16 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
       }
       if (keys_ && record.key != 0) {
         if (keys_->Contains(record.key)) continue;  // forwarded before, in this state
-        const sekoia::TimePoint time = record.received.value_or(window.end);
+        sekoia::TimePoint time = record.received.value_or(window.end);
+        // A row the service returns whatever its date must be known while the next windows may
+        // return it again.
+        if (limits_.rows_outside_window) time = std::max(time, keep_from);
         if (time >= keep_from)
           new_keys.emplace_back(record.key, std::chrono::duration_cast<seconds>(time.time_since_epoch()).count());
       }
       events.push_back(record.raw);
     }
+    if (page.warning) logger_.Warning(*page.warning + " (window " + Span(window) + ")");
     if (undated > 0) {
       logger_.Warning(std::to_string(undated) + " record(s) of the window " + Span(window) +
                       " have no readable date; they are forwarded as they are");
@@ -261,7 +285,26 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
     cursor_.rows_read += page.records.size();
     health_.Heartbeat(clock_.Now());
 
+    ++pages_read;
+    rows_read += page.records.size();
+
     if (!page.next_url) break;
+    // A service whose links loop, or that pages on without records, would hold the window (and
+    // the tenant's budget) forever: the window ends here, with what it gave once.
+    std::string endless;
+    if (!followed.insert(std::hash<std::string>()(*page.next_url)).second) {
+      endless = "its next link was already followed in this window (the paging loops)";
+    } else if (pages_read > rows_read + 1) {
+      endless = std::to_string(pages_read) + " pages gave only " + std::to_string(rows_read) +
+                " record(s) (more pages than the records allow)";
+    }
+    if (!endless.empty()) {
+      health_.CountError();
+      logger_.Error("the service's paging does not end: " + endless + "; the window " + Span(window) +
+                    " ends here after " + std::to_string(window_forwarded_) +
+                    " record(s) forwarded, each once; records it did not give are missing");
+      break;
+    }
     url = *page.next_url;
     cursor_.next_url = url;
     SaveProgress();  // a restart resumes at the next page: at most one page is sent twice

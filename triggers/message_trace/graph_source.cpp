@@ -2,8 +2,11 @@
 
 #include "forwarded_keys.hpp"
 
+#include <strings.h>
+
 #include <nlohmann/json.hpp>
 
+#include "sekoia/auth/token_provider.hpp"
 #include "sekoia/errors.hpp"
 #include "sekoia/json/raw_json.hpp"
 #include "sekoia/time_format.hpp"
@@ -13,6 +16,27 @@ namespace office365 {
 namespace {
 
 constexpr const char* kFirstPartyApp = "8bd644d1-64a1-4d4b-ae52-2e0cbf64e373";
+
+// The ids Microsoft support asks for: request-id from the answer (header, else the error's
+// innerError), and the client-request-id this request sent.
+std::string GraphRequestIds(const sekoia::http::Headers& headers, const std::string& body,
+                            const std::string& client_request_id) {
+  std::string request_id;
+  for (const auto& [name, value] : headers) {
+    if (request_id.empty() && ::strcasecmp(name.c_str(), "request-id") == 0) request_id = value;
+  }
+  if (request_id.empty()) {
+    nlohmann::json error = nlohmann::json::parse(body, nullptr, false);
+    if (error.is_object() && error.contains("error") && error["error"].is_object()) {
+      const auto& inner = error["error"];
+      auto it = inner.find("innerError");
+      if (it != inner.end() && it->is_object()) request_id = it->value("request-id", std::string());
+    }
+  }
+  if (request_id.empty()) request_id = "none";
+  return " (request-id " + request_id.substr(0, 64) + ", client-request-id " +
+         (client_request_id.empty() ? std::string("none") : client_request_id) + ")";
+}
 
 std::string GraphErrorMessage(const std::string& body) {
   nlohmann::json error = nlohmann::json::parse(body, nullptr, false);
@@ -27,8 +51,10 @@ std::string GraphErrorMessage(const std::string& body) {
 
 }  // namespace
 
-std::string DescribeGraphError(int status, const std::string& body) {
-  std::string message = "Microsoft Graph answered HTTP " + std::to_string(status) + ": " + GraphErrorMessage(body);
+std::string DescribeGraphError(int status, const std::string& body, const sekoia::http::Headers& headers,
+                               const std::string& client_request_id) {
+  std::string message = "Microsoft Graph answered HTTP " + std::to_string(status) + ": " + GraphErrorMessage(body) +
+                        GraphRequestIds(headers, body, client_request_id);
   if (status == 401) {
     message += " -> if the Microsoft application " + std::string(kFirstPartyApp) +
                " is not provisioned as a service principal in the tenant, provision it "
@@ -52,6 +78,7 @@ TracePage ParseGraphPage(std::string body) {
   reader.EnterObject();
   bool has_value = false;
   std::string scratch;
+  std::string status_buffer;
   std::string_view key;
   while (reader.NextMember(key)) {
     if (key == "value") {
@@ -72,8 +99,8 @@ TracePage ParseGraphPage(std::string body) {
         }
         std::optional<sekoia::TimePoint> received;
         if (rj::IsString(received_raw)) received = sekoia::ParseIso8601(rj::StringText(received_raw, scratch));
-        page.records.push_back(
-            {text.substr(start, reader.position() - start), received, id.empty() ? 0 : RecordKey(id, recipient, status)});
+        const std::uint64_t record_key = id.empty() ? 0 : RecordKey(id, recipient, LowerStatus(status, status_buffer));
+        page.records.push_back({text.substr(start, reader.position() - start), received, record_key});
       }
     } else if (key == "@odata.nextLink") {
       const std::string_view value = reader.SkipValue();
@@ -103,9 +130,19 @@ std::string GraphSource::FirstPageUrl(const Window& window) const {
 }
 
 TracePage GraphSource::FetchPage(const std::string& url, std::size_t, const sekoia::StopSignal& stop) {
-  sekoia::http::HttpRequest request{"GET", url, "", {{"Accept", "application/json"}}};
+  // Checked before anything is sent: a next link (or a stored one) naming another host would get
+  // the bearer token.
+  RequireSameOrigin(url, options_.graph_url, "graph_url");
+  const std::string client_request_id = sekoia::auth::NewRequestId();
+  // `recalled` arrives as itself only with this preference; otherwise as unknownFutureValue [RES].
+  sekoia::http::HttpRequest request{"GET", url, "", {{"Accept", "application/json"},
+                                                     {"Prefer", "include-unknown-enum-members"},
+                                                     {"client-request-id", client_request_id}}};
   sekoia::http::HttpResponse response = transport_.Send(request, stop);
-  if (response.status != 200) throw sekoia::HttpStatusError(response.status, DescribeGraphError(response.status, response.body));
+  if (response.status != 200) {
+    throw sekoia::HttpStatusError(response.status,
+                                  DescribeGraphError(response.status, response.body, response.headers, client_request_id));
+  }
   try {
     return ParseGraphPage(std::move(response.body));
   } catch (const sekoia::ParseError& error) {

@@ -16,12 +16,16 @@ struct GraphSourceOptions final {
 /** Parses a messageTraces answer page; throws ParseError when it is not one. */
 TracePage ParseGraphPage(std::string body);
 
-/** Explains a Graph error answer, with the fix when a user can apply one. */
-std::string DescribeGraphError(int status, const std::string& body);
+/** Explains a Graph error answer, with the fix when a user can apply one, and the `request-id`
+ *  (from `headers`, else the body's innerError) and `client-request-id` support asks for. */
+std::string DescribeGraphError(int status, const std::string& body, const sekoia::http::Headers& headers = {},
+                               const std::string& client_request_id = "");
 
 /**
  * Microsoft Graph `admin/exchange/tracing/messageTraces`: windows of at most 10 days, no older
- * than 90 days, paged with `@odata.nextLink`. `transport` adds authentication, pacing and retries.
+ * than 90 days, paged with `@odata.nextLink` (followed only on graph_url's origin). Each request
+ * sends `Prefer: include-unknown-enum-members` and its own `client-request-id`. `transport` adds
+ * authentication, pacing and retries.
  */
 class GraphSource final : public TraceSource {
  public:

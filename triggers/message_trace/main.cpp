@@ -273,7 +273,9 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   // token), pacing innermost (every attempt counts against the tenant's budget).
   sekoia::http::RetryOptions retry;
   sekoia::http::RetryingTransport login(retry, transport, clock, random, logger);
-  PacedTransport paced(RequestBudgetOptions{}, transport, clock, logger);
+  RequestBudgetOptions budget;
+  budget.max_requests = config.common.requests_per_5_minutes;
+  PacedTransport paced(budget, transport, clock, logger);
   std::unique_ptr<sekoia::auth::ClientCertificate> certificate;
   std::unique_ptr<sekoia::auth::TokenProvider> credential;
   std::unique_ptr<sekoia::http::HttpTransport> authorized;
@@ -284,8 +286,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
         paced, config.reporting.account_name, config.reporting.account_password, config.reporting.reporting.reporting_url,
         &redactor);
   } else {
-    const char* scope = kind == TriggerKind::kGraph ? "https://graph.microsoft.com/.default"
-                                                    : "https://outlook.office365.com/.default";
+    const std::string& scope = credentials.scope;
     const std::string token_url = credentials.login_url + "/" + credentials.tenant_id + "/oauth2/v2.0/token";
     // Every access token obtained is registered in the redactor before it is used.
     if (!credentials.client_certificate.empty()) {

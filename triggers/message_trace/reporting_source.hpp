@@ -1,6 +1,9 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "sekoia/http/transport.hpp"
 #include "trace_source.hpp"
@@ -18,15 +21,17 @@ struct ReportingSourceOptions final {
 };
 
 /** Parses an answer in the verbose (`d.results`, `d.__next`) or light (`value`, `odata.nextLink`
- *  or `@odata.nextLink`) shape; throws ParseError when it is neither. */
-TracePage ParseReportingPage(std::string body);
+ *  or `@odata.nextLink`) shape; throws ParseError when it is neither. `indices` (optional) gets
+ *  each row's `Index`, -1 when it has none. */
+TracePage ParseReportingPage(std::string body, std::vector<std::int64_t>* indices = nullptr);
 
 /** Explains an error answer of the Reporting Web Service, with the fix a user can apply. */
 std::string DescribeReportingError(int status, const std::string& body, ReportingAuth auth);
 
 /**
  * The legacy Reporting Web Service MessageTrace report (being retired by Microsoft since
- * 2026-04-06): windows by StartDate/EndDate, rows no older than 30 days, pages of 2000 rows.
+ * 2026-04-06): windows by StartDate/EndDate, rows no older than 30 days, pages of 2000 rows asked
+ * with $top, links followed only on reporting_url's origin, rows' Index checked for gaps.
  */
 class ReportingSource final : public TraceSource {
  public:
@@ -40,6 +45,7 @@ class ReportingSource final : public TraceSource {
   ReportingSourceOptions options_;
   sekoia::http::HttpTransport& transport_;
   bool window_has_links_ = false;  ///< a page of the window being read carried a next link
+  std::optional<std::int64_t> last_index_;  ///< the window's last row Index read
 };
 
 }  // namespace office365

@@ -1,8 +1,17 @@
 #include "request_budget.hpp"
 
+#include "sekoia/errors.hpp"
+#include "sekoia/http/retrying_transport.hpp"
 #include "sekoia/time_format.hpp"
 
 namespace office365 {
+namespace {
+
+std::string Seconds(std::chrono::milliseconds wait) {
+  return sekoia::HumanDuration(std::chrono::ceil<std::chrono::seconds>(wait));
+}
+
+}  // namespace
 
 int PacedTransport::InPeriod() {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -11,41 +20,96 @@ int PacedTransport::InPeriod() {
   return static_cast<int>(sent_.size());
 }
 
-sekoia::http::HttpResponse PacedTransport::Send(const sekoia::http::HttpRequest& request,
-                                                const sekoia::StopSignal& stop) {
-  std::multiset<sekoia::TimePoint>::iterator slot;
+std::chrono::milliseconds PacedTransport::Spacing() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(options_.period) / std::max(1, options_.max_requests);
+}
+
+std::multiset<sekoia::TimePoint>::iterator PacedTransport::TakeSlot(const sekoia::StopSignal& stop) {
   while (true) {
     std::chrono::milliseconds wait{0};
+    std::string line;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto now = clock_.Now();
       while (!sent_.empty() && *sent_.begin() <= now - options_.period) sent_.erase(sent_.begin());
-      if (static_cast<int>(sent_.size()) < options_.max_requests) {
-        slot = sent_.insert(now);
-        break;
+      if (slow_until_ && now >= *slow_until_) slow_until_.reset();
+      const bool budget_full = static_cast<int>(sent_.size()) >= options_.max_requests;
+      const bool spaced = slow_until_ && now < next_allowed_;
+      if (!budget_full && !spaced) {
+        if (slow_until_) next_allowed_ = now + Spacing();
+        return sent_.insert(now);
       }
-      wait = std::chrono::duration_cast<std::chrono::milliseconds>(*sent_.begin() + options_.period - now) +
-             std::chrono::milliseconds(1);
+      if (budget_full) {
+        wait = std::chrono::duration_cast<std::chrono::milliseconds>(*sent_.begin() + options_.period - now) +
+               std::chrono::milliseconds(1);
+      }
+      if (spaced) {
+        wait = std::max(wait, std::chrono::duration_cast<std::chrono::milliseconds>(next_allowed_ - now));
+      }
+      if (budget_full) {
+        line = "the budget of " + std::to_string(options_.max_requests) + " message-trace requests per " +
+               std::to_string(options_.period.count()) + " s (requests_per_5_minutes: this trigger's share of the "
+               "tenant's " + std::to_string(kMicrosoftRequestsPer5Minutes) + ") is used up; waiting " + Seconds(wait) +
+               " before the next request: the collection cycle is lengthened to stay within Microsoft's limit";
+      }
     }
-    logger_.Info("Microsoft's budget of " + std::to_string(options_.max_requests) + " message-trace requests per " +
-                 std::to_string(options_.period.count()) + " s is used up; waiting " +
-                 sekoia::HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(wait) + std::chrono::seconds(1)) +
-                 " before the next request: the collection cycle is lengthened to stay within Microsoft's limit");
+    if (!line.empty()) logger_.Info(line);
     if (!clock_.Wait(wait, stop)) throw sekoia::StopRequested();
   }
-  // The service counts a request when it arrives, which may be well after it was sent (a new
-  // connection, a slow network): the request's place in the budget is moved to when its answer
-  // came back, however it ended.
-  struct Answered {
-    PacedTransport& paced;
-    std::multiset<sekoia::TimePoint>::iterator slot;
-    ~Answered() {
-      std::lock_guard<std::mutex> lock(paced.mutex_);
-      paced.sent_.erase(slot);
-      paced.sent_.insert(paced.clock_.Now());
+}
+
+sekoia::http::HttpResponse PacedTransport::Send(const sekoia::http::HttpRequest& request,
+                                                const sekoia::StopSignal& stop) {
+  for (int throttled = 0;; ++throttled) {
+    auto slot = TakeSlot(stop);
+    sekoia::http::HttpResponse response;
+    {
+      // The service counts a request when it arrives, which may be well after it was sent (a new
+      // connection, a slow network): the request's place in the budget is moved to when its answer
+      // came back, however it ended.
+      struct Answered {
+        PacedTransport& paced;
+        std::multiset<sekoia::TimePoint>::iterator slot;
+        ~Answered() {
+          std::lock_guard<std::mutex> lock(paced.mutex_);
+          paced.sent_.erase(slot);
+          paced.sent_.insert(paced.clock_.Now());
+        }
+      } answered{*this, slot};
+      response = inner_.Send(request, stop);
     }
-  } answered{*this, slot};
-  return inner_.Send(request, stop);
+    if (response.status != 429 || throttled >= options_.max_throttled_resends) return response;
+    // Others of the tenant spend its budget too: wait as asked, then slow down for the rest of
+    // the period instead of spending the caller's retries.
+    std::chrono::milliseconds wait = Spacing();
+    if (auto retry_after = sekoia::http::ParseRetryAfter(response.Header("Retry-After"), clock_.Now())) {
+      wait = std::min<std::chrono::milliseconds>(std::max(*retry_after, std::chrono::milliseconds(0)),
+                                                 std::chrono::duration_cast<std::chrono::milliseconds>(options_.period));
+    }
+    std::string line;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const sekoia::TimePoint now = clock_.Now();
+      slow_until_ = now + options_.period;
+      next_allowed_ = std::max(next_allowed_, now + wait);
+      if (!throttle_logged_ || now - *throttle_logged_ >= options_.period) {
+        throttle_logged_ = now;
+        const std::string request_id = response.Header("request-id");
+        std::string client_request_id;
+        for (const auto& [name, value] : request.headers) {
+          if (name == "client-request-id") client_request_id = value;
+        }
+        line = "Microsoft throttled a message-trace request (HTTP 429" +
+               (request_id.empty() ? std::string() : ", request-id " + request_id.substr(0, 64)) +
+               (client_request_id.empty() ? std::string() : ", client-request-id " + client_request_id) +
+               "): other tools of the tenant share its budget of " + std::to_string(kMicrosoftRequestsPer5Minutes) +
+               " requests per 5 minutes; waiting " + Seconds(wait) + ", then one request every " + Seconds(Spacing()) +
+               " for the next " + sekoia::HumanDuration(options_.period) +
+               " (lower requests_per_5_minutes if this recurs)";
+      }
+    }
+    if (!line.empty()) logger_.Warning(line);
+  }
 }
 
 }  // namespace office365

@@ -1,8 +1,9 @@
 #pragma once
 
 #include <chrono>
-#include <set>
 #include <mutex>
+#include <optional>
+#include <set>
 
 #include "sekoia/clock.hpp"
 #include "sekoia/http/transport.hpp"
@@ -10,16 +11,30 @@
 
 namespace office365 {
 
+/** Microsoft's budget: 100 message-trace requests per 5 minutes per tenant [THL], shared by every
+ *  caller of the tenant (portal, PowerShell, other tools [BLOG]). */
+constexpr int kMicrosoftRequestsPer5Minutes = 100;
+/** The share this trigger takes by default, leaving the rest to the tenant's other callers. */
+constexpr int kDefaultRequestsPer5Minutes = 80;
+
 struct RequestBudgetOptions final {
-  int max_requests = 100;                 ///< Microsoft: 100 message-trace requests per tenant
-  std::chrono::seconds period{300};       ///< per rolling 5 minutes
+  int max_requests = kDefaultRequestsPer5Minutes;  ///< this trigger's share of the tenant's budget
+  std::chrono::seconds period{300};                ///< per rolling 5 minutes
+  int max_throttled_resends = 12;  ///< 429s waited out here before the 429 goes to the caller
 };
 
 /**
  * Paces requests to stay within a rolling budget: before a request that would exceed it, waits
- * until the oldest request of the period leaves it (and logs that it waits). Every attempt counts,
- * retries included, from when its answer (or failure) came back: the latest the service can have
- * received it, so a request that took long to arrive cannot make a later one early. Thread-safe.
+ * until the oldest request of the period leaves it. Every attempt counts, retries included, from
+ * when its answer (or failure) came back: the latest the service can have received it, so a
+ * request that took long to arrive cannot make a later one early.
+ *
+ * The budget is the tenant's, shared with callers this process cannot see: when a 429 comes all
+ * the same, the request is sent again after its Retry-After (or one spacing step when it gives
+ * none), and for the rest of the period (`period` from that 429) requests are spaced evenly,
+ * one per `period / max_requests`, instead of in bursts; the retries of the caller are not spent.
+ * Each wait for the budget is logged (info) with its length; a 429 is logged (warning) at most
+ * once per period, with the wait. Thread-safe.
  */
 class PacedTransport final : public sekoia::http::HttpTransport {
  public:
@@ -31,12 +46,19 @@ class PacedTransport final : public sekoia::http::HttpTransport {
   int InPeriod();
 
  private:
+  /** Waits for a slot (budget and, while slowed down, spacing), then takes it. */
+  std::multiset<sekoia::TimePoint>::iterator TakeSlot(const sekoia::StopSignal& stop);
+  std::chrono::milliseconds Spacing() const;
+
   RequestBudgetOptions options_;
   sekoia::http::HttpTransport& inner_;
   sekoia::Clock& clock_;
   sekoia::Logger& logger_;
   std::mutex mutex_;
   std::multiset<sekoia::TimePoint> sent_;  ///< when each request of the period was sent, then answered
+  std::optional<sekoia::TimePoint> slow_until_;  ///< after a 429: spaced requests until then
+  sekoia::TimePoint next_allowed_{};             ///< while slowed down: the next request's earliest time
+  std::optional<sekoia::TimePoint> throttle_logged_;  ///< the last "throttled" line
 };
 
 }  // namespace office365

@@ -6,8 +6,55 @@
 #include "sekoia/errors.hpp"
 #include "sekoia/http/sanitizing_transport.hpp"
 #include "sekoia/http/transport.hpp"
+#include "sekoia/url.hpp"
 
 namespace office365 {
+namespace {
+
+// Hosts of the national clouds' Graph and identity platform: US Government (L4, L5/DoD) and
+// China (21Vianet), with their other published names.
+constexpr const char* kNationalCloudSuffixes[] = {
+    "microsoft.us",          // graph.microsoft.us, dod-graph.microsoft.us
+    "microsoftonline.us",    // login.microsoftonline.us
+    "usgovcloudapi.net",     // login.usgovcloudapi.net
+    "chinacloudapi.cn",      // microsoftgraph.chinacloudapi.cn, login.chinacloudapi.cn
+    "microsoftonline.cn",    // login.partner.microsoftonline.cn
+    "partner.outlook.cn",
+    "microsoft.de",          // Microsoft Cloud Deutschland (closed)
+    "microsoftonline.de",
+};
+
+bool HasSuffix(const std::string& host, const std::string& suffix) {
+  return host == suffix ||
+         (host.size() > suffix.size() && host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+          host[host.size() - suffix.size() - 1] == '.');
+}
+
+}  // namespace
+
+void RefuseNationalCloud(const std::string& argument, const std::string& url) {
+  const auto parsed = sekoia::ParseUrl(url);
+  if (!parsed) return;
+  std::string host = parsed->host;
+  while (!host.empty() && host.back() == '.') host.pop_back();
+  for (const char* suffix : kNationalCloudSuffixes) {
+    if (HasSuffix(host, suffix)) {
+      throw sekoia::ConfigError(argument + ": " + host +
+                                " is a national cloud's host; Microsoft documents message trace for the global "
+                                "cloud only (not US Government L4/L5 nor 21Vianet): remove " + argument +
+                                " to use the global cloud's default");
+    }
+  }
+}
+
+std::string ReportingScope(const std::string& reporting_url) {
+  // Exchange Online's resource sits beside its reports host: reports.office365.com goes with
+  // outlook.office365.com. Anything else (a loopback test server) keeps the global one.
+  const auto parsed = sekoia::ParseUrl(reporting_url);
+  const std::string kDefault = "https://outlook.office365.com/.default";
+  if (!parsed || sekoia::IsLoopbackHost(parsed->host) || parsed->host.rfind("reports.", 0) != 0) return kDefault;
+  return "https://outlook." + parsed->host.substr(8) + "/.default";
+}
 
 std::string NormalizePem(std::string pem) {
   for (std::size_t at; (at = pem.find("\\n")) != std::string::npos;) pem.replace(at, 2, "\n");
@@ -51,6 +98,8 @@ CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::str
   config.collector.frequency = std::chrono::seconds(arguments.Integer("frequency", 60, 1, 86400));
   config.collector.timedelta = arguments.Minutes("timedelta", 5, 0, 1440);
   config.collector.start_time = std::chrono::hours(arguments.Integer("start_time", 1, 0, 24 * 90));
+  config.requests_per_5_minutes = static_cast<int>(arguments.Integer(
+      "requests_per_5_minutes", kDefaultRequestsPer5Minutes, 1, kMicrosoftRequestsPer5Minutes));
   if (arguments.Has("ca_bundle")) {
     config.ca_bundle = NormalizePem(arguments.RequiredString("ca_bundle"));
     try {
@@ -97,6 +146,7 @@ ClientCredentialsConfig LoadClientCredentials(const sekoia::Arguments& arguments
     }
   }
   config.login_url = arguments.SecureUrl("login_url", config.login_url);
+  RefuseNationalCloud("login_url", config.login_url);
   return config;
 }
 
@@ -105,6 +155,8 @@ GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments, co
   config.common = LoadCommonConfig(arguments, module_intake_url);
   config.credentials = LoadClientCredentials(arguments);
   config.graph.graph_url = arguments.SecureUrl("graph_url", config.graph.graph_url);
+  RefuseNationalCloud("graph_url", config.graph.graph_url);
+  config.credentials.scope = "https://graph.microsoft.com/.default";
   config.graph.api_version = arguments.String("api_version", config.graph.api_version);
   if (config.graph.api_version != "v1.0" && config.graph.api_version != "beta") {
     throw sekoia::ConfigError("api_version: '" + config.graph.api_version + "' is not a Graph version; give v1.0 or beta");
@@ -126,6 +178,7 @@ ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& argum
     config.credentials = LoadClientCredentials(arguments);
   }
   config.reporting.reporting_url = arguments.SecureUrl("reporting_url", config.reporting.reporting_url);
+  config.credentials.scope = ReportingScope(config.reporting.reporting_url);
   config.common.collector.lookback = arguments.Minutes("lookback", kDefaultLookbackMinutes, 0, 240);
   return config;
 }

@@ -5,6 +5,7 @@
 #include "collector.hpp"
 #include "graph_source.hpp"
 #include "reporting_source.hpp"
+#include "request_budget.hpp"
 #include "sekoia/config.hpp"
 
 namespace office365 {
@@ -21,6 +22,8 @@ struct CommonConfig final {
   std::chrono::seconds http_timeout{120};  ///< a request to Microsoft or the intake, send to last byte
   std::string ca_bundle;      ///< PEM authorities trusted besides the system's (a TLS-inspecting proxy)
   CollectorOptions collector;  ///< includes timedelta, start_time, frequency and lookback
+  /** This trigger's share of the tenant's 100 message-trace requests per 5 minutes. */
+  int requests_per_5_minutes = kDefaultRequestsPer5Minutes;
 };
 
 /** The Microsoft identity platform's client-credentials arguments. */
@@ -31,6 +34,7 @@ struct ClientCredentialsConfig final {
   std::string client_certificate;  ///< PEM, with client_private_key, instead of client_secret
   std::string client_private_key;  ///< PEM (unencrypted RSA); secret
   std::string login_url = "https://login.microsoftonline.com";
+  std::string scope;  ///< the token's resource: Graph's, or Exchange Online's (beside reporting_url's host)
 };
 
 struct GraphTriggerConfig final {
@@ -51,6 +55,14 @@ struct ReportingTriggerConfig final {
 /** A PEM as it was exported: forms and environment variables often flatten one, with "\n"
  *  typed as two characters or the line breaks turned into spaces. */
 std::string NormalizePem(std::string pem);
+
+/** Throws ConfigError when `url` names a national cloud's host (US Government, China): message
+ *  trace is documented for the global cloud only. Loopback and other hosts pass. */
+void RefuseNationalCloud(const std::string& argument, const std::string& url);
+
+/** The legacy OAuth token's scope: `https://outlook.<domain>/.default` for a
+ *  `reports.<domain>` reporting_url, else Exchange Online's global `outlook.office365.com`. */
+std::string ReportingScope(const std::string& reporting_url);
 
 /** Reads and validates; throws sekoia::ConfigError naming the argument. */
 CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url);

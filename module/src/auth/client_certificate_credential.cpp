@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include <ctime>
@@ -57,21 +58,6 @@ TimePoint ToTimePoint(const ASN1_TIME* time) {
   return std::chrono::system_clock::from_time_t(std::min(seconds, limit));
 }
 
-std::string NewJti() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for the client assertion");
-  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40);  // a version-4 UUID
-  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[bytes[i] >> 4]);
-    out.push_back(kHex[bytes[i] & 15]);
-  }
-  return out;
-}
-
 }  // namespace
 
 struct ClientCertificate::Keys {
@@ -121,7 +107,7 @@ ClientCertificate::ClientCertificate(const std::string& certificate_pem, const s
     throw CertificateError(Part::kPrivateKey, "the PEM private key does not parse" + OpenSslReason());
   }
   if (EVP_PKEY_base_id(keys_->private_key.get()) != EVP_PKEY_RSA) {
-    throw CertificateError(Part::kPrivateKey, "the private key is not an RSA key; Microsoft signs and checks RS256");
+    throw CertificateError(Part::kPrivateKey, "the private key is not an RSA key; Microsoft checks PS256 (RSA-PSS) assertions");
   }
   if (X509_check_private_key(keys_->certificate.get(), keys_->private_key.get()) != 1) {
     ERR_clear_error();
@@ -140,10 +126,16 @@ ClientCertificate::ClientCertificate(const std::string& certificate_pem, const s
 
 ClientCertificate::~ClientCertificate() = default;
 
-std::string ClientCertificate::SignRs256(const std::string& data) const {
+std::string ClientCertificate::SignPs256(const std::string& data) const {
   std::unique_ptr<EVP_MD_CTX, DigestFree> ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* key_ctx = nullptr;  // owned by ctx
   std::size_t length = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, keys_->private_key.get()) != 1 ||
+  // JWS PS256 (RFC 7518 section 3.5): RSASSA-PSS, SHA-256, MGF1 with SHA-256, a salt as long as
+  // the digest. Microsoft documents PS256 with x5t#S256 for client assertions [CERT], as MSAL sends.
+  if (!ctx || EVP_DigestSignInit(ctx.get(), &key_ctx, EVP_sha256(), nullptr, keys_->private_key.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(key_ctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_rsa_pss_saltlen(key_ctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(key_ctx, EVP_sha256()) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(data.data()),
                      data.size()) != 1) {
     throw std::runtime_error("cannot sign the client assertion" + OpenSslReason());
@@ -160,11 +152,12 @@ std::string ClientCertificate::SignRs256(const std::string& data) const {
 std::string MakeClientAssertion(const ClientCertificate& certificate, const std::string& client_id,
                                 const std::string& token_url, TimePoint now, std::chrono::seconds lifetime) {
   const long long issued = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"x5t#S256", certificate.Sha256Thumbprint()}};
-  nlohmann::json claims = {{"aud", token_url}, {"iss", client_id},  {"sub", client_id}, {"jti", NewJti()},
-                           {"nbf", issued},    {"iat", issued},     {"exp", issued + lifetime.count()}};
+  // The claims Microsoft requires [CERT]; iat is listed there but not required, and MSAL omits it.
+  nlohmann::json header = {{"alg", "PS256"}, {"typ", "JWT"}, {"x5t#S256", certificate.Sha256Thumbprint()}};
+  nlohmann::json claims = {{"aud", token_url}, {"iss", client_id}, {"sub", client_id},
+                           {"jti", NewRequestId()},  {"nbf", issued},    {"exp", issued + lifetime.count()}};
   std::string signing_input = Base64Url(header.dump()) + "." + Base64Url(claims.dump());
-  return signing_input + "." + Base64Url(certificate.SignRs256(signing_input));
+  return signing_input + "." + Base64Url(certificate.SignPs256(signing_input));
 }
 
 ClientCertificateCredential::ClientCertificateCredential(const ClientCertificateOptions& options,

@@ -1,5 +1,8 @@
 #include "sekoia/auth/token_provider.hpp"
 
+#include <openssl/rand.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "sekoia/errors.hpp"
@@ -33,18 +36,73 @@ const char* Advice(long code) {
 
 }  // namespace
 
-std::string DescribeTokenError(int status, const std::string& body) {
-  std::string message = "token request refused (HTTP " + std::to_string(status) + ")";
+namespace {
+
+// The value after `label` in Entra's error_description ("...\r\nTrace ID: x\r\n..."), or "".
+std::string DescriptionField(const std::string& description, const std::string& label) {
+  const std::size_t at = description.find(label);
+  if (at == std::string::npos) return "";
+  const std::size_t start = at + label.size();
+  return description.substr(start, std::min<std::size_t>(description.find_first_of("\r\n", start) - start, 80));
+}
+
+std::string StringMember(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>().substr(0, 80) : std::string();
+}
+
+}  // namespace
+
+std::string NewRequestId() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for a request id");
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40);  // a version-4 UUID
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[bytes[i] >> 4]);
+    out.push_back(kHex[bytes[i] & 15]);
+  }
+  return out;
+}
+
+// ": AADSTS<code>: <description> -> <fix> (Trace ID: .., Correlation ID: .., Timestamp: ..)", or
+// "" when the body is not Entra's error JSON.
+static std::string TokenErrorDetails(const std::string& body) {
+  std::string message;
   nlohmann::json error = nlohmann::json::parse(body, nullptr, false);
   if (!error.is_object()) return message;
-  std::string description = error.value("error_description", error.value("error", std::string()));
-  description = description.substr(0, description.find_first_of("\r\n"));
-  if (!description.empty()) message += ": " + description.substr(0, 500);
+  const std::string full = StringMember(error, "error_description").empty()
+                               ? StringMember(error, "error")
+                               : error["error_description"].get<std::string>();
+  std::string description = full.substr(0, full.find_first_of("\r\n"));
+  long code = 0;
   auto codes = error.find("error_codes");
   if (codes != error.end() && codes->is_array() && !codes->empty() && (*codes)[0].is_number_integer()) {
-    if (const char* advice = Advice((*codes)[0].get<long>())) message += " -> " + std::string(advice);
+    code = (*codes)[0].get<long>();
   }
+  // Microsoft support asks for the AADSTS code, the trace and correlation ids and the time.
+  if (code != 0 && description.rfind("AADSTS", 0) != 0) description = "AADSTS" + std::to_string(code) + ": " + description;
+  if (!description.empty()) message += ": " + description.substr(0, 500);
+  if (const char* advice = Advice(code)) message += " -> " + std::string(advice);
+  std::string trace = DescriptionField(full, "Trace ID: ");
+  if (trace.empty()) trace = StringMember(error, "trace_id");
+  std::string correlation = DescriptionField(full, "Correlation ID: ");
+  if (correlation.empty()) correlation = StringMember(error, "correlation_id");
+  std::string timestamp = DescriptionField(full, "Timestamp: ");
+  if (timestamp.empty()) timestamp = StringMember(error, "timestamp");
+  std::string ids;
+  if (!trace.empty()) ids += "Trace ID: " + trace;
+  if (!correlation.empty()) ids += std::string(ids.empty() ? "" : ", ") + "Correlation ID: " + correlation;
+  if (!timestamp.empty()) ids += std::string(ids.empty() ? "" : ", ") + "Timestamp: " + timestamp;
+  if (!ids.empty()) message += " (" + ids + ")";
   return message;
+}
+
+std::string DescribeTokenError(int status, const std::string& body) {
+  return "token request refused (HTTP " + std::to_string(status) + ")" + TokenErrorDetails(body);
 }
 
 namespace detail {
@@ -78,13 +136,16 @@ IssuedToken RequestToken(http::HttpTransport& transport, const std::string& toke
   http::HttpRequest request;
   request.method = "POST";
   request.url = token_url;
-  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  // Entra echoes client-request-id in its answer and logs; support asks for it with the trace id.
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"client-request-id", NewRequestId()}};
   request.body = form;
   TimePoint asked_at = clock.Now();
   http::HttpResponse response = transport.Send(request, stop);
   if (response.status == 400 || response.status == 401) throw AuthError(DescribeTokenError(response.status, response.body));
   if (response.status != 200) {
-    throw HttpStatusError(response.status, "the token endpoint answered HTTP " + std::to_string(response.status));
+    // Entra's error JSON may come with any 4xx or 5xx [CC]: its code and ids are worth the line.
+    throw HttpStatusError(response.status, "the token endpoint answered HTTP " + std::to_string(response.status) +
+                                               TokenErrorDetails(response.body));
   }
   nlohmann::json answer = nlohmann::json::parse(response.body, nullptr, false);
   if (!answer.is_object() || !answer.contains("access_token") || !answer["access_token"].is_string()) {

@@ -29,9 +29,19 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
   while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
   while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
   if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (value.size() > 9) return std::chrono::milliseconds(std::chrono::hours(24 * 365));  // = the date cap
-    return std::chrono::seconds(std::stoll(std::string(value)));
+  // Seconds, whole or decimal: Microsoft's throttling page showed `Retry-After: 2.128` [THR]. A
+  // fraction is rounded up to the next second, never dropped: waiting less would be refused again.
+  const std::size_t dot = value.find('.');
+  const std::string_view whole = value.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? std::string_view() : value.substr(dot + 1);
+  const auto digits = [](std::string_view part) {
+    return std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!whole.empty() && digits(whole) && digits(fraction) && (dot == std::string_view::npos || !fraction.empty())) {
+    if (whole.size() > 9) return std::chrono::milliseconds(std::chrono::hours(24 * 365));  // = the date cap
+    long long seconds = std::stoll(std::string(whole));
+    if (fraction.find_first_not_of('0') != std::string_view::npos) ++seconds;
+    return std::chrono::seconds(seconds);
   }
   // An HTTP date, "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 7231 IMF-fixdate).
   std::tm tm{};
@@ -46,7 +56,8 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
   if (when < now_seconds - kMaxRetryAfterSeconds) return std::chrono::milliseconds(0);
   auto delta = std::chrono::system_clock::from_time_t(when) - now;
   if (delta < std::chrono::milliseconds(0)) return std::chrono::milliseconds(0);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(delta);
+  // Rounded up like decimal seconds: a date has one-second resolution, and now has more.
+  return std::chrono::ceil<std::chrono::seconds>(delta);
 }
 
 RetryingTransport::RetryingTransport(const RetryOptions& options, HttpTransport& inner, Clock& clock,
@@ -66,26 +77,43 @@ std::chrono::milliseconds RetryingTransport::Backoff(int attempt) {
 }
 
 HttpResponse RetryingTransport::Send(const HttpRequest& request, const StopSignal& stop) {
+  int throttled = 0;
   for (int attempt = 1;; ++attempt) {
     if (stop.Requested()) throw StopRequested();
     std::chrono::milliseconds wait;
     std::string reason;
+    bool throttle = false;
     try {
       HttpResponse response = inner_.Send(request, stop);
-      if (!IsRetryableStatus(response.status) || attempt >= options_.max_attempts) return response;
+      // A 429 is the service asking to wait, not a failure: it costs no attempt, within its own bound.
+      throttle = response.status == 429 && throttled < options_.max_throttled_retries;
+      if (!IsRetryableStatus(response.status) || (!throttle && attempt >= options_.max_attempts)) return response;
       wait = Backoff(attempt);
       if (auto retry_after = ParseRetryAfter(response.Header("Retry-After"), clock_.Now())) {
         wait = std::min(std::max(*retry_after, std::chrono::milliseconds(0)), options_.max_retry_after);
       }
       reason = "HTTP " + std::to_string(response.status);
+      // The ids Microsoft support asks for: its request-id, and ours.
+      const std::string request_id = response.Header("request-id");
+      if (!request_id.empty()) reason += ", request-id " + request_id.substr(0, 64);
+      for (const auto& [name, value] : request.headers) {
+        if (name == "client-request-id") reason += ", client-request-id " + value;
+      }
     } catch (const TransportError& error) {
       if (attempt >= options_.max_attempts) throw;
       wait = Backoff(attempt);
       reason = error.what();
     }
-    logger_.Warning(request.method + " " + Where(request.url) + " failed (" + reason + "), attempt " +
-                    std::to_string(attempt) + " of " + std::to_string(options_.max_attempts) +
-                    "; retrying in " + std::to_string(wait.count() / 1000.0).substr(0, 5) + " s");
+    if (throttle) {
+      ++throttled;
+      --attempt;
+      logger_.Warning(request.method + " " + Where(request.url) + " throttled (" + reason + "); waiting " +
+                      std::to_string(wait.count() / 1000.0).substr(0, 5) + " s as asked, not counted as a failed attempt");
+    } else {
+      logger_.Warning(request.method + " " + Where(request.url) + " failed (" + reason + "), attempt " +
+                      std::to_string(attempt) + " of " + std::to_string(options_.max_attempts) +
+                      "; retrying in " + std::to_string(wait.count() / 1000.0).substr(0, 5) + " s");
+    }
     if (!clock_.Wait(wait, stop)) throw StopRequested();
   }
 }

@@ -40,8 +40,9 @@ class ClientCertificate final {
   const std::string& Sha256Thumbprint() const { return thumbprint_; }
   /** The certificate's notAfter. */
   TimePoint NotAfter() const { return not_after_; }
-  /** RSASSA-PKCS1-v1_5 with SHA-256 (JWS RS256) of `data`. Throws std::runtime_error. */
-  std::string SignRs256(const std::string& data) const;
+  /** RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt (JWS PS256) of `data`.
+   *  Throws std::runtime_error. */
+  std::string SignPs256(const std::string& data) const;
 
  private:
   struct Keys;
@@ -54,9 +55,9 @@ class ClientCertificate final {
 std::string Base64Url(std::string_view bytes);
 
 /**
- * A client assertion (RFC 7523, Microsoft's "certificate credentials"): a JWT signed RS256 whose
- * header carries `x5t#S256`, with `aud` = the token endpoint, `iss` = `sub` = the client id,
- * a fresh `jti`, `nbf` = now and `exp` = now + `lifetime`.
+ * A client assertion (RFC 7523, Microsoft's "certificate credentials"): a JWT signed PS256 whose
+ * header carries `x5t#S256` (base64url SHA-256 of the certificate DER), with `aud` = the token
+ * endpoint, `iss` = `sub` = the client id, a fresh `jti`, `nbf` = now and `exp` = now + `lifetime`.
  */
 std::string MakeClientAssertion(const ClientCertificate& certificate, const std::string& client_id,
                                 const std::string& token_url, TimePoint now, std::chrono::seconds lifetime);

@@ -29,7 +29,12 @@ struct ClientCredentialsOptions final {
   std::chrono::seconds refresh_margin{300};  ///< refresh this long before expiry
 };
 
-/** Explains a Microsoft identity platform error answer (AADSTS codes) with the fix to apply. */
+/** A random version-4 UUID (client assertion jti, client-request-id headers). Throws
+ *  std::runtime_error when the system has no random bytes. */
+std::string NewRequestId();
+
+/** Explains a Microsoft identity platform error answer: its AADSTS code, the fix to apply when a
+ *  user can, and the trace id, correlation id and timestamp Microsoft support asks for. */
 std::string DescribeTokenError(int status, const std::string& body);
 
 /** OAuth 2.0 client-credentials grant with a client secret (Microsoft identity platform). */

@@ -15,9 +15,11 @@ struct RetryOptions final {
   std::chrono::milliseconds initial_backoff{1000};   ///< first wait, before jitter
   std::chrono::milliseconds max_backoff{60000};      ///< cap of the exponential backoff
   std::chrono::milliseconds max_retry_after{600000}; ///< ceiling for a server's Retry-After
+  int max_throttled_retries = 20;                    ///< 429 answers waited out without spending an attempt
 };
 
-/** Parses Retry-After: delta seconds or an HTTP date (RFC 7231); nullopt when invalid. */
+/** Parses Retry-After: whole or decimal seconds (a fraction rounds up to the next second) or an
+ *  HTTP date (RFC 9110 section 10.2.3); nullopt when invalid. */
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value, TimePoint now);
 
 /** True for the statuses worth another attempt: 408, 429 and 5xx. */
@@ -25,8 +27,10 @@ bool IsRetryableStatus(int status);
 
 /**
  * Retries transport errors, 408, 429 and 5xx with capped exponential backoff and full jitter,
- * honouring Retry-After. Returns the last answer when attempts run out (the caller reports its
- * status); rethrows the last TransportError. Each retry logs a warning naming the status.
+ * honouring Retry-After. A 429 waits as asked and spends no attempt (up to
+ * `max_throttled_retries` of them). Returns the last answer when attempts run out (the caller
+ * reports its status); rethrows the last TransportError. Each retry logs a warning naming the
+ * status, the answer's `request-id` and the request's `client-request-id`.
  */
 class RetryingTransport final : public HttpTransport {
  public:

@@ -1,0 +1,166 @@
+// The collector against services whose paging misbehaves: links that loop, pages without
+// records, links off the service, rows outside the window (issues 13 and 16).
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+
+#include "collector.hpp"
+#include "fake_clock.hpp"
+#include "fake_stores.hpp"
+#include "fake_transport.hpp"
+#include "sekoia/errors.hpp"
+#include "sekoia/time_format.hpp"
+
+namespace office365 {
+namespace {
+
+using sekoia::TimePoint;
+using std::chrono::hours;
+using std::chrono::minutes;
+
+// Pages by URL: "first" is the window's first page; each page has records and maybe a link.
+class ScriptedSource final : public TraceSource {
+ public:
+  struct Scripted {
+    std::vector<std::string> records = {};
+    std::optional<std::string> next = std::nullopt;
+    std::optional<std::string> warning = std::nullopt;
+  };
+  SourceLimits Limits() const override { return {hours(24 * 10), hours(24 * 90), rows_outside_window}; }
+  std::string FirstPageUrl(const Window&) const override { return "first"; }
+  TracePage FetchPage(const std::string& url, std::size_t, const sekoia::StopSignal&) override {
+    urls.push_back(url);
+    if (url.rfind("https://elsewhere", 0) == 0) throw PagingError("off the service");
+    const Scripted& scripted = pages.at(url);
+    TracePage page;
+    page.body.reserve(256);  // on the heap, so the records' views survive the page's moves
+    for (const std::string& record : scripted.records) page.body += record;
+    std::size_t at = 0;
+    for (const std::string& record : scripted.records) {
+      page.records.push_back({std::string_view(page.body).substr(at, record.size()), received, 0});
+      at += record.size();
+    }
+    page.next_url = scripted.next;
+    page.warning = scripted.warning;
+    return page;
+  }
+  std::map<std::string, Scripted> pages;
+  std::vector<std::string> urls;
+  std::optional<TimePoint> received;
+  bool rows_outside_window = false;
+};
+
+struct Fixture {
+  sekoia::testing::FakeClock clock{*sekoia::ParseIso8601("2026-01-21T12:00:00Z")};
+  sekoia::testing::FakeCheckpointStore checkpoints;
+  sekoia::testing::FakeIntake intake;
+  sekoia::testing::FakeLogger logger;
+  sekoia::Metrics metrics{"k"};
+  sekoia::HealthState health{sekoia::HealthOptions{}, clock.Now()};
+  CollectorOptions options;
+  std::unique_ptr<Collector> Make(TraceSource& source) {
+    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, logger, metrics, health);
+  }
+};
+
+TEST(CollectorPaging, ALinkBackToAnEarlierPageEndsTheWindowWithAnErrorAndNoDuplicate) {
+  Fixture f;
+  ScriptedSource source;
+  source.pages["first"] = {{"a", "b"}, "p2"};
+  source.pages["p2"] = {{"c", "d"}, "p3"};
+  source.pages["p3"] = {{"e"}, "p2"};  // back to the second page
+  auto collector = f.Make(source);
+  sekoia::StopSignal stop;
+  ASSERT_TRUE(collector->RunOnce(stop));
+  EXPECT_EQ(source.urls, (std::vector<std::string>{"first", "p2", "p3"}));
+  EXPECT_EQ(f.intake.received, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kError, "already followed in this window"));
+  // The window is over: the checkpoint moved past it, no link kept.
+  EXPECT_FALSE(collector->cursor().window);
+  EXPECT_FALSE(f.checkpoints.saved->contains("window"));
+}
+
+TEST(CollectorPaging, ALinkToTheFirstPageLoopsToo) {
+  Fixture f;
+  ScriptedSource source;
+  source.pages["first"] = {{"a"}, "first"};
+  auto collector = f.Make(source);
+  sekoia::StopSignal stop;
+  ASSERT_TRUE(collector->RunOnce(stop));
+  EXPECT_EQ(source.urls.size(), 1u);
+  EXPECT_EQ(f.intake.received, std::vector<std::string>{"a"});
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kError, "paging loops"));
+}
+
+TEST(CollectorPaging, MorePagesThanRecordsEndTheWindow) {
+  Fixture f;
+  ScriptedSource source;
+  source.pages["first"] = {{"a"}, "e1"};
+  for (int i = 1; i < 50; ++i) source.pages["e" + std::to_string(i)] = {{}, "e" + std::to_string(i + 1)};
+  auto collector = f.Make(source);
+  sekoia::StopSignal stop;
+  ASSERT_TRUE(collector->RunOnce(stop));
+  // One record allows two pages (the last may be empty); the third ends it.
+  EXPECT_EQ(source.urls.size(), 3u);
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kError, "more pages than the records allow"));
+  EXPECT_EQ(f.intake.received, std::vector<std::string>{"a"});
+}
+
+TEST(CollectorPaging, AnEmptyLastPageIsNormal) {
+  Fixture f;
+  ScriptedSource source;
+  source.pages["first"] = {{"a", "b"}, "p2"};
+  source.pages["p2"] = {{}, std::nullopt};
+  auto collector = f.Make(source);
+  sekoia::StopSignal stop;
+  ASSERT_TRUE(collector->RunOnce(stop));
+  EXPECT_FALSE(f.logger.Contains(sekoia::LogLevel::kError, "paging"));
+}
+
+TEST(CollectorPaging, ALinkOffTheServiceFailsTheWindow) {
+  Fixture f;
+  ScriptedSource source;
+  source.pages["first"] = {{"a"}, "https://elsewhere.test/p2"};
+  auto collector = f.Make(source);
+  sekoia::StopSignal stop;
+  EXPECT_THROW(collector->RunOnce(stop), PagingError);
+  EXPECT_TRUE(collector->cursor().window);  // the window is not done
+}
+
+TEST(CollectorPaging, AStoredLinkOffTheServiceRereadsTheWindowFromItsStart) {
+  Fixture f;
+  const TimePoint now = f.clock.Now();
+  f.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", sekoia::FormatIso8601(now - minutes(30))},
+                                       {"window",
+                                        {{"start", sekoia::FormatIso8601(now - minutes(30))},
+                                         {"end", sekoia::FormatIso8601(now - minutes(20))},
+                                         {"rows_read", 5},
+                                         {"next_link", "https://elsewhere.test/stolen"}}}};
+  ScriptedSource source;
+  source.pages["first"] = {{"a"}, std::nullopt};
+  auto collector = f.Make(source);
+  sekoia::StopSignal stop;
+  ASSERT_TRUE(collector->RunOnce(stop));
+  EXPECT_EQ(source.urls, (std::vector<std::string>{"https://elsewhere.test/stolen", "first"}));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning, "the checkpoint's next link is not followed"));
+  EXPECT_EQ(f.intake.received, std::vector<std::string>{"a"});
+}
+
+TEST(CollectorPaging, RowsOutsideTheWindowAreForwardedWhenTheServiceSaysSo) {
+  for (bool outside : {false, true}) {
+    Fixture f;
+    ScriptedSource source;
+    source.rows_outside_window = outside;
+    source.received = f.clock.Now() - hours(30);  // long before any window
+    source.pages["first"] = {{"a"}, std::nullopt, std::string("rows have a gap")};
+    auto collector = f.Make(source);
+    sekoia::StopSignal stop;
+    ASSERT_TRUE(collector->RunOnce(stop));
+    EXPECT_EQ(f.intake.received.size(), outside ? 1u : 0u);
+    EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning, "rows have a gap (window "));
+  }
+}
+
+}  // namespace
+}  // namespace office365
