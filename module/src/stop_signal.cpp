@@ -1,49 +1,41 @@
 #include "sekoia/stop_signal.hpp"
 
-#include <vector>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <stdexcept>
+#include <thread>
 
 namespace sekoia {
 
-void StopSignal::Request() {
-  std::vector<std::function<void()>> to_run;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (requested_) return;
-    requested_ = true;
-    for (auto& [id, callback] : callbacks_) to_run.push_back(std::move(callback));
-    callbacks_.clear();
-  }
-  cv_.notify_all();
-  // Outside the lock: a callback may cancel I/O whose completion takes other locks.
-  for (auto& callback : to_run) callback();
+StopSignal::StopSignal() : event_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  if (event_fd_ < 0) throw std::runtime_error("cannot create the stop signal's eventfd");
 }
 
-bool StopSignal::Requested() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return requested_;
+StopSignal::~StopSignal() { ::close(event_fd_); }
+
+void StopSignal::Request() noexcept {
+  if (requested_.exchange(true, std::memory_order_acq_rel)) return;
+  // Never read back: the descriptor stays readable, so every present and future wait wakes.
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t written = ::write(event_fd_, &one, sizeof one);
 }
 
 bool StopSignal::WaitFor(std::chrono::milliseconds duration) const {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return cv_.wait_for(lock, duration, [this] { return requested_; });
-}
-
-StopSignal::CallbackId StopSignal::OnStop(std::function<void()> callback) const {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!requested_) {
-      CallbackId id = next_id_++;
-      callbacks_.emplace(id, std::move(callback));
-      return id;
-    }
+  const auto deadline = std::chrono::steady_clock::now() + duration;
+  while (!Requested()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd watched{event_fd_, POLLIN, 0};
+    // poll takes an int of milliseconds; a longer wait is made of several.
+    const int timeout = static_cast<int>(std::min<long long>(left.count() + 1, 1LL << 30));
+    if (::poll(&watched, 1, timeout) < 0 && errno != EINTR) std::this_thread::yield();
   }
-  callback();
-  return 0;
-}
-
-void StopSignal::RemoveCallback(CallbackId id) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  callbacks_.erase(id);
+  return Requested();
 }
 
 }  // namespace sekoia

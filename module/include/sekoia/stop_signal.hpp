@@ -1,41 +1,32 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <functional>
-#include <map>
-#include <mutex>
+#include <exception>
 
 namespace sekoia {
 
 /**
  * A one-way stop request shared by every loop and wait of the process (SIGTERM, SIGINT).
- * Thread-safe. Waits wake at once when a stop is requested.
+ * Thread-safe, and Request() is async-signal-safe: a signal handler may call it, so no thread
+ * has to stand waiting for signals. Waits wake at once when a stop is requested.
  */
 class StopSignal final {
  public:
-  StopSignal() = default;
+  StopSignal();
+  ~StopSignal();
   StopSignal(const StopSignal&) = delete;
   StopSignal& operator=(const StopSignal&) = delete;
 
-  /** Requests the stop; idempotent. Runs the registered callbacks once. */
-  void Request();
-  bool Requested() const;
+  /** Requests the stop; idempotent; async-signal-safe. */
+  void Request() noexcept;
+  bool Requested() const noexcept { return requested_.load(std::memory_order_acquire); }
   /** Waits up to `duration`; returns true when a stop was requested (before or during). */
   bool WaitFor(std::chrono::milliseconds duration) const;
 
-  using CallbackId = std::uint64_t;
-  /** Registers `callback` to run on stop (at once if already stopped), e.g. to cancel I/O. */
-  CallbackId OnStop(std::function<void()> callback) const;
-  void RemoveCallback(CallbackId id) const;
-
  private:
-  mutable std::mutex mutex_;
-  mutable std::condition_variable cv_;
-  bool requested_ = false;
-  mutable CallbackId next_id_ = 1;
-  mutable std::map<CallbackId, std::function<void()>> callbacks_;
+  std::atomic<bool> requested_{false};
+  int event_fd_ = -1;  ///< readable once a stop was requested; every waiter polls it
 };
 
 /** Thrown by blocking calls that gave up because a stop was requested. */
