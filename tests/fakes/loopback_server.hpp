@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +29,9 @@ class LoopbackServer final {
   explicit LoopbackServer(std::function<std::string(const std::string&)> answer, const std::string& certificate_pem = "",
                           const std::string& key_pem = "")
       : answer_(std::move(answer)) {
+    // A client that hangs up before the answer (a refused certificate) must not kill the test
+    // process: OpenSSL writes to the socket with write(), which raises SIGPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
     if (!certificate_pem.empty()) {
       ssl_ = SSL_CTX_new(TLS_server_method());
       BIO* cert = BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size()));

@@ -21,7 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sekoia/http/transport.hpp"
+#include "sekoia/http/curl_transport.hpp"
 #include "sekoia/time_format.hpp"
 
 namespace integration {
@@ -124,7 +124,7 @@ class Process final {
 /** Plain HTTP calls to the simulator and the trigger's servers. */
 class Client final {
  public:
-  Client() : transport_(sekoia::http::MakeCpprestTransport(Options())) {}
+  Client() : transport_(sekoia::http::MakeCurlTransport(Options())) {}
   sekoia::http::HttpResponse Get(const std::string& url) {
     sekoia::StopSignal stop;
     try {
@@ -140,8 +140,8 @@ class Client final {
   }
 
  private:
-  static sekoia::http::CpprestTransportOptions Options() {
-    sekoia::http::CpprestTransportOptions options;
+  static sekoia::http::CurlTransportOptions Options() {
+    sekoia::http::CurlTransportOptions options;
     options.timeout = std::chrono::seconds(10);
     options.user_agent = "integration-test";
     return options;

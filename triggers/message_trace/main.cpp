@@ -1,14 +1,12 @@
 // office365-messagetrace <command>: options -> configuration -> wiring -> run.
 // The only place that builds concrete objects.
 #include <malloc.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <boost/program_options.hpp>
 #include <iostream>
-#include <thread>
 
 #include "collector.hpp"
 #include "graph_source.hpp"
@@ -23,12 +21,14 @@
 #include "sekoia/config.hpp"
 #include "sekoia/errors.hpp"
 #include "sekoia/health.hpp"
+#include "sekoia/http/curl_transport.hpp"
 #include "sekoia/http/retrying_transport.hpp"
 #include "sekoia/http/sanitizing_transport.hpp"
 #include "sekoia/intake/intake_batcher.hpp"
 #include "sekoia/log.hpp"
 #include "sekoia/metrics.hpp"
 #include "sekoia/time_format.hpp"
+#include "sekoia/url.hpp"
 #include "trigger_config.hpp"
 
 namespace {
@@ -77,19 +77,21 @@ std::string Usage(const po::options_description& options) {
   return out.str();
 }
 
-// Blocks SIGTERM and SIGINT in every thread (call before any thread starts) and turns them into
-// a stop request on a dedicated thread.
+// SIGTERM and SIGINT become a stop request, from the handler itself (StopSignal::Request is
+// async-signal-safe): no thread stands waiting for signals.
+sekoia::StopSignal* stop_on_signal = nullptr;
+
 void HandleStopSignals(sekoia::StopSignal& stop) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::thread([signals, &stop]() noexcept {
-    int received = 0;
-    sigwait(&signals, &received);
-    stop.Request();
-  }).detach();
+  stop_on_signal = &stop;
+  struct sigaction action {};
+  action.sa_handler = [](int) { stop_on_signal->Request(); };
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  // A peer that closes a connection while we write to it is an error of that request, never
+  // the end of the process.
+  signal(SIGPIPE, SIG_IGN);
 }
 
 // Before a wait of a second or more (once caught up, between windows; Microsoft's budget;
@@ -183,6 +185,7 @@ LoadedConfig ReadConfiguration(TriggerKind kind, const sekoia::ConfigSource& sou
     RegisterSecrets(arguments, redactor);
     loaded.proxy = sekoia::http::ProxyFromEnvironment();
     redactor.Add(sekoia::http::SplitProxyUrl(loaded.proxy.https_proxy).password);
+    redactor.Add(sekoia::http::SplitProxyUrl(loaded.proxy.http_proxy).password);
     loaded.trigger = LoadConfig(kind, arguments, loaded.module.intake_url);
   } catch (const sekoia::ConfigError& error) {
     loaded.problem = error.what();
@@ -190,12 +193,33 @@ LoadedConfig ReadConfiguration(TriggerKind kind, const sekoia::ConfigSource& sou
   return loaded;
 }
 
+// The HTTP client of every request: its errors name the argument that configures the service.
+std::unique_ptr<sekoia::http::HttpTransport> MakeNetwork(const TriggerConfig& config, const sekoia::ModuleConfig& module,
+                                                         const sekoia::http::ProxySettings& proxy) {
+  sekoia::http::CurlTransportOptions options;
+  options.timeout = config.common.http_timeout;
+  options.user_agent = std::string("sekoiaio-connector/") + MODULE_SLUG + "-" + MODULE_VERSION;
+  options.ca_bundle = config.common.ca_bundle;
+  options.proxy = proxy;
+  const std::pair<const char*, const std::string*> services[] = {
+      {"url_logs", &module.url_logs},
+      {"intake_server", &config.common.intake_server},
+      {"login_url", &config.graph.credentials.login_url},
+      {"graph_url", &config.graph.graph.graph_url},
+      {"login_url", &config.reporting.credentials.login_url},
+      {"reporting_url", &config.reporting.reporting.reporting_url},
+  };
+  for (const auto& [name, url] : services) {
+    if (auto parsed = sekoia::ParseUrl(*url)) options.service_names.emplace_back(sekoia::Origin(*parsed), name);
+  }
+  return sekoia::http::MakeCurlTransport(options);
+}
+
 int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSignal& stop,
                sekoia::Redactor& redactor) {
   sekoia::SystemClock system_clock;
   MemoryReleasingClock clock(system_clock);
   sekoia::SeededRandom random(std::random_device{}());
-  sekoia::http::InitializeHttpThreads(4);
 
   // Everything is read and validated first; the network and the platform logger need some of it
   // (proxy, CA bundle), and a problem is reported through them.
@@ -206,15 +230,10 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   TriggerConfig config = loaded.trigger;
   const std::string config_problem = loaded.problem;
 
-  sekoia::http::CpprestTransportOptions network_options;
-  network_options.timeout = config.common.http_timeout;
-  network_options.user_agent = std::string("sekoiaio-connector/") + MODULE_SLUG + "-" + MODULE_VERSION;
-  network_options.ca_bundle = config.common.ca_bundle;
-  network_options.proxy = proxy;
   // Every service's answer and every request passes the sanitizer (header values checked, error
   // texts redacted before any excerpt is cut from them).
-  auto network = std::make_unique<sekoia::http::SanitizingTransport>(
-      sekoia::http::MakeCpprestTransport(network_options), redactor);
+  auto network =
+      std::make_unique<sekoia::http::SanitizingTransport>(MakeNetwork(config, module, proxy), redactor);
   sekoia::PlatformLoggerOptions log_options;
   log_options.url_logs = module.url_logs;
   log_options.token = module.token;
@@ -255,12 +274,8 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
       config = loaded.trigger;
       proxy = loaded.proxy;
       logger.Info("the configuration is valid now; starting");
-      sekoia::http::CpprestTransportOptions trigger_network_options;
-      trigger_network_options.timeout = config.common.http_timeout;
-      trigger_network_options.user_agent = std::string("sekoiaio-connector/") + MODULE_SLUG + "-" + MODULE_VERSION;
-      trigger_network_options.ca_bundle = config.common.ca_bundle;
-      trigger_network_options.proxy = proxy;
-      trigger_network = sekoia::http::MakeCpprestTransport(trigger_network_options);
+      trigger_network =
+          std::make_unique<sekoia::http::SanitizingTransport>(MakeNetwork(config, module, proxy), redactor);
     }
   }
   // The logger keeps the transport it was built with; the trigger's follows its configuration.

@@ -5,7 +5,7 @@
 #include "sekoia/auth/client_certificate_credential.hpp"
 #include "sekoia/errors.hpp"
 #include "sekoia/http/sanitizing_transport.hpp"
-#include "sekoia/http/transport.hpp"
+#include "sekoia/http/curl_transport.hpp"
 #include "sekoia/url.hpp"
 
 namespace office365 {

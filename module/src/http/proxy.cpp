@@ -69,10 +69,14 @@ ProxyAddress SplitProxyUrl(const std::string& proxy_url) {
 ProxySettings ProxyFromEnvironment() {
   ProxySettings settings;
   settings.https_proxy = Trim(Env("HTTPS_PROXY", "https_proxy"));
+  settings.http_proxy = Trim(Env("HTTP_PROXY", "http_proxy"));
   settings.no_proxy = Env("NO_PROXY", "no_proxy");
+  // The values are not quoted: they may hold the proxy's password.
   if (!settings.https_proxy.empty() && SplitProxyUrl(settings.https_proxy).url.empty()) {
-    // The value is not quoted: it may hold the proxy's password.
     throw ConfigError("HTTPS_PROXY: not a proxy URL; give http://host:port (user:password@ allowed)");
+  }
+  if (!settings.http_proxy.empty() && SplitProxyUrl(settings.http_proxy).url.empty()) {
+    throw ConfigError("HTTP_PROXY: not a proxy URL; give http://host:port (user:password@ allowed)");
   }
   return settings;
 }
