@@ -114,7 +114,7 @@ std::string BaseUrlProblem(std::string_view text) {
   if (Authority(text).find('@') != std::string_view::npos) {
     return "holds user information (user:password@): give credentials in their own arguments, never in a URL";
   }
-  if (!ParseUrl(text)) return "is not an absolute http(s) URL";
+  if (!ParseUrl(text)) return "is not an absolute http(s) URL; give the service's root, e.g. https://host";
   if (text.find('?') != std::string_view::npos) return "holds a query ('?...'): give the service's root URL only";
   if (text.find('#') != std::string_view::npos) return "holds a fragment ('#...'): give the service's root URL only";
   return "";

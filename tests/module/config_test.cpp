@@ -174,7 +174,8 @@ TEST(Arguments, HttpUrlAcceptsAPlainHttpServer) {
   Arguments args(nlohmann::json::parse(R"({"intake": "http://intake.sekoia-system.svc:8080/", "bad": "intake"})"));
   EXPECT_EQ(args.HttpUrl("intake", ""), "http://intake.sekoia-system.svc:8080");
   EXPECT_EQ(args.HttpUrl("absent", "https://intake.sekoia.io"), "https://intake.sekoia.io");
-  EXPECT_EQ(ErrorOf([&] { args.HttpUrl("bad", ""); }), "bad: 'intake' is not an absolute http(s) URL");
+  // The value is not quoted: a URL given here may hold a password.
+  EXPECT_EQ(ErrorOf([&] { args.HttpUrl("bad", ""); }), "bad: is not an absolute http(s) URL; give the service's root, e.g. https://host");
 }
 
 // Found by fuzzing (tests/fuzz/regressions/config): a number beyond int64 was converted first,
