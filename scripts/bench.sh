@@ -6,6 +6,11 @@
 # holding the same records. Every figure is the median of the runs (3 by default).
 #   scripts/bench.sh [--records N] [--api graph|legacy] [--runs N]
 #
+# Each run also measures the trigger at rest, as the platform runs thousands of them: threads,
+# resident and private memory (/proc/PID/smaps_rollup: Private_Clean + Private_Dirty) once caught
+# up, and context switches over two minutes of every thread (/proc/PID/task/*/status) while
+# caught up with the default frequency (one empty window a minute).
+#
 # The trigger paces itself at Microsoft's 100 requests per rolling 5 minutes, and keeps to it
 # here too (the simulator throttles at 100 per 300 s and counts any excess): a million Graph
 # records at 5,000 per page is 200 requests, so each run waits about 5 minutes after the first
@@ -110,8 +115,10 @@ JSON
   peak=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
   # At rest: started, configured, waiting for its next window.
   sleep 10
-  local rest
+  local rest threads private
   rest=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
+  threads=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status")
+  private=$(awk '/^Private_(Clean|Dirty):/ { kib += $2 } END { print kib }' "/proc/$pid/smaps_rollup")
   local stats
   stats=$(curl -fsS "$sim/stats?until=$(jq -r .most_recent_date_requested "$dir/data/context.json")")
   stop_process "$pid"
@@ -142,11 +149,58 @@ JSON
     echo "run $1: forwarded $forwarded of $records records, $lost lost, $duplicated duplicated" >&2
     exit 1
   fi
-  echo "$cpu_ticks $peak $rest $((done_ms - started)) $((done_ms - started - waits_ms)) $requests $peak_window $throttled $tokens $sys_ticks" \
+  echo "$cpu_ticks $peak $rest $((done_ms - started)) $((done_ms - started - waits_ms)) $requests $peak_window $throttled $tokens $sys_ticks $threads $private" \
     >>"$work/trigger.txt"
   echo "   run $1: trigger $(awk -v t="$cpu_ticks" -v k="$clk" 'BEGIN { printf "%.2f", t / k }') CPU s," \
     "$(( (done_ms - started) / 1000 )) s wall ($(( waits_ms / 1000 )) s waiting for the budget)," \
     "peak $((peak / 1024)) MiB, rest $((rest / 1024)) MiB, $requests requests" >&2
+}
+
+# Context switches of every thread of `pid` (voluntary + involuntary), summed.
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches:/ { n += $2 } END { print n + 0 }'; }
+
+# The trigger caught up with the default frequency (60 s): one window a minute, nearly empty.
+# Appends "context switches a minute" to $work/rest.txt.
+run_rest() {
+  local dir=$work/rest-$1
+  mkdir -p "$dir/config" "$dir/data"
+  local saved_records=$records
+  records=1000
+  start_simulator "$dir"
+  records=$saved_records
+  if [ "$api" = graph ]; then
+    cat >"$dir/config/trigger_configuration" <<JSON
+{"tenant_id": "00000000-0000-0000-0000-0000000000aa", "client_id": "11111111-2222-3333-4444-555555555555",
+ "client_secret": "sim-secret", "intake_key": "sim-intake-key", "intake_server": "$sim",
+ "graph_url": "$sim", "login_url": "$sim", "start_time": 0}
+JSON
+  else
+    cat >"$dir/config/trigger_configuration" <<JSON
+{"account_name": "reporter@contoso.onmicrosoft.com", "account_password": "sim-password",
+ "intake_key": "sim-intake-key", "intake_server": "$sim",
+ "reporting_url": "$sim/ecp/reportingwebservice/reporting.svc/MessageTrace", "start_time": 0}
+JSON
+  fi
+  LIVENESS_PORT=$(free_port) METRICS_PORT=$(free_port) \
+    "$build/office365-messagetrace" "$command" --config-dir "$dir/config" --data-dir "$dir/data" \
+    2>"$dir/trigger.log" &
+  local pid=$!
+  pids+=("$pid")
+  local deadline=$(( $(date +%s) + 300 ))
+  until [ -s "$dir/data/context.json" ] && ! grep -q '"window"' "$dir/data/context.json"; do
+    kill -0 "$pid" 2>/dev/null || { echo "the trigger stopped:" >&2; tail -20 "$dir/trigger.log" >&2; exit 1; }
+    (( $(date +%s) < deadline )) || { echo "the trigger did not catch up in 5 minutes" >&2; exit 1; }
+    sleep 0.5
+  done
+  sleep 5
+  local before after
+  before=$(switches "$pid")
+  sleep 120
+  after=$(switches "$pid")
+  stop_process "$pid"
+  stop_process "$sim_pid"
+  echo "$(( (after - before) / 2 ))" >>"$work/rest.txt"
+  echo "   run $1: at rest, $(( (after - before) / 2 )) context switches a minute" >&2
 }
 
 # One run of the floor on a simulator holding the same records; appends to $work/floor.txt.
@@ -171,6 +225,7 @@ echo "== $api: $records records, $runs runs (trigger, then floor, in each run); 
 for run in $(seq "$runs"); do
   run_trigger "$run"
   run_floor "$run"
+  run_rest "$run"
 done
 
 # Medians (the middle value; the mean of the two middle ones for an even count).
@@ -180,13 +235,15 @@ ratios=$(paste -d' ' "$work/trigger.txt" "$work/floor.txt" | awk -v k="$clk" '{ 
 t_cpu=$(col "$work/trigger.txt" 1) t_peak=$(col "$work/trigger.txt" 2) t_rest=$(col "$work/trigger.txt" 3)
 t_wall=$(col "$work/trigger.txt" 4) t_active=$(col "$work/trigger.txt" 5) t_requests=$(col "$work/trigger.txt" 6)
 t_window=$(col "$work/trigger.txt" 7) t_throttled=$(col "$work/trigger.txt" 8) t_sys=$(col "$work/trigger.txt" 10)
+t_threads=$(col "$work/trigger.txt" 11) t_private=$(col "$work/trigger.txt" 12) t_switches=$(col "$work/rest.txt" 1)
 f_cpu=$(col "$work/floor.txt" 1) f_peak=$(col "$work/floor.txt" 2) f_wall=$(col "$work/floor.txt" 3)
 f_pages=$(col "$work/floor.txt" 4) f_sys=$(col "$work/floor.txt" 5)
 
 awk -v n="$records" -v k="$clk" -v runs="$runs" -v api="$api" -v page="$page" \
   -v tc="$t_cpu" -v tp="$t_peak" -v tr="$t_rest" -v tw="$t_wall" -v ta="$t_active" -v tq="$t_requests" \
   -v twin="$t_window" -v tt="$t_throttled" -v fc="$f_cpu" -v fp="$f_peak" -v fw="$f_wall" -v fq="$f_pages" \
-  -v ratio="$ratios" -v ts="$t_sys" -v fs="$f_sys" -v machine="$machine" 'BEGIN {
+  -v ratio="$ratios" -v ts="$t_sys" -v fs="$f_sys" -v machine="$machine" \
+  -v tth="$t_threads" -v tpr="$t_private" -v tsw="$t_switches" 'BEGIN {
   m = n / 1e6; tcpu = tc / k
   printf "\n%s trigger, %d records, pages of %d; each figure is the median of %d runs%s\n", api, n, page, runs,
     runs < 3 ? " (fewer than 3: not a reliable median)" : ""
@@ -201,6 +258,9 @@ awk -v n="$records" -v k="$clk" -v runs="$runs" -v api="$api" -v page="$page" \
   printf "| %-44s | %14.2f | %14s |\n", "CPU per record, trigger / floor (same run)", ratio, "1"
   printf "| %-44s | %14.1f | %14.1f |\n", "peak resident memory, MiB", tp / 1024, fp / 1024
   printf "| %-44s | %14.1f | %14s |\n", "resident memory at rest, MiB", tr / 1024, "-"
+  printf "| %-44s | %14.2f | %14s |\n", "private memory at rest, MiB", tpr / 1024, "-"
+  printf "| %-44s | %14d | %14s |\n", "threads at rest", tth, "-"
+  printf "| %-44s | %14d | %14s |\n", "context switches a minute, caught up", tsw, "-"
   printf "| %-44s | %14.0f | %14.0f |\n", "requests to Microsoft per million records", tq / m, fq / m
   printf "| %-44s | %14d | %14s |\n", "most requests in any 5 minutes (limit 100)", twin, "-"
   printf "| %-44s | %14d | %14s |\n", "requests refused by the throttle (429)", tt, "-"

@@ -1,5 +1,5 @@
 // bench-floor-client: the floor of scripts/bench.sh. It does what the trigger does on the
-// network, with the same HTTP library (cpprestsdk), and nothing else: it fetches the same pages
+// network, with the same HTTP client (the project's libcurl transport), and nothing else: it fetches the same pages
 // of message traces from the simulator and posts the same bytes to its intake, without reading
 // any JSON. Each page is cut into as many equal pieces as it holds records (its byte count over
 // the size of a record, learnt from the first, full, page), and the pieces are posted as
@@ -13,20 +13,22 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cpprest/asyncrt_utils.h>
-#include <cpprest/http_client.h>
 #include <cstdio>
+#include <future>
 #include <iostream>
-#include <pplx/threadpool.h>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "sekoia/http/curl_transport.hpp"
 #include "sekoia/json/raw_json.hpp"
+#include "sekoia/url.hpp"
 
 namespace {
 
-namespace http = web::http;
+using sekoia::http::HttpRequest;
+using sekoia::http::HttpResponse;
+using sekoia::http::HttpTransport;
 
 struct Options {
   std::string base;  ///< http://127.0.0.1:PORT
@@ -77,25 +79,40 @@ std::string StringAfter(const std::string& body, const std::string& name) {
   return body.substr(start, end - start);
 }
 
-http::http_response Check(http::http_response response, const char* what) {
-  if (response.status_code() != http::status_codes::OK) {
-    throw std::runtime_error(std::string(what) + ": HTTP " + std::to_string(response.status_code()) + " " +
-                             response.extract_utf8string(true).get().substr(0, 200));
+HttpResponse Check(HttpResponse response, const char* what) {
+  if (response.status != 200) {
+    throw std::runtime_error(std::string(what) + ": HTTP " + std::to_string(response.status) + " " +
+                             response.body.substr(0, 200));
   }
   return response;
 }
 
-std::string GraphToken(http::client::http_client& client, const Options& options) {
-  http::http_request request(http::methods::POST);
-  request.set_request_uri("/" + options.tenant_id + "/oauth2/v2.0/token");
+std::string GraphToken(HttpTransport& client, const Options& options, const sekoia::StopSignal& stop) {
   const std::string form = "grant_type=client_credentials&client_id=" + options.client_id + "&client_secret=" +
                            options.client_secret + "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default";
-  request.set_body(std::vector<unsigned char>(form.begin(), form.end()));
-  request.headers().set_content_type("application/x-www-form-urlencoded");
-  std::string body = Check(client.request(request).get(), "token").extract_utf8string(true).get();
+  std::string body = Check(client.Send({"POST", options.base + "/" + options.tenant_id + "/oauth2/v2.0/token", form,
+                                        {{"Content-Type", "application/x-www-form-urlencoded"}}},
+                                       stop),
+                           "token")
+                         .body;
   std::string token = StringAfter(body, "access_token");
   if (token.empty()) throw std::runtime_error("no access_token in " + body.substr(0, 200));
   return token;
+}
+
+std::string Base64(const std::string& text) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); i += 3) {
+    const unsigned n = (static_cast<unsigned char>(text[i]) << 16) |
+                       (i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) << 8 : 0) |
+                       (i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < text.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < text.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
 }
 
 double CpuSeconds(const rusage& usage) {
@@ -107,11 +124,11 @@ double CpuSeconds(const rusage& usage) {
 int main(int argc, char** argv) {
   try {
     const Options options = ParseArguments(argc, argv);
-    crossplat::threadpool::initialize_with_threads(4);  // as the trigger's main does
     const auto started = std::chrono::steady_clock::now();
-    http::client::http_client_config config;
-    config.set_timeout(std::chrono::seconds(120));
-    http::client::http_client client(options.base, config);
+    sekoia::http::CurlTransportOptions transport_options;
+    transport_options.timeout = std::chrono::seconds(120);
+    auto client = sekoia::http::MakeCurlTransport(transport_options);
+    sekoia::StopSignal stop;
 
     std::string authorization;
     std::string url;
@@ -119,14 +136,13 @@ int main(int argc, char** argv) {
     const std::string filter_legacy =
         "StartDate eq datetime'" + options.start + "' and EndDate eq datetime'" + options.end + "'";
     if (options.api == "graph") {
-      authorization = "Bearer " + GraphToken(client, options);
-      url = "/v1.0/admin/exchange/tracing/messageTraces?$filter=" + web::uri::encode_data_string(filter_graph) +
+      authorization = "Bearer " + GraphToken(*client, options, stop);
+      url = options.base + "/v1.0/admin/exchange/tracing/messageTraces?$filter=" + sekoia::PercentEncode(filter_graph) +
             "&$top=" + std::to_string(options.page_size);
     } else {
-      const std::string pair = options.account_name + ":" + options.account_password;
-      authorization = "Basic " + utility::conversions::to_base64(std::vector<unsigned char>(pair.begin(), pair.end()));
-      url = "/ecp/reportingwebservice/reporting.svc/MessageTrace?$format=json&$filter=" +
-            web::uri::encode_data_string(filter_legacy);
+      authorization = "Basic " + Base64(options.account_name + ":" + options.account_password);
+      url = options.base + "/ecp/reportingwebservice/reporting.svc/MessageTrace?$format=json&$filter=" +
+            sekoia::PercentEncode(filter_legacy);
     }
     const std::string link_name = options.api == "graph" ? "@odata.nextLink" : "__next";
     const std::string user_agent = "sekoiaio-connector-" + options.intake_key;
@@ -135,11 +151,10 @@ int main(int argc, char** argv) {
     unsigned long long bytes_in = 0, bytes_out = 0;
     double record_bytes = 0;  // learnt from the first page, which is full
     while (!url.empty()) {
-      http::http_request get(http::methods::GET);
-      get.set_request_uri(url);
-      get.headers().add("Authorization", authorization);
-      get.headers().add("Accept", "application/json");
-      const std::string page = Check(client.request(get).get(), "page").extract_utf8string(true).get();
+      const std::string page =
+          Check(client->Send({"GET", url, "", {{"Authorization", authorization}, {"Accept", "application/json"}}}, stop),
+                "page")
+              .body;
       ++pages;
       bytes_in += page.size();
       const int per_page = options.api == "graph" ? options.page_size : 2000;
@@ -147,33 +162,25 @@ int main(int argc, char** argv) {
       const auto pieces = std::max<std::size_t>(
           1, std::min<std::size_t>(per_page, static_cast<std::size_t>(page.size() / record_bytes + 0.5)));
 
-      std::vector<pplx::task<void>> in_flight;
+      std::vector<std::future<void>> in_flight;
       for (std::size_t first = 0; first < pieces; first += options.chunk_size) {
         const std::size_t last = std::min(pieces, first + options.chunk_size);
-        std::string body = "{\"intake_key\":\"" + options.intake_key + "\",\"jsons\":[";
-        body.reserve(static_cast<std::size_t>((last - first) * record_bytes * 1.25) + 64);
+        auto body = std::make_shared<std::string>("{\"intake_key\":\"" + options.intake_key + "\",\"jsons\":[");
+        body->reserve(static_cast<std::size_t>((last - first) * record_bytes * 1.25) + 64);
         for (std::size_t piece = first; piece < last; ++piece) {
           const std::size_t from = page.size() * piece / pieces, to = page.size() * (piece + 1) / pieces;
-          if (piece != first) body += ',';
-          sekoia::json::AppendQuoted(body, std::string_view(page).substr(from, to - from));
+          if (piece != first) *body += ',';
+          sekoia::json::AppendQuoted(*body, std::string_view(page).substr(from, to - from));
         }
-        body += "]}";
-        bytes_out += body.size();
+        *body += "]}";
+        bytes_out += body->size();
         ++posts;
-        http::http_request post(http::methods::POST);
-        post.set_request_uri("/batch");
-        post.headers().add("User-Agent", user_agent);
-        post.set_body(std::vector<unsigned char>(body.begin(), body.end()));
-        post.headers().set_content_type("application/json");
-        // Continuations never block: waiting inside one would hold one of the 4 threads.
-        in_flight.push_back(client.request(post)
-                                .then([](http::http_response response) {
-                                  if (response.status_code() != http::status_codes::OK) {
-                                    throw std::runtime_error("intake: HTTP " + std::to_string(response.status_code()));
-                                  }
-                                  return response.extract_utf8string(true);
-                                })
-                                .then([](const std::string&) {}));
+        in_flight.push_back(std::async(std::launch::async, [&, body] {
+          Check(client->Send({"POST", options.base + "/batch", *body,
+                              {{"User-Agent", user_agent}, {"Content-Type", "application/json"}}},
+                             stop),
+                "intake");
+        }));
         if (in_flight.size() == 4) {
           for (auto& task : in_flight) task.get();
           in_flight.clear();
@@ -181,9 +188,8 @@ int main(int argc, char** argv) {
       }
       for (auto& task : in_flight) task.get();
       url = StringAfter(page, link_name);
-      if (!url.empty()) {
-        if (url.compare(0, options.base.size(), options.base) != 0) throw std::runtime_error("next link elsewhere: " + url);
-        url = url.substr(options.base.size());  // same origin: keep the path and query
+      if (!url.empty() && url.compare(0, options.base.size(), options.base) != 0) {
+        throw std::runtime_error("next link elsewhere: " + url);
       }
     }
 
