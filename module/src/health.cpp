@@ -29,6 +29,11 @@ void HealthState::EventsForwarded(TimePoint now) {
   last_events_time_ = now;
 }
 
+void HealthState::SetPermanentFailure(bool failing) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  permanent_failure_ = failing;
+}
+
 void HealthState::CountError() {
   std::lock_guard<std::mutex> lock(mutex_);
   ++error_count_;
@@ -45,6 +50,8 @@ std::pair<int, std::string> HealthState::Render(TimePoint now) const {
   body["seconds_without_events_threshold"] = options_.seconds_without_events_threshold.count();
   body["last_heartbeat_threshold"] = options_.last_heartbeat_threshold.count();
   body["error_count"] = error_count_;
+  // Not the SDK's (extra keys are fine): a failure that needs a person, said in a critical log.
+  body["permanent_failure"] = permanent_failure_;
   return {alive ? 200 : 500, body.dump()};
 }
 

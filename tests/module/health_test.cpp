@@ -31,7 +31,7 @@ TEST(HealthState, IsAliveAtStartWithTheSdkFields) {
   EXPECT_EQ(status, 200);
   EXPECT_EQ(body, R"({"last_events_time":"2026-01-21T12:53:20","last_heartbeat":"2026-01-21T12:53:20",)"
                   R"("seconds_without_events_threshold":21600,"last_heartbeat_threshold":0,)"
-                  R"("error_count":0})");
+                  R"("error_count":0,"permanent_failure":false})");
 }
 
 TEST(HealthState, DiesAfterSixHoursWithoutEventsAndRevivesOnEvents) {

@@ -435,13 +435,17 @@ TEST(Collector, RepeatedFailuresRaiseOneCriticalAfterTheGrace) {
   failing.stop = &stop;
   Collector collector(f.options, failing, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
   collector.Run(stop);
-  int criticals = 0, errors = 0;
+  int criticals = 0, errors = 0, warnings = 0;
   for (const auto& [level, message] : f.logger.entries()) {
     criticals += level == sekoia::LogLevel::kCritical;
     errors += level == sekoia::LogLevel::kError;
+    warnings += level == sekoia::LogLevel::kWarning;
   }
   EXPECT_EQ(criticals, 1);
-  EXPECT_EQ(errors, 7);
+  // Passing failures: warnings while they last less than passing_error_after (10 minutes; the
+  // backoffs add up to 5 + 10 + ... + 320 s), then errors.
+  EXPECT_EQ(warnings, 7);
+  EXPECT_EQ(errors, 0);
   // Backoff doubles from 5 s.
   auto waits = f.clock.waits();
   ASSERT_GE(waits.size(), 3u);
@@ -480,14 +484,119 @@ TEST(Collector, FailuresBetweenAcknowledgedPagesAreNotInARow) {
   Collector collector(f.options, flaky, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
   collector.Run(stop);
   EXPECT_EQ(f.intake.received.size(), 12u);
-  int criticals = 0, errors = 0;
+  int criticals = 0, errors = 0, warnings = 0;
   for (const auto& [level, message] : f.logger.entries()) {
     criticals += level == sekoia::LogLevel::kCritical;
     errors += level == sekoia::LogLevel::kError;
+    warnings += level == sekoia::LogLevel::kWarning && message.find("collection failed") != std::string::npos;
   }
-  EXPECT_EQ(errors, 11);
+  EXPECT_EQ(warnings, 11);
+  EXPECT_EQ(errors, 0);
   EXPECT_EQ(criticals, 0);
   for (auto wait : f.clock.waits()) EXPECT_EQ(wait, seconds(5));
+}
+
+TEST(CollectorFailures, EachFailureIsClassifiedOnce) {
+  EXPECT_EQ(ClassifyFailure(sekoia::AuthError("AADSTS7000215: Invalid client secret provided")), FailureClass::kPermanent);
+  EXPECT_EQ(ClassifyFailure(sekoia::ConfigError("tenant_id: missing")), FailureClass::kPermanent);
+  EXPECT_EQ(ClassifyFailure(IntakeRefusedError("refused")), FailureClass::kPermanent);
+  for (int status : {400, 401, 403, 404})
+    EXPECT_EQ(ClassifyFailure(sekoia::HttpStatusError(status, "x")), FailureClass::kPermanent) << status;
+  for (int status : {200, 408, 429, 500, 502, 503, 504})
+    EXPECT_EQ(ClassifyFailure(sekoia::HttpStatusError(status, "x")), FailureClass::kPassing) << status;
+  EXPECT_EQ(ClassifyFailure(sekoia::TransportError("connection refused")), FailureClass::kPassing);
+  EXPECT_EQ(ClassifyFailure(sekoia::ParseError("invalid page")), FailureClass::kPassing);
+  EXPECT_EQ(ClassifyFailure(std::runtime_error("the intake did not acknowledge the events")), FailureClass::kPassing);
+}
+
+// A source that throws what it is given, and stops the run after `calls_before_stop` calls.
+class ThrowingSource final : public TraceSource {
+ public:
+  ThrowingSource(std::function<void()> fail, int calls_before_stop, sekoia::StopSignal& stop)
+      : fail_(std::move(fail)), calls_before_stop_(calls_before_stop), stop_(stop) {}
+  SourceLimits Limits() const override { return {hours(240), hours(2160)}; }
+  std::string FirstPageUrl(const Window&) const override { return "x"; }
+  TracePage FetchPage(const std::string&, std::size_t, const sekoia::StopSignal&) override {
+    if (++calls == calls_before_stop_) stop_.Request();
+    fail_();
+    return {};
+  }
+  int calls = 0;
+
+ private:
+  std::function<void()> fail_;
+  int calls_before_stop_;
+  sekoia::StopSignal& stop_;
+};
+
+TEST(CollectorFailures, APermanentFailureIsCriticalAtOnceThenRetriedAtTheSdksPace) {
+  Fixture f;  // the default startup grace (30 minutes) holds back the repeated-failure critical
+  sekoia::StopSignal stop;
+  ThrowingSource source([] { throw sekoia::AuthError("AADSTS7000215: Invalid client secret provided -> give the Value"); },
+                        4, stop);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  collector.Run(stop);
+  auto entries = f.logger.entries();
+  std::vector<sekoia::LogLevel> failures;
+  for (const auto& [level, message] : entries)
+    if (message.find("AADSTS7000215") != std::string::npos) failures.push_back(level);
+  ASSERT_EQ(failures.size(), 4u);
+  EXPECT_EQ(failures[0], sekoia::LogLevel::kCritical);  // the first occurrence, not after 30 minutes
+  for (std::size_t i = 1; i < failures.size(); ++i) EXPECT_EQ(failures[i], sekoia::LogLevel::kError);
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kCritical, "tried again every 2m 0s until it is fixed"));
+  for (auto wait : f.clock.waits()) EXPECT_EQ(wait, seconds(120));
+  EXPECT_NE(f.health.Render(f.clock.Now()).second.find("\"permanent_failure\":true"), std::string::npos);
+}
+
+TEST(CollectorFailures, APassingFailureIsAWarningUntilItPersistsThenAnError) {
+  Fixture f;
+  sekoia::StopSignal stop;
+  ThrowingSource source([] { throw sekoia::TransportError("graph_url graph.microsoft.com:443: connection refused"); },
+                        9, stop);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  collector.Run(stop);
+  std::vector<sekoia::LogLevel> failures;
+  for (const auto& [level, message] : f.logger.entries())
+    if (message.find("connection refused") != std::string::npos) failures.push_back(level);
+  // Backoffs 5, 10, 20, 40, 80, 160, 320 s: the 8th failure comes 635 s after the first.
+  ASSERT_EQ(failures.size(), 9u);
+  for (std::size_t i = 0; i < 7; ++i) EXPECT_EQ(failures[i], sekoia::LogLevel::kWarning) << i;
+  EXPECT_EQ(failures[7], sekoia::LogLevel::kError);
+  EXPECT_FALSE(f.logger.Contains(sekoia::LogLevel::kCritical, "connection refused"));  // within the grace
+  EXPECT_NE(f.health.Render(f.clock.Now()).second.find("\"permanent_failure\":false"), std::string::npos);
+}
+
+TEST(CollectorFailures, ARecoveredPermanentFailureIsSaidAndCriticalAgainIfItReturns) {
+  Fixture f;
+  sekoia::StopSignal stop;
+  FakeSource records({f.Now() - minutes(30)});
+  int calls = 0;
+  class Switching final : public TraceSource {
+   public:
+    Switching(FakeSource& inner, int& calls, sekoia::StopSignal& stop) : inner_(inner), calls_(calls), stop_(stop) {}
+    SourceLimits Limits() const override { return inner_.Limits(); }
+    std::string FirstPageUrl(const Window& window) const override { return inner_.FirstPageUrl(window); }
+    TracePage FetchPage(const std::string& url, std::size_t rows, const sekoia::StopSignal& s) override {
+      ++calls_;
+      if (calls_ == 1 || calls_ >= 3) {
+        if (calls_ == 3) stop_.Request();
+        throw sekoia::HttpStatusError(403, "Graph: add ExchangeMessageTrace.Read.All");
+      }
+      return inner_.FetchPage(url, rows, s);
+    }
+
+   private:
+    FakeSource& inner_;
+    int& calls_;
+    sekoia::StopSignal& stop_;
+  } source(records, calls, stop);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  collector.Run(stop);
+  int criticals = 0;
+  for (const auto& [level, message] : f.logger.entries())
+    criticals += level == sekoia::LogLevel::kCritical && message.find("ExchangeMessageTrace") != std::string::npos;
+  EXPECT_EQ(criticals, 2);
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "collection works again"));
 }
 
 TEST(CollectorLookback, LateRecordsAndStatusChangesAreForwardedOnceEach) {

@@ -32,6 +32,18 @@ sekoia::TimePoint RequireTime(const nlohmann::json& object, const char* key) {
 
 }  // namespace
 
+FailureClass ClassifyFailure(const std::exception& error) {
+  if (dynamic_cast<const sekoia::AuthError*>(&error) || dynamic_cast<const sekoia::ConfigError*>(&error) ||
+      dynamic_cast<const IntakeRefusedError*>(&error)) {
+    return FailureClass::kPermanent;
+  }
+  if (const auto* status = dynamic_cast<const sekoia::HttpStatusError*>(&error)) {
+    const int code = status->status();
+    if (code == 400 || code == 401 || code == 403 || code == 404) return FailureClass::kPermanent;
+  }
+  return FailureClass::kPassing;
+}
+
 nlohmann::json CursorToJson(const CollectorCursor& cursor) {
   nlohmann::json document = {{"most_recent_date_requested", FormatIso8601(cursor.next_start)}};
   if (cursor.window) {
@@ -271,10 +283,11 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
     if (!events.empty()) {
       auto result = intake_.Forward(events, stop);
       if (result == sekoia::intake::ForwardResult::kStopped) throw sekoia::StopRequested();
+      if (result == sekoia::intake::ForwardResult::kRefused) {
+        throw IntakeRefusedError("the intake refused the events: check intake_key and intake_server");
+      }
       if (result != sekoia::intake::ForwardResult::kAcknowledged) {
-        throw std::runtime_error(result == sekoia::intake::ForwardResult::kRefused
-                                     ? "the intake refused the events"
-                                     : "the intake did not acknowledge the events");
+        throw std::runtime_error("the intake did not acknowledge the events");
       }
     }
     if (keys_) keys_->Add(new_keys);
@@ -360,14 +373,24 @@ void Collector::Run(const sekoia::StopSignal& stop) {
   int consecutive_failures = 0;
   bool critical_sent = false;
   std::uint64_t pages_at_last_failure = pages_total_;
+  std::optional<sekoia::TimePoint> failing_since;  ///< the first of the passing failures in a row
+  std::string permanent;                           ///< the permanent failure said as critical, if any
+  auto succeeded = [&] {
+    consecutive_failures = 0;
+    critical_sent = false;
+    failing_since.reset();
+    if (!permanent.empty()) logger_.Info("collection works again");
+    permanent.clear();
+    health_.SetPermanentFailure(false);
+  };
   while (!stop.Requested()) {
     health_.Heartbeat(clock_.Now());
     try {
       if (RunOnce(stop)) {
-        consecutive_failures = 0;
-        critical_sent = false;
+        succeeded();
         continue;
       }
+      succeeded();
       // Caught up: sleep until the next window is due. A checkpoint (or keys file) that could not
       // be written is retried meanwhile, keys first as always: once the directory is writable
       // again, a restart must not re-send what was collected in memory.
@@ -387,20 +410,47 @@ void Collector::Run(const sekoia::StopSignal& stop) {
       if (pages_total_ != pages_at_last_failure) {
         consecutive_failures = 0;
         critical_sent = false;
+        failing_since.reset();
       }
       pages_at_last_failure = pages_total_;
       ++consecutive_failures;
       health_.CountError();
-      logger_.Error(std::string("collection failed: ") + error.what());
-      if (consecutive_failures >= options_.failures_before_critical && !critical_sent &&
-          clock_.Now() - started_at_ >= options_.startup_grace) {
-        logger_.Critical("collection failed " + std::to_string(consecutive_failures) +
-                         " times in a row; last error: " + error.what());
-        critical_sent = true;
+      const std::string what = error.what();
+      if (ClassifyFailure(error) == FailureClass::kPermanent) {
+        // Retrying fast cannot fix it: the platform hears of it at once, with the fix the message
+        // carries, and the next try comes at the SDK's pace.
+        const std::string retry = "; tried again every " + HumanDuration(options_.permanent_retry) + " until it is fixed";
+        if (what != permanent) {
+          logger_.Critical("collection cannot go on: " + what + retry);
+        } else {
+          logger_.Error("collection still cannot go on: " + what + retry);
+        }
+        permanent = what;
+        health_.SetPermanentFailure(true);
+        failing_since.reset();
+        if (!clock_.Wait(options_.permanent_retry, stop)) break;
+        continue;
       }
+      permanent.clear();
+      health_.SetPermanentFailure(false);
+      if (!failing_since) failing_since = clock_.Now();
+      const auto failing_for = duration_cast<seconds>(clock_.Now() - *failing_since);
       // Back off, doubling up to a ceiling; the window in progress is read again from its page.
       auto backoff = std::min<seconds>(options_.max_failure_backoff,
                                        seconds(5) * (1LL << std::min(consecutive_failures - 1, 10)));
+      const std::string line = "collection failed: " + what + "; retrying in " + HumanDuration(backoff);
+      // A passing failure is expected now and then: an error only once it persists.
+      if (failing_for >= options_.passing_error_after) {
+        logger_.Error(line + " (failing for " + HumanDuration(failing_for) + ")");
+      } else {
+        logger_.Warning(line);
+      }
+      if (consecutive_failures >= options_.failures_before_critical && !critical_sent &&
+          clock_.Now() - started_at_ >= options_.startup_grace) {
+        logger_.Critical("collection failed " + std::to_string(consecutive_failures) +
+                         " times in a row; last error: " + what);
+        critical_sent = true;
+      }
       if (!clock_.Wait(backoff, stop)) break;
     }
   }

@@ -23,7 +23,31 @@ struct CollectorOptions final {
   std::chrono::seconds startup_grace{1800};  ///< failures before this are not "repeated failures"
   int failures_before_critical = 5;          ///< consecutive failed cycles that raise a critical log
   std::chrono::seconds max_failure_backoff{600};
+  /// A permanent failure (see ClassifyFailure) is tried again this often: the SDK's rhythm after
+  /// a critical (_STOP_EVENT_WAIT).
+  std::chrono::seconds permanent_retry{120};
+  /// A passing failure is a warning until it has lasted this long, then an error.
+  std::chrono::seconds passing_error_after{600};
   std::chrono::seconds progress_interval{60};  ///< catching-up progress lines at least this often
+};
+
+/** How a failed cycle is treated; decided once, here, for every kind of failure. */
+enum class FailureClass {
+  kPassing,    ///< 5xx, 429, lost connections, timeouts: retried with backoff, passes by itself
+  kPermanent,  ///< refused credentials or permissions, a refused intake key, a bad configuration:
+               ///< needs a person, said at once as critical, retried slowly
+};
+
+/** Permanent: AuthError (Entra refused the credentials: AADSTS 7000215, 7000222, 700016, 90002,
+ *  700027...), ConfigError, IntakeRefusedError, and HttpStatusError 400, 401, 403 and 404 (an
+ *  unprovisioned or unconsented application, a retired Basic auth, a wrong URL). Everything else
+ *  (TransportError, 5xx, 429, an invalid page) is passing. */
+FailureClass ClassifyFailure(const std::exception& error);
+
+/** The intake refused the events (HTTP 401, 403 or 404): intake_key or intake_server is wrong. */
+class IntakeRefusedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 /** Where the collector is: the end of the last completed window, and the window in progress. */

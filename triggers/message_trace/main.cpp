@@ -285,9 +285,11 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   serve_health(metrics);
 
   // Microsoft side: retries outside, authentication inside them (each attempt re-checks the
-  // token), pacing innermost (every attempt counts against the tenant's budget).
+  // token), pacing innermost (every attempt counts against the tenant's budget). One retry
+  // layer: the token request is not retried on its own inside a retried Graph request (which
+  // multiplied the attempts and named the wrong host); a failed token request fails the attempt.
   sekoia::http::RetryOptions retry;
-  sekoia::http::RetryingTransport login(retry, transport, clock, random, logger);
+  sekoia::http::HttpTransport& login = transport;
   RequestBudgetOptions budget;
   budget.max_requests = config.common.requests_per_5_minutes;
   PacedTransport paced(budget, transport, clock, logger);

@@ -28,6 +28,9 @@ class HealthState final {
   void Heartbeat(TimePoint now);
   void EventsForwarded(TimePoint now);
   void CountError();
+  /** Collection is stopped by a failure that needs a person (refused credentials...): /health
+   *  says so (`permanent_failure`), beside the SDK's keys. */
+  void SetPermanentFailure(bool failing);
   /** The HTTP status (200 alive, 500 not) and the JSON body of GET /health. */
   std::pair<int, std::string> Render(TimePoint now) const;
 
@@ -37,6 +40,7 @@ class HealthState final {
   TimePoint last_events_time_;
   TimePoint last_heartbeat_;
   std::uint64_t error_count_ = 0;
+  bool permanent_failure_ = false;
 };
 
 /** Serves GET /health on one port and GET /metrics on another (the same port is fine). */

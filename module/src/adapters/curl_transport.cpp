@@ -335,11 +335,15 @@ class CurlTransport final : public HttpTransport {
   // "login_url login.microsoftonline.com:443: <what>", or "host:port: <what>" for a URL no
   // argument names.
   std::string Describe(const Url& url, const std::string& what) const {
+    // Several arguments may name one origin (a test's simulator, an on-premises relay): all
+    // are named.
     const std::string origin = Origin(url);
+    std::string names;
     for (const auto& [service_origin, name] : options_.service_names) {
-      if (service_origin == origin) return name + " " + HostPort(url) + ": " + what;
+      if (service_origin != origin || ("/" + names + "/").find("/" + name + "/") != std::string::npos) continue;
+      names += (names.empty() ? "" : "/") + name;
     }
-    return HostPort(url) + ": " + what;
+    return (names.empty() ? "" : names + " ") + HostPort(url) + ": " + what;
   }
 
   // " (through HTTPS_PROXY http://proxy:3128)" when the request went through a proxy, else "".
