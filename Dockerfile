@@ -18,8 +18,8 @@ ARG VERSION
 # With --no-install-recommends cmake does not bring make along.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      g++ cmake make \
-      libcpprest-dev nlohmann-json3-dev libboost-program-options-dev libssl-dev \
+      g++ cmake make pkg-config \
+      libcurl4-openssl-dev libcpp-httplib-dev nlohmann-json3-dev libboost-program-options-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the trigger's build reads: tests/ is added only with BUILD_TESTING, which is off.
@@ -43,10 +43,11 @@ LABEL org.opencontainers.image.title="office365-messagetrace" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.source="https://github.com/SEKOIA-IO/automation-library" \
       org.opencontainers.image.licenses="MIT"
-# Runtime libraries only; libcpprest2.10 pulls libssl3, zlib and the Boost libraries it uses.
+# Runtime libraries only: libcurl (the HTTP client, with OpenSSL), cpp-httplib (the /health and
+# /metrics servers), Boost.Program_options, and the system's certificate authorities.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libcpprest2.10 libboost-program-options1.74.0 ca-certificates \
+      libcurl4 libcpp-httplib0.11 libboost-program-options1.74.0 ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt/* /var/log/dpkg.log \
  && useradd --uid 1000 --user-group --create-home --shell /bin/bash sekoiaio-runtime \
  && install -d -o 1000 -g 1000 -m 0750 /symphony_data

@@ -639,9 +639,8 @@ TEST(StrictUrls, Ipv6LoopbackLiteralsAreAcceptedAndBoundToTheirOrigin) {
   EXPECT_EQ(err.find("refusing to send"), std::string::npos) << err;
 }
 
-// cpprestsdk's resolver cannot take an IPv6 literal ("Error resolving address"): enabled once the
-// libcurl transport replaces it (issue 16, point 2).
-TEST(StrictUrls, DISABLED_Ipv6LoopbackLiteralsWorkEndToEnd) {
+// The whole collection over IPv6 literals: token, pages and intake through [::1].
+TEST(StrictUrls, Ipv6LoopbackLiteralsWorkEndToEnd) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "500", "--days", "0.1"}));
   Ipv6Relay relay(PortOf(simulator.url()));
