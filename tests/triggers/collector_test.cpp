@@ -496,6 +496,38 @@ TEST(Collector, FailuresBetweenAcknowledgedPagesAreNotInARow) {
   for (auto wait : f.clock.waits()) EXPECT_EQ(wait, seconds(5));
 }
 
+TEST(CollectorProgress, SaysOnceWhenCaughtUpAndWhereARestartResumes) {
+  Fixture f;
+  std::vector<TimePoint> times;
+  for (int i = 0; i < 7; ++i) times.push_back(f.Now() - minutes(50) + minutes(5 * i));
+  FakeSource source(times, 3);
+  auto collector = f.Make(source);
+  EXPECT_EQ(collector->ResumePoint(), "at 2026-01-21T11:00:00Z, the next window's start");
+  sekoia::StopSignal stop;
+  Drain(*collector);
+  f.clock.Advance(minutes(1));
+  Drain(*collector);
+  int caught_up = 0;
+  for (const auto& [level, message] : f.logger.entries()) caught_up += message.find("caught up after ") != std::string::npos;
+  EXPECT_EQ(caught_up, 1);
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "7 record(s) forwarded in 3 page request(s)"));
+  EXPECT_EQ(collector->ResumePoint(), "at 2026-01-21T11:56:00Z, the next window's start");
+}
+
+TEST(CollectorProgress, AStopInsideAWindowResumesAtItsStoredPage) {
+  Fixture f;
+  std::vector<TimePoint> times;
+  for (int i = 0; i < 7; ++i) times.push_back(f.Now() - minutes(50) + minutes(5 * i));
+  FakeSource source(times, 3);
+  f.checkpoints.Save(nlohmann::json{{"most_recent_date_requested", "2026-01-21T11:00:00Z"},
+                                    {"window", {{"start", "2026-01-21T11:00:00Z"}, {"end", "2026-01-21T11:55:00Z"},
+                                                {"next_link", "2026-01-21T11:00:00Z|2026-01-21T11:55:00Z|3"},
+                                                {"rows_read", 3u}}}});
+  auto collector = f.Make(source);
+  EXPECT_EQ(collector->ResumePoint(),
+            "inside the window 2026-01-21T11:00:00Z -> 2026-01-21T11:55:00Z, at its stored next page (after 3 row(s))");
+}
+
 TEST(CollectorFailures, EachFailureIsClassifiedOnce) {
   EXPECT_EQ(ClassifyFailure(sekoia::AuthError("AADSTS7000215: Invalid client secret provided")), FailureClass::kPermanent);
   EXPECT_EQ(ClassifyFailure(sekoia::ConfigError("tenant_id: missing")), FailureClass::kPermanent);

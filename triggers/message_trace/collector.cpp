@@ -349,6 +349,13 @@ void Collector::ReportProgress(const Window& window, bool window_done) {
   if (window_done && !catching_up) {
     logger_.Info("window " + Span(window) + " done: " + std::to_string(window_forwarded_) +
                  " record(s) forwarded in " + std::to_string(window_pages_) + " page(s)");
+    if (!caught_up_said_) {
+      // Once, when the backlog of this run is read: what it took, in time and requests.
+      caught_up_said_ = true;
+      logger_.Info("caught up after " + HumanDuration(duration_cast<seconds>(now - started_at_)) + ": " +
+                   std::to_string(forwarded_total_) + " record(s) forwarded in " + std::to_string(pages_total_) +
+                   " page request(s) since the start");
+    }
     last_progress_ = now;
     return;
   }
@@ -367,6 +374,15 @@ void Collector::ReportProgress(const Window& window, bool window_done) {
     eta = ", about " + HumanDuration(seconds(static_cast<long long>(sekoia::Seconds(lag) * spent / covered))) + " to catch up";
   logger_.Info("catching up: window " + Span(window) + state + ", " + std::to_string(forwarded_total_) +
                " record(s) forwarded so far, " + HumanDuration(lag) + " behind" + eta);
+}
+
+std::string Collector::ResumePoint() const {
+  if (cursor_.window && cursor_.next_url) {
+    return "inside the window " + Span(*cursor_.window) + ", at its stored next page (after " +
+           std::to_string(cursor_.rows_read) + " row(s))";
+  }
+  if (cursor_.window) return "at the start of the window " + Span(*cursor_.window);
+  return "at " + FormatIso8601(cursor_.next_start) + ", the next window's start";
 }
 
 void Collector::Run(const sekoia::StopSignal& stop) {

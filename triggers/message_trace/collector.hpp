@@ -86,6 +86,9 @@ class Collector final {
   /** One cycle: reads the next window if one is due. Returns false when nothing was due. Throws on failure. */
   bool RunOnce(const sekoia::StopSignal& stop);
   const CollectorCursor& cursor() const { return cursor_; }
+  /** Where a restart resumes, for the stop line: "the window A -> B, after its first N rows
+   *  (the stored next page)" or "A, the next window's start". */
+  std::string ResumePoint() const;
 
  private:
   /** Reads the checkpoint; returns true when it was missing or had to be replaced
@@ -125,6 +128,7 @@ class Collector final {
    *  counts from the resume): how much of it is read, whichever order the service pages in. */
   std::optional<std::pair<sekoia::TimePoint, sekoia::TimePoint>> window_dates_;
   std::uint64_t pages_total_ = 0;  ///< pages acknowledged since start: a failure after one is not "in a row"
+  bool caught_up_said_ = false;    ///< the "caught up after ..." line was logged
 };
 
 }  // namespace office365

@@ -392,7 +392,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
     return 0;
   }
   collector->Run(stop);
-  logger.Info("stopped; the checkpoint is at " + sekoia::FormatIso8601(collector->cursor().next_start));
+  logger.Info("stopped; a restart resumes " + collector->ResumePoint());
   if (health_server) health_server->Stop();
   logger.Shutdown();
   return 0;

@@ -11,6 +11,10 @@ std::string Seconds(std::chrono::milliseconds wait) {
   return sekoia::HumanDuration(std::chrono::ceil<std::chrono::seconds>(wait));
 }
 
+// A wait for the budget is cut in pieces of at most this: each piece says again how long is
+// left, so a 5-minute wait is never 5 silent minutes.
+constexpr std::chrono::milliseconds kLongestSilentWait = std::chrono::minutes(1);
+
 }  // namespace
 
 int PacedTransport::InPeriod() {
@@ -54,7 +58,7 @@ std::multiset<sekoia::TimePoint>::iterator PacedTransport::TakeSlot(const sekoia
       }
     }
     if (!line.empty()) logger_.Info(line);
-    if (!clock_.Wait(wait, stop)) throw sekoia::StopRequested();
+    if (!clock_.Wait(std::min(wait, kLongestSilentWait), stop)) throw sekoia::StopRequested();
   }
 }
 
