@@ -152,6 +152,25 @@ TEST(GraphSource, NextLinksOffGraphUrlsOriginAreNeverRequested) {
   EXPECT_NO_THROW(source.FetchPage("https://GRAPH.test:443/v1.0/x", 0, stop));
 }
 
+// Issue 13.5: the page's link is checked as the page is read, before the collector can save it.
+TEST(GraphSource, ANextLinkOffGraphUrlsOriginIsRefusedAsThePageIsRead) {
+  sekoia::testing::FakeTransport transport;
+  GraphSource source({"https://graph.test"}, transport);
+  transport.Push({200, R"({"value":[{"id":"a"}],"@odata.nextLink":"https://evil.test/v1.0/x?$skiptoken=2"})", {}});
+  transport.Push({200, R"({"value":[{"id":"b"}],"@odata.nextLink":"https://graph.test/v1.0/x?$skiptoken=3"})", {}});
+  sekoia::StopSignal stop;
+  TracePage page = source.FetchPage("https://graph.test/v1.0/x", 0, stop);
+  EXPECT_EQ(page.records.size(), 1u);
+  EXPECT_FALSE(page.next_url);
+  ASSERT_TRUE(page.paging_error);
+  EXPECT_NE(page.paging_error->find("https://evil.test:443, not to graph_url's scheme, host and port"),
+            std::string::npos)
+      << *page.paging_error;
+  page = source.FetchPage("https://graph.test/v1.0/x?$skiptoken=2", 0, stop);
+  EXPECT_EQ(page.next_url, "https://graph.test/v1.0/x?$skiptoken=3");
+  EXPECT_FALSE(page.paging_error);
+}
+
 TEST(ParseGraphPage, StatusesAreComparedCaseInsensitively) {
   auto page = ParseGraphPage(R"({"value":[{"id":"a","recipientAddress":"r","status":"Delivered"},)"
                              R"({"id":"a","recipientAddress":"r","status":"delivered"},)"

@@ -144,7 +144,9 @@ TracePage GraphSource::FetchPage(const std::string& url, std::size_t, const seko
                                   DescribeGraphError(response.status, response.body, response.headers, client_request_id));
   }
   try {
-    return ParseGraphPage(std::move(response.body));
+    TracePage page = ParseGraphPage(std::move(response.body));
+    RefuseNextLinkOffOrigin(page, options_.graph_url, "graph_url");
+    return page;
   } catch (const sekoia::ParseError& error) {
     throw sekoia::ParseError(std::string("Microsoft Graph sent an invalid page: ") + error.what());
   }
