@@ -113,6 +113,19 @@ TEST(RetryingTransport, BacksOffExponentiallyOn5xxAndTransportErrors) {
   EXPECT_EQ(f.clock.waits(), (std::vector<milliseconds>{milliseconds(500), milliseconds(1000), milliseconds(2000)}));
 }
 
+// Issue 13.7: a request that got no answer is named by the id we sent.
+TEST(RetryingTransport, ATransportFailureWarningCarriesTheClientRequestId) {
+  Fixture f;
+  f.inner.Push({-1, "", {}});
+  f.inner.Push({200, "ok", {}});
+  RetryingTransport transport(RetryOptions{}, f.inner, f.clock, f.random, f.logger);
+  StopSignal stop;
+  HttpRequest request{"GET", "https://graph.test/x", "", {{"client-request-id", "crid-7"}}};
+  EXPECT_EQ(transport.Send(request, stop).body, "ok");
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "failed (connection refused (scripted), client-request-id crid-7)"))
+      << (f.logger.entries().empty() ? "" : f.logger.entries().front().second);
+}
+
 TEST(RetryingTransport, CapsRetryAfterAndBackoff) {
   Fixture f;
   f.inner.Push({429, "", {{"Retry-After", "100000"}}});

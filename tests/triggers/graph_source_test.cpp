@@ -171,6 +171,33 @@ TEST(GraphSource, ANextLinkOffGraphUrlsOriginIsRefusedAsThePageIsRead) {
   EXPECT_FALSE(page.paging_error);
 }
 
+// Issue 13.7: an invalid page and a request without an answer carry the ids too.
+TEST(GraphSource, AnInvalidPageAndATransportFailureCarryTheIds) {
+  sekoia::testing::FakeTransport transport;
+  GraphSource source({"https://graph.test"}, transport);
+  transport.Push({200, R"({"value":[{"id":)", {{"request-id", "rid-page"}}});
+  transport.Push({-1, "", {}});
+  sekoia::StopSignal stop;
+  try {
+    source.FetchPage("https://graph.test/x", 0, stop);
+    FAIL();
+  } catch (const sekoia::ParseError& error) {
+    const std::string sent = transport.requests().back().headers.back().second;
+    EXPECT_NE(std::string(error.what()).find("Microsoft Graph sent an invalid page: "), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("(request-id rid-page, client-request-id " + sent + ")"), std::string::npos)
+        << error.what();
+  }
+  try {
+    source.FetchPage("https://graph.test/x", 0, stop);
+    FAIL();
+  } catch (const sekoia::TransportError& error) {
+    const std::string sent = transport.requests().back().headers.back().second;
+    EXPECT_NE(std::string(error.what()).find("connection refused (scripted) (request-id none, client-request-id " + sent + ")"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(ParseGraphPage, StatusesAreComparedCaseInsensitively) {
   auto page = ParseGraphPage(R"({"value":[{"id":"a","recipientAddress":"r","status":"Delivered"},)"
                              R"({"id":"a","recipientAddress":"r","status":"delivered"},)"

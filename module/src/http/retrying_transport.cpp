@@ -96,13 +96,14 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request, const StopSigna
       // The ids Microsoft support asks for: its request-id, and ours.
       const std::string request_id = response.Header("request-id");
       if (!request_id.empty()) reason += ", request-id " + request_id.substr(0, 64);
-      for (const auto& [name, value] : request.headers) {
-        if (name == "client-request-id") reason += ", client-request-id " + value;
-      }
     } catch (const TransportError& error) {
       if (attempt >= options_.max_attempts) throw;
       wait = Backoff(attempt);
       reason = error.what();
+    }
+    // Ours also names a request that got no answer (a timeout) in the service's traces.
+    for (const auto& [name, value] : request.headers) {
+      if (name == "client-request-id") reason += ", client-request-id " + value;
     }
     if (throttle) {
       ++throttled;
