@@ -23,6 +23,25 @@ TEST(ParseRetryAfter, SecondsAndHttpDates) {
   EXPECT_FALSE(ParseRetryAfter("Sun, 06 Nov 1994 08:49:27", now));
 }
 
+// Issue 13.2: RFC 9110 section 5.6.7 has a recipient accept the two obsolete date forms too.
+TEST(ParseRetryAfter, ObsoleteRfc850AndAsctimeDates) {
+  TimePoint now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+  EXPECT_EQ(ParseRetryAfter("Sunday, 06-Nov-94 08:49:47 GMT", now), seconds(10));
+  EXPECT_EQ(ParseRetryAfter("Sunday, 06-Nov-94 08:49:27 GMT", now), milliseconds(0));
+  EXPECT_EQ(ParseRetryAfter("Sun Nov  6 08:49:47 1994", now), seconds(10));
+  EXPECT_EQ(ParseRetryAfter("Sun Nov 06 08:50:37 1994", now), seconds(60));
+  // A two-digit year more than 50 years ahead is the most recent past year with those digits.
+  EXPECT_EQ(ParseRetryAfter("Monday, 07-Nov-44 08:49:37 GMT", now), std::chrono::hours(24 * 365));  // 2044
+  EXPECT_EQ(ParseRetryAfter("Tuesday, 06-Nov-45 08:49:37 GMT", now), milliseconds(0));               // 1945
+  const TimePoint later = std::chrono::system_clock::from_time_t(1796551200);  // Sun, 06 Dec 2026 10:00:00 GMT
+  EXPECT_EQ(ParseRetryAfter("Sunday, 06-Dec-26 10:00:10 GMT", later), seconds(10));
+  EXPECT_EQ(ParseRetryAfter("Sunday, 06-Dec-76 10:00:00 GMT", later), std::chrono::hours(24 * 365));  // 2076
+  EXPECT_EQ(ParseRetryAfter("Tuesday, 06-Dec-77 10:00:00 GMT", later), milliseconds(0));               // 1977
+  EXPECT_FALSE(ParseRetryAfter("Sunday, 06-Nov-94 08:49:47", now));
+  EXPECT_FALSE(ParseRetryAfter("Sun Nov  6 08:49:47 1994 GMT", now));
+  EXPECT_FALSE(ParseRetryAfter("Sun Nov  6 08:49:47", now));
+}
+
 // Microsoft's throttling page showed `Retry-After: 2.128` [THR]: a fraction rounds up, never ignored.
 TEST(ParseRetryAfter, DecimalSecondsRoundUp) {
   TimePoint now = std::chrono::system_clock::from_time_t(784111777);
