@@ -28,7 +28,10 @@ WORKDIR /src
 COPY CMakeLists.txt manifest.json ./
 COPY module/ module/
 COPY triggers/ triggers/
-RUN grep -q "\"version\": \"${VERSION}\"" manifest.json \
+# The top-level "version" only: manifest.json is written as json.dumps(indent=2) (the catalog
+# checks hold it to that), so its top-level keys, and only those, are indented by two spaces;
+# whole-line fixed strings, so a "version" inside configuration or a '.' in VERSION never match.
+RUN grep -Fxq -e "  \"version\": \"${VERSION}\"," -e "  \"version\": \"${VERSION}\"" manifest.json \
  || { echo "VERSION='${VERSION}' is not manifest.json's version; build with --build-arg VERSION=<manifest version>" >&2; exit 1; }
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
  && cmake --build /build -j2 --target office365-messagetrace \
@@ -38,10 +41,15 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
 
 FROM ${RUNTIME_IMAGE}
 ARG VERSION
+# Where the image's source is published. This project has no public repository of its own: it is
+# laid out and checked as a module of Sekoia.io's automation-library (catalog files, changelog,
+# the ghcr.io/sekoia-io/automation-module-<slug> image name), where it is meant to be published,
+# so that is the default; a build from another repository gives its URL here.
+ARG SOURCE_URL=https://github.com/SEKOIA-IO/automation-library
 LABEL org.opencontainers.image.title="office365-messagetrace" \
       org.opencontainers.image.description="Sekoia.io module: Microsoft 365 message traces (Graph and Reporting Web Service) to a Sekoia.io intake" \
       org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.source="https://github.com/SEKOIA-IO/automation-library" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.licenses="MIT"
 # Runtime libraries only: libcurl (the HTTP client, with OpenSSL), cpp-httplib (the /health and
 # /metrics servers), Boost.Program_options, and the system's certificate authorities.

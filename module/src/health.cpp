@@ -39,6 +39,12 @@ void HealthState::CountError() {
   ++error_count_;
 }
 
+void HealthState::ResetErrors(TimePoint now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  error_count_ = 0;
+  last_events_time_ = now;
+}
+
 std::pair<int, std::string> HealthState::Render(TimePoint now) const {
   std::lock_guard<std::mutex> lock(mutex_);
   const bool alive = Within(now, last_events_time_, options_.seconds_without_events_threshold) &&

@@ -276,6 +276,20 @@ class Trigger final {
   int runs_ = 0;
 };
 
+/** A configuration error as the SDK reports it: one critical "Configuration error: <reason>" line
+ *  on stderr (and to the platform, when its logs can be sent), no exit, the configuration read
+ *  again every 120 s. Waits for the line that starts with `reason`, then SIGTERM must end the
+ *  wait with exit 0. Returns the trigger's stderr. */
+inline std::string ExpectConfigurationErrorThenCleanStop(Trigger& trigger, const std::string& reason) {
+  const std::string line = "CRITICAL Configuration error: " + reason;
+  EXPECT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find(line) != std::string::npos; }, 20s))
+      << "no '" << line << "' in:\n" << trigger.process().Stderr();
+  EXPECT_TRUE(trigger.process().Running()) << "exited: the platform would restart it in a loop";
+  trigger.process().Signal(SIGTERM);
+  EXPECT_EQ(trigger.process().Wait(10s), 0) << trigger.process().Stderr();
+  return trigger.process().Stderr();
+}
+
 inline void ExpectNoSecrets(const std::string& text, const std::string& where) {
   for (const char* secret : {kSecret, kPassword, kIntakeKey, kPlatformToken}) {
     EXPECT_EQ(text.find(secret), std::string::npos) << secret << " appears in " << where;

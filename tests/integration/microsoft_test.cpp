@@ -101,8 +101,8 @@ TEST(MicrosoftApis, TheTriggersShareOfTheBudgetIsAnArgument) {
 
   Trigger refused(dir / "refused", simulator, kGraph, GraphConfiguration(simulator, {{"requests_per_5_minutes", 101}}));
   refused.Start();
-  EXPECT_EQ(refused.process().Wait(20s), 2);
-  EXPECT_NE(refused.process().Stderr().find("requests_per_5_minutes"), std::string::npos) << refused.process().Stderr();
+  ExpectConfigurationErrorThenCleanStop(refused, "requests_per_5_minutes");
+  EXPECT_EQ(simulator.Stats()["graph_requests"], 2);
 }
 
 // Point 5: a next link naming another origin is never requested; the bearer token stays home.
@@ -122,11 +122,21 @@ TEST(MicrosoftApis, ANextLinkOffTheServiceIsNeverFollowed) {
 
   Simulator simulator(dir, SimulatorArgs({"--records", "2000", "--days", "0.9", "--seed", "24", "--next-link-base",
                                           elsewhere}));
-  Trigger trigger(dir, simulator, kGraph, GraphConfiguration(simulator, {{"page_size", 500}}));
+  // Without a lookback no key helps: a window read again would forward its pages again.
+  Trigger trigger(dir, simulator, kGraph, GraphConfiguration(simulator, {{"page_size", 500}, {"lookback", 0}}));
   trigger.Start();
   ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("is not followed") != std::string::npos; }, 30s))
       << trigger.process().Stderr();
   EXPECT_NE(trigger.process().Stderr().find("not to graph_url's scheme, host and port"), std::string::npos);
+  // Issue 13.5: the link is refused as its page is read, never saved: the window ends there with
+  // an error, and the next cycles go on to the next windows instead of reading it again.
+  ASSERT_TRUE(trigger.WaitCaughtUp(60s)) << trigger.process().Stderr();
+  EXPECT_EQ(trigger.Checkpoint().dump().find(elsewhere), std::string::npos) << trigger.Checkpoint().dump();
+  const std::string err = trigger.process().Stderr();
+  EXPECT_NE(err.find("ERROR the service's next link points to"), std::string::npos) << err;
+  EXPECT_NE(err.find("record(s) forwarded; records it did not give are missing"), std::string::npos) << err;
+  EXPECT_EQ(err.find("the checkpoint's next link is not followed"), std::string::npos) << err;
+  EXPECT_EQ(err.find("collection failed"), std::string::npos) << err;
   std::this_thread::sleep_for(500ms);
   EXPECT_LT(::accept(listener, nullptr, nullptr), 0) << "the trigger connected to " << elsewhere;
   ::close(listener);
@@ -186,8 +196,8 @@ TEST(MicrosoftApis, NationalCloudsAreRefusedAtStart) {
                                           nlohmann::json{{"login_url", "https://login.chinacloudapi.cn"}}}) {
     Trigger trigger(dir / std::to_string(++run), simulator, kGraph, GraphConfiguration(simulator, overrides));
     trigger.Start();
-    EXPECT_EQ(trigger.process().Wait(20s), 2);
-    EXPECT_NE(trigger.process().Stderr().find("global cloud only"), std::string::npos) << trigger.process().Stderr();
+    const std::string err = ExpectConfigurationErrorThenCleanStop(trigger, overrides.begin().key());
+    EXPECT_NE(err.find("global cloud only"), std::string::npos) << err;
   }
   EXPECT_EQ(simulator.Stats()["token_requests"], 0);
 }

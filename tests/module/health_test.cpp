@@ -56,6 +56,22 @@ TEST(HealthState, DiesAfterSixHoursWithoutEventsAndRevivesOnEvents) {
   EXPECT_EQ(nlohmann::json::parse(body)["last_events_time"], "2026-01-21T18:53:21");
 }
 
+TEST(HealthState, ResetErrorsZeroesTheCountAndSetsTheLastEventsTime) {
+  FakeClock clock;
+  HealthState health(HealthOptions{}, clock.Now());
+  health.CountError();
+  health.CountError();
+  clock.Advance(hours(6));
+  EXPECT_EQ(health.Render(clock.Now()).first, 500);
+  health.ResetErrors(clock.Now());
+  const auto [status, body] = health.Render(clock.Now());
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(nlohmann::json::parse(body)["error_count"], 0);
+  EXPECT_EQ(nlohmann::json::parse(body)["last_events_time"], "2026-01-21T18:53:20");
+  health.CountError();
+  EXPECT_EQ(nlohmann::json::parse(health.Render(clock.Now()).second)["error_count"], 1);
+}
+
 TEST(HealthState, DiesWhenTheHeartbeatIsLate) {
   FakeClock clock;
   HealthOptions options;

@@ -108,6 +108,30 @@ TEST(IntakeBatcher, DiscardsEventsOverTheLimitAndCountsThem) {
   EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "discarded"));
 }
 
+// Issue 12.9: as the SDK, a non-empty push resets /health's error count and last_events_time
+// before anything is sent, whatever the intake then answers; an empty push changes nothing.
+TEST(IntakeBatcher, ANonEmptyPushResetsTheHealthErrorsBeforeSending) {
+  Fixture f;
+  f.health.CountError();
+  f.health.CountError();
+  f.clock.Advance(std::chrono::hours(7));
+  auto batcher = f.Make();
+  StopSignal stop;
+  EXPECT_EQ(batcher.Forward({}, stop), ForwardResult::kAcknowledged);
+  EXPECT_EQ(nlohmann::json::parse(f.health.Render(f.clock.Now()).second)["error_count"], 2);
+  EXPECT_EQ(f.health.Render(f.clock.Now()).first, 500);  // 7 h without events
+
+  nlohmann::json seen;
+  f.transport.SetHandler([&](const http::HttpRequest&) {
+    seen = nlohmann::json::parse(f.health.Render(f.clock.Now()).second);
+    return http::HttpResponse{401, "", {}};
+  });
+  EXPECT_EQ(batcher.Forward({"{\"a\":1}"}, stop), ForwardResult::kRefused);
+  EXPECT_EQ(seen["error_count"], 0) << seen.dump();
+  EXPECT_EQ(seen["last_events_time"], "2026-01-21T19:53:20") << seen.dump();
+  EXPECT_EQ(f.health.Render(f.clock.Now()).first, 200);
+}
+
 TEST(IntakeBatcher, RetriesFailuresWithBackoff) {
   Fixture f;
   f.options.chunk_size = 10;

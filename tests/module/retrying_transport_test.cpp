@@ -23,6 +23,25 @@ TEST(ParseRetryAfter, SecondsAndHttpDates) {
   EXPECT_FALSE(ParseRetryAfter("Sun, 06 Nov 1994 08:49:27", now));
 }
 
+// Issue 13.2: RFC 9110 section 5.6.7 has a recipient accept the two obsolete date forms too.
+TEST(ParseRetryAfter, ObsoleteRfc850AndAsctimeDates) {
+  TimePoint now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+  EXPECT_EQ(ParseRetryAfter("Sunday, 06-Nov-94 08:49:47 GMT", now), seconds(10));
+  EXPECT_EQ(ParseRetryAfter("Sunday, 06-Nov-94 08:49:27 GMT", now), milliseconds(0));
+  EXPECT_EQ(ParseRetryAfter("Sun Nov  6 08:49:47 1994", now), seconds(10));
+  EXPECT_EQ(ParseRetryAfter("Sun Nov 06 08:50:37 1994", now), seconds(60));
+  // A two-digit year more than 50 years ahead is the most recent past year with those digits.
+  EXPECT_EQ(ParseRetryAfter("Monday, 07-Nov-44 08:49:37 GMT", now), std::chrono::hours(24 * 365));  // 2044
+  EXPECT_EQ(ParseRetryAfter("Tuesday, 06-Nov-45 08:49:37 GMT", now), milliseconds(0));               // 1945
+  const TimePoint later = std::chrono::system_clock::from_time_t(1796551200);  // Sun, 06 Dec 2026 10:00:00 GMT
+  EXPECT_EQ(ParseRetryAfter("Sunday, 06-Dec-26 10:00:10 GMT", later), seconds(10));
+  EXPECT_EQ(ParseRetryAfter("Sunday, 06-Dec-76 10:00:00 GMT", later), std::chrono::hours(24 * 365));  // 2076
+  EXPECT_EQ(ParseRetryAfter("Tuesday, 06-Dec-77 10:00:00 GMT", later), milliseconds(0));               // 1977
+  EXPECT_FALSE(ParseRetryAfter("Sunday, 06-Nov-94 08:49:47", now));
+  EXPECT_FALSE(ParseRetryAfter("Sun Nov  6 08:49:47 1994 GMT", now));
+  EXPECT_FALSE(ParseRetryAfter("Sun Nov  6 08:49:47", now));
+}
+
 // Microsoft's throttling page showed `Retry-After: 2.128` [THR]: a fraction rounds up, never ignored.
 TEST(ParseRetryAfter, DecimalSecondsRoundUp) {
   TimePoint now = std::chrono::system_clock::from_time_t(784111777);
@@ -111,6 +130,19 @@ TEST(RetryingTransport, BacksOffExponentiallyOn5xxAndTransportErrors) {
   StopSignal stop;
   EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).body, "ok");
   EXPECT_EQ(f.clock.waits(), (std::vector<milliseconds>{milliseconds(500), milliseconds(1000), milliseconds(2000)}));
+}
+
+// Issue 13.7: a request that got no answer is named by the id we sent.
+TEST(RetryingTransport, ATransportFailureWarningCarriesTheClientRequestId) {
+  Fixture f;
+  f.inner.Push({-1, "", {}});
+  f.inner.Push({200, "ok", {}});
+  RetryingTransport transport(RetryOptions{}, f.inner, f.clock, f.random, f.logger);
+  StopSignal stop;
+  HttpRequest request{"GET", "https://graph.test/x", "", {{"client-request-id", "crid-7"}}};
+  EXPECT_EQ(transport.Send(request, stop).body, "ok");
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "failed (connection refused (scripted), client-request-id crid-7)"))
+      << (f.logger.entries().empty() ? "" : f.logger.entries().front().second);
 }
 
 TEST(RetryingTransport, CapsRetryAfterAndBackoff) {

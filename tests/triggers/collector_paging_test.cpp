@@ -26,6 +26,7 @@ class ScriptedSource final : public TraceSource {
     std::vector<std::string> records = {};
     std::optional<std::string> next = std::nullopt;
     std::optional<std::string> warning = std::nullopt;
+    std::optional<std::string> paging_error = std::nullopt;
   };
   SourceLimits Limits() const override { return {hours(24 * 10), hours(24 * 90), rows_outside_window}; }
   std::string FirstPageUrl(const Window&) const override { return "first"; }
@@ -43,6 +44,7 @@ class ScriptedSource final : public TraceSource {
     }
     page.next_url = scripted.next;
     page.warning = scripted.warning;
+    page.paging_error = scripted.paging_error;
     return page;
   }
   std::map<std::string, Scripted> pages;
@@ -118,14 +120,33 @@ TEST(CollectorPaging, AnEmptyLastPageIsNormal) {
   EXPECT_FALSE(f.logger.Contains(sekoia::LogLevel::kError, "paging"));
 }
 
-TEST(CollectorPaging, ALinkOffTheServiceFailsTheWindow) {
+// Issue 13.5: the source refuses a link off the service as it reads the page. The window ends
+// there with an error, the link is never saved, and the next cycle reads the next window: no
+// cycle reads the window again (without a lookback, that would forward its pages again).
+TEST(CollectorPaging, ALinkOffTheServiceEndsTheWindowWithAnErrorAndIsNeverSaved) {
   Fixture f;
+  f.options.lookback = std::chrono::seconds(0);
   ScriptedSource source;
-  source.pages["first"] = {{"a"}, "https://elsewhere.test/p2"};
+  source.pages["first"] = {{"a"}, "p2"};
+  source.pages["p2"] = {{"b"}, std::nullopt, std::nullopt, std::string("the next link points to elsewhere")};
   auto collector = f.Make(source);
   sekoia::StopSignal stop;
-  EXPECT_THROW(collector->RunOnce(stop), PagingError);
-  EXPECT_TRUE(collector->cursor().window);  // the window is not done
+  ASSERT_TRUE(collector->RunOnce(stop));
+  EXPECT_EQ(source.urls, (std::vector<std::string>{"first", "p2"}));
+  EXPECT_EQ(f.intake.received, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kError, "the next link points to elsewhere; the window "));
+  EXPECT_EQ(nlohmann::json::parse(f.health.Render(f.clock.Now()).second)["error_count"], 1);
+  EXPECT_FALSE(collector->cursor().window);
+  EXPECT_FALSE(f.checkpoints.saved->contains("window")) << f.checkpoints.saved->dump();
+  const std::string first_end = f.checkpoints.saved->value("most_recent_date_requested", "");
+
+  // The next cycle: the next window, from its first page, the previous one not read again.
+  f.clock.Advance(minutes(10));
+  ASSERT_TRUE(collector->RunOnce(stop));
+  EXPECT_EQ(source.urls, (std::vector<std::string>{"first", "p2", "first", "p2"}));
+  EXPECT_FALSE(f.logger.Contains(sekoia::LogLevel::kWarning, "the checkpoint's next link is not followed"));
+  EXPECT_NE(f.checkpoints.saved->value("most_recent_date_requested", ""), first_end);
+  EXPECT_FALSE(f.checkpoints.saved->contains("window"));
 }
 
 TEST(CollectorPaging, AStoredLinkOffTheServiceRereadsTheWindowFromItsStart) {

@@ -152,6 +152,52 @@ TEST(GraphSource, NextLinksOffGraphUrlsOriginAreNeverRequested) {
   EXPECT_NO_THROW(source.FetchPage("https://GRAPH.test:443/v1.0/x", 0, stop));
 }
 
+// Issue 13.5: the page's link is checked as the page is read, before the collector can save it.
+TEST(GraphSource, ANextLinkOffGraphUrlsOriginIsRefusedAsThePageIsRead) {
+  sekoia::testing::FakeTransport transport;
+  GraphSource source({"https://graph.test"}, transport);
+  transport.Push({200, R"({"value":[{"id":"a"}],"@odata.nextLink":"https://evil.test/v1.0/x?$skiptoken=2"})", {}});
+  transport.Push({200, R"({"value":[{"id":"b"}],"@odata.nextLink":"https://graph.test/v1.0/x?$skiptoken=3"})", {}});
+  sekoia::StopSignal stop;
+  TracePage page = source.FetchPage("https://graph.test/v1.0/x", 0, stop);
+  EXPECT_EQ(page.records.size(), 1u);
+  EXPECT_FALSE(page.next_url);
+  ASSERT_TRUE(page.paging_error);
+  EXPECT_NE(page.paging_error->find("https://evil.test:443, not to graph_url's scheme, host and port"),
+            std::string::npos)
+      << *page.paging_error;
+  page = source.FetchPage("https://graph.test/v1.0/x?$skiptoken=2", 0, stop);
+  EXPECT_EQ(page.next_url, "https://graph.test/v1.0/x?$skiptoken=3");
+  EXPECT_FALSE(page.paging_error);
+}
+
+// Issue 13.7: an invalid page and a request without an answer carry the ids too.
+TEST(GraphSource, AnInvalidPageAndATransportFailureCarryTheIds) {
+  sekoia::testing::FakeTransport transport;
+  GraphSource source({"https://graph.test"}, transport);
+  transport.Push({200, R"({"value":[{"id":)", {{"request-id", "rid-page"}}});
+  transport.Push({-1, "", {}});
+  sekoia::StopSignal stop;
+  try {
+    source.FetchPage("https://graph.test/x", 0, stop);
+    FAIL();
+  } catch (const sekoia::ParseError& error) {
+    const std::string sent = transport.requests().back().headers.back().second;
+    EXPECT_NE(std::string(error.what()).find("Microsoft Graph sent an invalid page: "), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("(request-id rid-page, client-request-id " + sent + ")"), std::string::npos)
+        << error.what();
+  }
+  try {
+    source.FetchPage("https://graph.test/x", 0, stop);
+    FAIL();
+  } catch (const sekoia::TransportError& error) {
+    const std::string sent = transport.requests().back().headers.back().second;
+    EXPECT_NE(std::string(error.what()).find("connection refused (scripted) (request-id none, client-request-id " + sent + ")"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(ParseGraphPage, StatusesAreComparedCaseInsensitively) {
   auto page = ParseGraphPage(R"({"value":[{"id":"a","recipientAddress":"r","status":"Delivered"},)"
                              R"({"id":"a","recipientAddress":"r","status":"delivered"},)"

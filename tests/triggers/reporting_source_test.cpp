@@ -147,6 +147,21 @@ TEST(ReportingSource, NextLinksOffReportingUrlsOriginAreNeverRequested) {
   EXPECT_TRUE(transport.requests().empty());
 }
 
+// Issue 13.5: the page's link is checked as the page is read, before the collector can save it;
+// a full page without a link still continues on the service by offset.
+TEST(ReportingSource, ANextLinkOffReportingUrlsOriginIsRefusedAsThePageIsRead) {
+  sekoia::testing::FakeTransport transport;
+  ReportingSource source({"https://reports.test/ecp/r/MessageTrace", 3}, transport);
+  transport.Push({200, Page(3, "https://evil.test/ecp/r/MessageTrace?$skiptoken=3"), {}});
+  sekoia::StopSignal stop;
+  TracePage page = source.FetchPage("https://reports.test/ecp/r/MessageTrace?$format=json", 0, stop);
+  EXPECT_EQ(page.records.size(), 3u);
+  EXPECT_FALSE(page.next_url);
+  ASSERT_TRUE(page.paging_error);
+  EXPECT_NE(page.paging_error->find("not to reporting_url's scheme, host and port"), std::string::npos)
+      << *page.paging_error;
+}
+
 TEST(ReportingSource, EveryRowTheServiceReturnsIsForwarded) {
   sekoia::testing::FakeTransport transport;
   // StartDate and EndDate are processing steps, not Received [RWS].

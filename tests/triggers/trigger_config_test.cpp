@@ -239,6 +239,35 @@ TEST(GraphTriggerConfig, NationalCloudsAreRefusedWithTheReason) {
   EXPECT_THROW(LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth), sekoia::ConfigError);
 }
 
+// Issue 13.8: a national reporting host would need a national login_url, which is refused: the
+// pair could never work, so reporting_url is refused at start with the same reason.
+TEST(ReportingTriggerConfig, NationalCloudReportingHostsAreRefusedWithTheReason) {
+  for (const ReportingAuth auth : {ReportingAuth::kBasic, ReportingAuth::kOAuth}) {
+    for (const char* host : {"reports.office365.us", "outlook-dod.office365.us", "webmail.apps.mil",
+                             "reports.partner.outlook.cn", "REPORTS.OFFICE365.US"}) {
+      nlohmann::json arguments = {{"tenant_id", "t"}, {"client_id", "c"}, {"client_secret", "s"},
+                                  {"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"}};
+      arguments["reporting_url"] =
+          std::string("https://") + host + "/ecp/reportingwebservice/reporting.svc/MessageTrace";
+      std::string error = "(no error)";
+      try {
+        LoadReportingTriggerConfig(sekoia::Arguments(arguments), "", auth);
+      } catch (const sekoia::ConfigError& e) {
+        error = e.what();
+      }
+      EXPECT_EQ(error.rfind("reporting_url: ", 0), 0u) << error;
+      EXPECT_NE(error.find("global cloud only"), std::string::npos) << error;
+    }
+  }
+  // The global host and loopback (tests) stay allowed.
+  for (const char* url : {"https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace",
+                          "http://127.0.0.1:9000/ecp/reportingwebservice/reporting.svc/MessageTrace"}) {
+    nlohmann::json basic = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"},
+                            {"reporting_url", url}};
+    EXPECT_NO_THROW(LoadReportingTriggerConfig(sekoia::Arguments(basic), "", ReportingAuth::kBasic)) << url;
+  }
+}
+
 TEST(ReportingTriggerConfig, TheTokenScopeFollowsReportingUrlsHost) {
   EXPECT_EQ(ReportingScope("https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace"),
             "https://outlook.office365.com/.default");

@@ -301,6 +301,14 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
     ++pages_read;
     rows_read += page.records.size();
 
+    if (page.paging_error) {
+      // A link off the service's origin: never followed nor saved, or each cycle would read
+      // the window again from its start and stop at the same link.
+      health_.CountError();
+      logger_.Error(*page.paging_error + "; the window " + Span(window) + " ends here after " +
+                    std::to_string(window_forwarded_) + " record(s) forwarded; records it did not give are missing");
+      break;
+    }
     if (!page.next_url) break;
     // A service whose links loop, or that pages on without records, would hold the window (and
     // the tenant's budget) forever: the window ends here, with what it gave once.

@@ -138,15 +138,24 @@ TracePage GraphSource::FetchPage(const std::string& url, std::size_t, const seko
   sekoia::http::HttpRequest request{"GET", url, "", {{"Accept", "application/json"},
                                                      {"Prefer", "include-unknown-enum-members"},
                                                      {"client-request-id", client_request_id}}};
-  sekoia::http::HttpResponse response = transport_.Send(request, stop);
+  sekoia::http::HttpResponse response;
+  try {
+    response = transport_.Send(request, stop);
+  } catch (const sekoia::TransportError& error) {
+    // No answer, so no request-id; ours still finds the request in Microsoft's traces.
+    throw sekoia::TransportError(std::string(error.what()) + GraphRequestIds({}, std::string(), client_request_id));
+  }
   if (response.status != 200) {
     throw sekoia::HttpStatusError(response.status,
                                   DescribeGraphError(response.status, response.body, response.headers, client_request_id));
   }
   try {
-    return ParseGraphPage(std::move(response.body));
+    TracePage page = ParseGraphPage(std::move(response.body));
+    RefuseNextLinkOffOrigin(page, options_.graph_url, "graph_url");
+    return page;
   } catch (const sekoia::ParseError& error) {
-    throw sekoia::ParseError(std::string("Microsoft Graph sent an invalid page: ") + error.what());
+    throw sekoia::ParseError(std::string("Microsoft Graph sent an invalid page: ") + error.what() +
+                             GraphRequestIds(response.headers, std::string(), client_request_id));
   }
 }
 

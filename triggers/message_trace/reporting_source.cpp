@@ -224,6 +224,7 @@ TracePage ReportingSource::FetchPage(const std::string& url, std::size_t rows_re
   } else if (!window_has_links_ && page.records.size() == options_.page_rows) {
     page.next_url = WithoutSkipToken(url) + "&$skiptoken=" + std::to_string(rows_read + page.records.size());
   }
+  RefuseNextLinkOffOrigin(page, options_.reporting_url, "reporting_url");
   return page;
 }
 

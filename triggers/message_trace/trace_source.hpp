@@ -38,16 +38,21 @@ inline bool SameOrigin(const std::string& url, const std::string& base) {
   return a && b && a->scheme == b->scheme && a->host == b->host && a->port == b->port;
 }
 
+/** Why a next link `url` off the origin of the configured `argument` is not followed. */
+inline std::string OffOriginReason(const std::string& url, const std::string& argument) {
+  const auto parsed = sekoia::ParseUrl(url);
+  const std::string where = parsed ? parsed->scheme + "://" + parsed->host + ":" + std::to_string(parsed->port)
+                                   : std::string("an invalid URL");
+  return "the service's next link points to " + where + ", not to " + argument +
+         "'s scheme, host and port; it is not followed (the credentials go only to " + argument +
+         "), and the window cannot be read further";
+}
+
 /** Throws PagingError unless `url` stays on the origin of `base`, the configured `argument`: the
  *  credentials of a service must never reach another host, whatever named it. */
 inline void RequireSameOrigin(const std::string& url, const std::string& base, const std::string& argument) {
   if (SameOrigin(url, base)) return;
-  const auto parsed = sekoia::ParseUrl(url);
-  const std::string where = parsed ? parsed->scheme + "://" + parsed->host + ":" + std::to_string(parsed->port)
-                                   : std::string("an invalid URL");
-  throw PagingError("the service's next link points to " + where + ", not to " + argument +
-                    "'s scheme, host and port; it is not followed (the credentials go only to " + argument +
-                    "), and the window cannot be read further");
+  throw PagingError(OffOriginReason(url, argument));
 }
 
 /** A time interval of message traces, [start, end): a record at `end` belongs to the next one. */
@@ -70,7 +75,18 @@ struct TracePage final {
   std::vector<TraceRecord> records;
   std::optional<std::string> next_url;  ///< the next page of the same window, if any
   std::optional<std::string> warning;   ///< something odd about the page the collector should log
+  /** Why the page's next link cannot be followed (next_url is then empty): the window ends with
+   *  this error after the page, and the link is never saved in the checkpoint. */
+  std::optional<std::string> paging_error;
 };
+
+/** Called by a source right after parsing `page`: a next link off the origin of `base`, the
+ *  configured `argument`, becomes the page's paging_error instead of a link to follow or save. */
+inline void RefuseNextLinkOffOrigin(TracePage& page, const std::string& base, const std::string& argument) {
+  if (!page.next_url || SameOrigin(*page.next_url, base)) return;
+  page.paging_error = OffOriginReason(*page.next_url, argument);
+  page.next_url.reset();
+}
 
 /** Limits of a message-trace API, which the collector's windows respect. */
 struct SourceLimits final {

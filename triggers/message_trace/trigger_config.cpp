@@ -11,15 +11,17 @@
 namespace office365 {
 namespace {
 
-// Hosts of the national clouds' Graph and identity platform: US Government (L4, L5/DoD) and
-// China (21Vianet), with their other published names.
+// Hosts of the national clouds' Graph, identity platform and Exchange Online (reports):
+// US Government (L4, L5/DoD) and China (21Vianet), with their other published names.
 constexpr const char* kNationalCloudSuffixes[] = {
     "microsoft.us",          // graph.microsoft.us, dod-graph.microsoft.us
     "microsoftonline.us",    // login.microsoftonline.us
     "usgovcloudapi.net",     // login.usgovcloudapi.net
     "chinacloudapi.cn",      // microsoftgraph.chinacloudapi.cn, login.chinacloudapi.cn
     "microsoftonline.cn",    // login.partner.microsoftonline.cn
-    "partner.outlook.cn",
+    "partner.outlook.cn",    // reports.partner.outlook.cn (Exchange Online by 21Vianet)
+    "office365.us",          // reports.office365.us, outlook.office365.us, outlook-dod.office365.us
+    "apps.mil",              // webmail.apps.mil (Exchange Online DoD)
     "microsoft.de",          // Microsoft Cloud Deutschland (closed)
     "microsoftonline.de",
 };
@@ -178,6 +180,7 @@ ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& argum
     config.credentials = LoadClientCredentials(arguments);
   }
   config.reporting.reporting_url = arguments.SecureUrl("reporting_url", config.reporting.reporting_url);
+  RefuseNationalCloud("reporting_url", config.reporting.reporting_url);
   config.credentials.scope = ReportingScope(config.reporting.reporting_url);
   config.common.collector.lookback = arguments.Minutes("lookback", kDefaultLookbackMinutes, 0, 240);
   return config;

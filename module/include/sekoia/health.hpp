@@ -31,6 +31,9 @@ class HealthState final {
   /** Collection is stopped by a failure that needs a person (refused credentials...): /health
    *  says so (`permanent_failure`), beside the SDK's keys. */
   void SetPermanentFailure(bool failing);
+  /** A non-empty push to the intake starts: as the SDK (Connector.push_events_to_intakes), the
+   *  error count goes back to 0 and last_events_time to `now`, before anything is sent. */
+  void ResetErrors(TimePoint now);
   /** The HTTP status (200 alive, 500 not) and the JSON body of GET /health. */
   std::pair<int, std::string> Render(TimePoint now) const;
 

@@ -43,15 +43,32 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
     if (fraction.find_first_not_of('0') != std::string_view::npos) ++seconds;
     return std::chrono::seconds(seconds);
   }
-  // An HTTP date, "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 7231 IMF-fixdate).
+  // An HTTP date: IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", or one of the obsolete forms a
+  // recipient must accept too (RFC 9110 §5.6.7): RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and
+  // asctime "Sun Nov  6 08:49:37 1994".
+  const std::time_t now_seconds = std::chrono::system_clock::to_time_t(now);
+  const std::string text(value);
+  const auto parse = [&text](const char* format, std::tm& tm) {
+    tm = std::tm{};
+    const char* end = ::strptime(text.c_str(), format, &tm);
+    return end != nullptr && *end == '\0';
+  };
   std::tm tm{};
-  std::string text(value);
-  const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
+  if (!parse("%a, %d %b %Y %H:%M:%S GMT", tm) && !parse("%a %b %d %H:%M:%S %Y", tm)) {
+    if (!parse("%A, %d-%b-%y %H:%M:%S GMT", tm)) return std::nullopt;
+    // A two-digit year more than 50 years ahead is the most recent past year with those digits
+    // (RFC 9110 §5.6.7): the year is the one within (now - 50, now + 50].
+    std::tm today{};
+    ::gmtime_r(&now_seconds, &today);
+    const int this_year = today.tm_year + 1900;
+    int year = this_year / 100 * 100 + tm.tm_year % 100;
+    if (year > this_year + 50) year -= 100;
+    else if (year <= this_year - 50) year += 100;
+    tm.tm_year = year - 1900;
+  }
   std::time_t when = ::timegm(&tm);
   // Compared in seconds first: a date centuries away (found by fuzzing: year 2344) would
   // overflow the clock's nanoseconds. Capped like a huge number of seconds.
-  const std::time_t now_seconds = std::chrono::system_clock::to_time_t(now);
   if (when > now_seconds + kMaxRetryAfterSeconds) return std::chrono::milliseconds(std::chrono::hours(24 * 365));
   if (when < now_seconds - kMaxRetryAfterSeconds) return std::chrono::milliseconds(0);
   auto delta = std::chrono::system_clock::from_time_t(when) - now;
@@ -96,13 +113,14 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request, const StopSigna
       // The ids Microsoft support asks for: its request-id, and ours.
       const std::string request_id = response.Header("request-id");
       if (!request_id.empty()) reason += ", request-id " + request_id.substr(0, 64);
-      for (const auto& [name, value] : request.headers) {
-        if (name == "client-request-id") reason += ", client-request-id " + value;
-      }
     } catch (const TransportError& error) {
       if (attempt >= options_.max_attempts) throw;
       wait = Backoff(attempt);
       reason = error.what();
+    }
+    // Ours also names a request that got no answer (a timeout) in the service's traces.
+    for (const auto& [name, value] : request.headers) {
+      if (name == "client-request-id") reason += ", client-request-id " + value;
     }
     if (throttle) {
       ++throttled;

@@ -59,6 +59,7 @@ IntakeBatcher::IntakeBatcher(const IntakeOptions& options, http::HttpTransport& 
       health_(health) {}
 
 ForwardResult IntakeBatcher::Forward(const std::vector<std::string_view>& all_events, const StopSignal& stop) {
+  if (!all_events.empty()) health_.ResetErrors(clock_.Now());  // the SDK's push, before sending (Cn:186-188)
   std::vector<std::string_view> events;
   events.reserve(all_events.size());
   std::uint64_t discarded = 0;

@@ -19,7 +19,8 @@ struct RetryOptions final {
 };
 
 /** Parses Retry-After: whole or decimal seconds (a fraction rounds up to the next second) or an
- *  HTTP date (RFC 9110 section 10.2.3); nullopt when invalid. */
+ *  HTTP date (RFC 9110 section 10.2.3) in any of its three forms, IMF-fixdate, RFC 850 and asctime
+ *  (section 5.6.7); nullopt when invalid. */
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value, TimePoint now);
 
 /** True for the statuses worth another attempt: 408, 429 and 5xx. */
