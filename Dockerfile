@@ -61,7 +61,7 @@ RUN apt-get update \
  && install -d -o 1000 -g 1000 -m 0750 /symphony_data
 COPY --from=build /out/office365-messagetrace /usr/local/bin/office365-messagetrace
 WORKDIR /app
-COPY manifest.json trigger_*.json connector_*.json ./
+COPY manifest.json trigger_*.json connector_*.json LICENSE ./
 # The connector's checkpoint (context.json) lives here; the platform mounts a volume. With the
 # Python triggers' uid, a volume they wrote stays writable.
 VOLUME /symphony_data
