@@ -173,6 +173,7 @@ nlohmann::json LoadTriggerArguments(const ConfigSource& source) {
 }
 
 const nlohmann::json* Arguments::Find(const std::string& name) const {
+  asked_.insert(name);
   auto it = object_.find(name);
   if (it == object_.end() || it->is_null()) return nullptr;
   return &*it;
@@ -290,6 +291,66 @@ std::string Arguments::SecureUrl(const std::string& name, const std::string& fal
   }
   while (!text.empty() && text.back() == '/') text.pop_back();
   return text;
+}
+
+std::vector<std::string> Arguments::Asked() const { return {asked_.begin(), asked_.end()}; }
+
+std::vector<std::string> Arguments::Unread() const {
+  std::vector<std::string> unread;
+  if (!object_.is_object()) return unread;
+  for (const auto& item : object_.items()) {
+    if (asked_.count(item.key()) == 0) unread.push_back(item.key());
+  }
+  return unread;
+}
+
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string ClosestName(const std::string& name, const std::vector<std::string>& known) {
+  std::string best;
+  std::size_t best_distance = std::string::npos;
+  for (const std::string& candidate : known) {
+    const std::size_t distance = EditDistance(name, candidate);
+    const std::size_t allowed = std::max<std::size_t>(2, std::max(name.size(), candidate.size()) / 3);
+    if (distance <= allowed && distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+std::vector<std::string> UnknownArgumentWarnings(const Arguments& arguments) {
+  std::vector<std::string> warnings;
+  const std::vector<std::string> known = arguments.Asked();
+  for (const std::string& name : arguments.Unread()) {
+    // The name is quoted as the user typed it; a control character would break the log line.
+    std::string shown;
+    for (char c : name) shown += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
+    const std::string closest = ClosestName(name, known);
+    if (!closest.empty()) {
+      warnings.push_back("unknown argument '" + shown + "' is ignored; did you mean '" + closest + "'?");
+    } else {
+      std::string list;
+      for (const std::string& candidate : known) list += (list.empty() ? "" : ", ") + candidate;
+      warnings.push_back("unknown argument '" + shown + "' is ignored; this trigger's arguments are " + list);
+    }
+  }
+  return warnings;
 }
 
 }  // namespace sekoia

@@ -39,6 +39,29 @@ TEST(GraphTrigger, BackfillOfThreeDaysArrivesCompleteWithoutDuplicates) {
   ExpectNoSecrets(simulator.Logs().dump(), "the platform logs");
 }
 
+// An argument the trigger does not know (a typo) is one warning at start, naming the argument it
+// is likely a typo of, on stderr and in the platform's logs; the trigger runs with the default.
+TEST(GraphTrigger, AnUnknownArgumentIsOneWarningAtStartWithTheClosestName) {
+  auto dir = ScratchDir();
+  Simulator simulator(dir, SimulatorArgs({"--records", "200", "--days", "0.9", "--seed", "9"}));
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"frequncy", 30}}));
+  trigger.Start();
+  ASSERT_TRUE(trigger.WaitCaughtUp(60s)) << trigger.process().Stderr();
+  trigger.process().Signal(SIGTERM);
+  EXPECT_EQ(trigger.process().Wait(10s), 0);
+  const std::string warning = "configuration: unknown argument 'frequncy' is ignored; did you mean 'frequency'?";
+  const std::string err = trigger.process().Stderr();
+  const std::size_t first = err.find(warning);
+  ASSERT_NE(first, std::string::npos) << err;
+  EXPECT_EQ(err.find(warning, first + 1), std::string::npos) << "logged more than once: " << err;
+  EXPECT_NE(err.find("WARNING " + warning), std::string::npos) << err;
+  int in_platform_logs = 0;
+  for (const auto& entry : simulator.Logs()) {
+    in_platform_logs += entry.value("message", "") == warning && entry.value("level", "") == "warning";
+  }
+  EXPECT_EQ(in_platform_logs, 1) << simulator.Logs().dump();
+}
+
 TEST(GraphTrigger, KilledMidBackfillResumesFromTheCheckpointWithoutLoss) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "12000", "--days", "2.95", "--seed", "8"}));

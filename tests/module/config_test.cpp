@@ -192,3 +192,48 @@ TEST(Arguments, HugeNumbersAreOutOfRangeNotUndefined) {
 
 }  // namespace
 }  // namespace sekoia
+
+namespace sekoia {
+namespace {
+
+TEST(EditDistance, CountsInsertionsDeletionsAndSubstitutionsIgnoringCase) {
+  EXPECT_EQ(EditDistance("frequency", "frequency"), 0u);
+  EXPECT_EQ(EditDistance("frequncy", "frequency"), 1u);
+  EXPECT_EQ(EditDistance("client_secrte", "client_secret"), 2u);
+  EXPECT_EQ(EditDistance("Client_ID", "client_id"), 0u);
+  EXPECT_EQ(EditDistance("", "abc"), 3u);
+  EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
+}
+
+TEST(ClosestName, SuggestsATypoOfAKnownNameAndNothingForAStrangerName) {
+  const std::vector<std::string> known = {"client_id", "client_secret", "frequency", "intake_key", "tenant_id"};
+  EXPECT_EQ(ClosestName("client_secrte", known), "client_secret");
+  EXPECT_EQ(ClosestName("frequence", known), "frequency");
+  EXPECT_EQ(ClosestName("tenant", known), "tenant_id");
+  EXPECT_EQ(ClosestName("intakekey", known), "intake_key");
+  EXPECT_EQ(ClosestName("verbose", known), "");
+  EXPECT_EQ(ClosestName("x", known), "");
+}
+
+TEST(Arguments, UnknownArgumentsAreTheOnesNoAccessorAskedFor) {
+  Arguments arguments(nlohmann::json{{"frequncy", 30}, {"intake_key", "k"}, {"colour", "blue"}});
+  arguments.RequiredString("intake_key");
+  arguments.Integer("frequency", 60, 1, 86400);
+  arguments.Has("client_secret");
+  EXPECT_EQ(arguments.Asked(), (std::vector<std::string>{"client_secret", "frequency", "intake_key"}));
+  EXPECT_EQ(arguments.Unread(), (std::vector<std::string>{"colour", "frequncy"}));
+  EXPECT_EQ(UnknownArgumentWarnings(arguments),
+            (std::vector<std::string>{
+                "unknown argument 'colour' is ignored; this trigger's arguments are client_secret, frequency, "
+                "intake_key",
+                "unknown argument 'frequncy' is ignored; did you mean 'frequency'?"}));
+}
+
+TEST(Arguments, NoWarningWhenEveryArgumentIsRead) {
+  Arguments arguments(nlohmann::json{{"intake_key", "k"}});
+  arguments.RequiredString("intake_key");
+  EXPECT_TRUE(UnknownArgumentWarnings(arguments).empty());
+}
+
+}  // namespace
+}  // namespace sekoia

@@ -34,7 +34,7 @@ class FakeSource final : public TraceSource {
       keys_.push_back(i + 1);
     }
   }
-  SourceLimits Limits() const override { return {hours(24 * 10), hours(24 * 90)}; }
+  SourceLimits Limits() const override { return limits; }
   std::string FirstPageUrl(const Window& window) const override {
     return sekoia::FormatIso8601(window.start) + "|" + sekoia::FormatIso8601(window.end) + "|0";
   }
@@ -75,6 +75,7 @@ class FakeSource final : public TraceSource {
   }
   std::string Record(std::size_t i) const { return records_[i].first; }
 
+  SourceLimits limits{hours(24 * 10), hours(24 * 90)};
   int calls = 0;
   int fail_call = -1;
   bool refuse_next_link_once = false;
@@ -134,6 +135,36 @@ TEST(Collector, FirstStartBeginsStartTimeHoursBackAndStopsTimedeltaBehind) {
   EXPECT_EQ(collector->cursor().next_start, now - minutes(5));
   EXPECT_EQ(f.checkpoints.saved->at("most_recent_date_requested"), "2026-01-21T11:55:00Z");
   EXPECT_FALSE(f.checkpoints.saved->contains("window"));
+}
+
+TEST(Collector, StartTimeBeyondWhatTheServiceKeepsIsClampedWithAWarning) {
+  Fixture f;
+  f.options.start_time = hours(24 * 31);
+  FakeSource source({});
+  source.limits = {hours(6), hours(24 * 30) - minutes(10)};  // the legacy service's
+  auto collector = f.Make(source);
+  EXPECT_EQ(collector->cursor().next_start, f.Now() - hours(24 * 30) + minutes(10));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning,
+                                "start_time: 744 hours reaches past the oldest data the service keeps (about 30 "
+                                "days); starting from 2025-12-22T12:10:00Z instead"));
+}
+
+TEST(Collector, StartTimeWithinWhatTheServiceKeepsOrACheckpointGivesNoClampWarning) {
+  Fixture f;
+  f.options.start_time = hours(24 * 29);
+  FakeSource source({});
+  source.limits = {hours(6), hours(24 * 30) - minutes(10)};
+  auto collector = f.Make(source);
+  EXPECT_EQ(collector->cursor().next_start, f.Now() - hours(24 * 29));
+  // A checkpoint is resumed: start_time is not used, whatever it says.
+  Fixture g;
+  g.options.start_time = hours(24 * 31);
+  g.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", "2026-01-21T10:00:00Z"}};
+  auto resumed = g.Make(source);
+  EXPECT_EQ(resumed->cursor().next_start, g.Now() - hours(2));
+  for (const auto* logger : {&f.logger, &g.logger}) {
+    EXPECT_FALSE(logger->Contains(sekoia::LogLevel::kWarning, "start_time")) << "a warning without a clamp";
+  }
 }
 
 TEST(Collector, BackfillUsesWindowsOfAtMostTenDaysAndPagesThroughThem) {

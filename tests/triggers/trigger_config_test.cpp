@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <functional>
+#include <regex>
+
 #include "sekoia/errors.hpp"
 #include "test_certificates.hpp"
 
@@ -280,6 +284,127 @@ TEST(ReportingTriggerConfig, TheTokenScopeFollowsReportingUrlsHost) {
             "https://outlook.office365.com/.default");
   EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "").credentials.scope,
             "https://graph.microsoft.com/.default");
+}
+
+}  // namespace
+}  // namespace office365
+
+namespace office365 {
+namespace {
+
+TEST(TriggerConfigWarnings, AnUnknownGraphArgumentSuggestsTheKnownNameItIsATypoOf) {
+  nlohmann::json arguments = Valid();
+  arguments["frequncy"] = 30;
+  arguments["page_sise"] = 100;
+  const GraphTriggerConfig config = LoadGraphTriggerConfig(sekoia::Arguments(arguments), "");
+  EXPECT_EQ(config.common.collector.frequency, std::chrono::seconds(60)) << "the typo is not read";
+  EXPECT_EQ(config.common.warnings,
+            (std::vector<std::string>{"unknown argument 'frequncy' is ignored; did you mean 'frequency'?",
+                                      "unknown argument 'page_sise' is ignored; did you mean 'page_size'?"}));
+}
+
+TEST(TriggerConfigWarnings, EveryArgumentOfTheCatalogIsKnownToItsLoader) {
+  // The arguments of trigger_office365_messagetrace_graph.json, all given: none is unknown,
+  // whichever secret form is used, even when the caller asked about others first.
+  nlohmann::json arguments = Valid();
+  for (const char* name : {"intake_server", "login_url", "graph_url"}) arguments[name] = "https://127.0.0.1:1";
+  arguments.update({{"frequency", 60}, {"timedelta", 5}, {"start_time", 1}, {"chunk_size", 1000},
+                    {"requests_per_5_minutes", 80}, {"http_timeout", 120}, {"page_size", 5000},
+                    {"api_version", "v1.0"}, {"lookback", 60}});
+  sekoia::Arguments given(arguments);
+  given.Has("account_password");  // as main.cpp's secret registration does
+  EXPECT_TRUE(LoadGraphTriggerConfig(given, "").common.warnings.empty());
+}
+
+TEST(TriggerConfigWarnings, ArgumentsOfAnotherTriggerAreUnknownToTheBasicOne) {
+  const nlohmann::json arguments = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"},
+                                    {"client_id", "c"}};
+  const ReportingTriggerConfig config =
+      LoadReportingTriggerConfig(sekoia::Arguments(arguments), "", ReportingAuth::kBasic);
+  ASSERT_EQ(config.common.warnings.size(), 1u);
+  EXPECT_EQ(config.common.warnings[0].rfind("unknown argument 'client_id' is ignored; this trigger's arguments are ", 0),
+            0u)
+      << config.common.warnings[0];
+  EXPECT_NE(config.common.warnings[0].find("account_name"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace office365
+
+namespace office365 {
+namespace {
+
+// The catalog files describe what the loaders enforce: every numeric argument has the bounds the
+// loader checks (at the bounds accepted, one step beyond refused naming the argument), every
+// enum lists what it accepts, every pattern matches what it accepts.
+struct CatalogCase {
+  const char* file;
+  std::function<void(const nlohmann::json&)> load;
+  nlohmann::json valid;
+};
+
+std::vector<CatalogCase> CatalogCases() {
+  const nlohmann::json oauth = Valid();
+  const nlohmann::json basic = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"}};
+  return {
+      {"trigger_office365_messagetrace_graph.json",
+       [](const nlohmann::json& a) { LoadGraphTriggerConfig(sekoia::Arguments(a), ""); }, Valid()},
+      {"trigger_office365_messagetrace_oauth.json",
+       [](const nlohmann::json& a) { LoadReportingTriggerConfig(sekoia::Arguments(a), "", ReportingAuth::kOAuth); },
+       oauth},
+      {"trigger_office365_messagetrace.json",
+       [](const nlohmann::json& a) { LoadReportingTriggerConfig(sekoia::Arguments(a), "", ReportingAuth::kBasic); },
+       basic},
+  };
+}
+
+std::string LoadError(const CatalogCase& c, const std::string& name, const nlohmann::json& value) {
+  nlohmann::json arguments = c.valid;
+  arguments[name] = value;
+  try {
+    c.load(arguments);
+  } catch (const sekoia::ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(Catalog, EveryBoundEnumAndPatternOfTheFormIsWhatTheLoaderEnforces) {
+  for (const CatalogCase& c : CatalogCases()) {
+    std::ifstream in(std::string(TEST_DATA_DIR) + "/../../" + c.file);
+    ASSERT_TRUE(in) << c.file;
+    const nlohmann::json catalog = nlohmann::json::parse(in);
+    int checked = 0;
+    for (const auto& [name, schema] : catalog["arguments"]["properties"].items()) {
+      SCOPED_TRACE(std::string(c.file) + " " + name);
+      const std::string type = schema.value("type", "");
+      if (type == "integer" || type == "number") {
+        ASSERT_TRUE(schema.contains("minimum") && schema.contains("maximum")) << "a number without bounds";
+        const double step = type == "integer" ? 1 : 0.5;
+        const double min = schema["minimum"].get<double>(), max = schema["maximum"].get<double>();
+        EXPECT_EQ(LoadError(c, name, min), "");
+        EXPECT_EQ(LoadError(c, name, max), "");
+        EXPECT_EQ(LoadError(c, name, schema["default"]), "");
+        EXPECT_EQ(LoadError(c, name, min - step).rfind(name + ": ", 0), 0u);
+        EXPECT_EQ(LoadError(c, name, max + step).rfind(name + ": ", 0), 0u);
+        ++checked;
+      }
+      if (schema.contains("enum")) {
+        for (const auto& value : schema["enum"]) EXPECT_EQ(LoadError(c, name, value), "");
+        EXPECT_EQ(LoadError(c, name, "not-one-of-them").rfind(name + ": ", 0), 0u);
+        ++checked;
+      }
+      if (schema.contains("pattern")) {
+        const std::regex pattern(schema["pattern"].get<std::string>());
+        for (const char* value : {"00000000-0000-0000-0000-0000000000aa", "contoso.onmicrosoft.com", "a/b", "a b",
+                                  "x?y"}) {
+          EXPECT_EQ(LoadError(c, name, value).empty(), std::regex_search(value, pattern)) << value;
+        }
+        ++checked;
+      }
+    }
+    EXPECT_GE(checked, 7) << c.file;
+  }
 }
 
 }  // namespace

@@ -129,6 +129,12 @@ bool Collector::LoadCursor() {
   if (!document) {
     cursor_ = CollectorCursor{};
     cursor_.next_start = fresh_start;
+    if (options_.start_time > limits_.max_age) {
+      const long long days = (limits_.max_age.count() + 43200) / 86400;
+      logger_.Warning("start_time: " + std::to_string(options_.start_time.count()) +
+                      " hours reaches past the oldest data the service keeps (about " + std::to_string(days) +
+                      " days); starting from " + FormatIso8601(fresh_start) + " instead");
+    }
   } else if (cursor_.next_start > now || (cursor_.window && cursor_.window->end > now)) {
     logger_.Warning("the checkpoint's date " + FormatIso8601(cursor_.next_start) + " is in the future; starting from now");
     cursor_ = CollectorCursor{};

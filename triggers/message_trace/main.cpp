@@ -8,6 +8,7 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include "check_command.hpp"
 #include "collector.hpp"
 #include "graph_source.hpp"
 #include "python_context.hpp"
@@ -59,6 +60,7 @@ constexpr Command kCommands[] = {
 
 struct CommandLine {
   std::string command;
+  std::string target;  ///< the trigger command `check` checks
   std::string config_dir = "/symphony";
   std::string data_dir = "/symphony_data";
 };
@@ -71,9 +73,31 @@ std::string CommandNames() {
 
 std::string Usage(const po::options_description& options) {
   std::ostringstream out;
-  out << "usage: office365-messagetrace <command> [--config-dir DIR] [--data-dir DIR]\n\ncommands:\n";
+  out << "usage: office365-messagetrace <command> [--config-dir DIR] [--data-dir DIR]\n"
+         "       office365-messagetrace check <command> [--config-dir DIR]\n\ncommands:\n";
   for (const Command& command : kCommands) out << "  " << command.name << "\n      " << command.what << "\n";
+  out << "  check <command>\n"
+         "      reads <command>'s configuration as it does, gets a token, makes one query ($top=1) over the\n"
+         "      last hour and posts an empty batch to the intake (no record is forwarded); one line per\n"
+         "      step, exit 0 when all pass, 1 at the first failure\n";
   out << "\n" << options;
+  out << "\nconfiguration: each value is read from the file <config-dir>/<name>, else from the environment\n"
+         "variable <NAME> (an empty variable counts as absent):\n"
+         "  TRIGGER_CONFIGURATION    the trigger's arguments (JSON, or its base64)\n"
+         "  CONNECTOR_CONFIGURATION  the same, read first when present\n"
+         "  TOKEN                    the platform's token, for the logs API\n"
+         "  URL_CALLBACK             the platform's callback URL; URL_LOGS defaults to it, /callback -> /logs\n"
+         "  URL_LOGS                 the platform's logs API\n"
+         "  INTAKE_URL               the intake, when the arguments have no intake_server\n"
+         "  LIVENESS_PORT            port of GET /health (default 8000)\n"
+         "  METRICS_PORT             port of the Prometheus metrics (default 8020)\n"
+         "  SUB_FOLDER               sub-directory of the data directory that holds the checkpoint\n"
+         "environment only:\n"
+         "  HTTPS_PROXY (https_proxy)  proxy of the https requests, http://[user:password@]host:port\n"
+         "  HTTP_PROXY (http_proxy)    proxy of the plain-http requests (an in-cluster intake)\n"
+         "  NO_PROXY (no_proxy)        hosts reached directly (loopback always is)\n"
+         "not read: MODULE_CONFIGURATION (the module has no configuration of its own), FILE_BACKEND and\n"
+         "AWS_* (the checkpoint is always a local file)\n";
   return out.str();
 }
 
@@ -215,6 +239,53 @@ std::unique_ptr<sekoia::http::HttpTransport> MakeNetwork(const TriggerConfig& co
   return sekoia::http::MakeCurlTransport(options);
 }
 
+// How requests to Microsoft authenticate, over `inner`: a token credential (Graph, OAuth), whose
+// token requests go through `login`, or Basic auth. The trigger's and the check's.
+struct MicrosoftAuth {
+  std::unique_ptr<sekoia::auth::ClientCertificate> certificate;  // outlives the credential using it
+  std::unique_ptr<sekoia::auth::TokenProvider> credential;       // null with Basic auth
+  std::unique_ptr<sekoia::http::HttpTransport> authorized;
+  std::string token_url;                                         // empty with Basic auth
+};
+
+MicrosoftAuth MakeMicrosoftAuth(TriggerKind kind, const TriggerConfig& config, sekoia::http::HttpTransport& inner,
+                                sekoia::http::HttpTransport& login, sekoia::Clock& clock, sekoia::Logger& logger,
+                                sekoia::Redactor& redactor) {
+  MicrosoftAuth auth;
+  const ClientCredentialsConfig& credentials =
+      kind == TriggerKind::kGraph ? config.graph.credentials : config.reporting.credentials;
+  if (kind == TriggerKind::kReportingBasic) {
+    auth.authorized = std::make_unique<sekoia::auth::BasicAuthTransport>(
+        inner, config.reporting.account_name, config.reporting.account_password, config.reporting.reporting.reporting_url,
+        &redactor);
+    return auth;
+  }
+  const std::string& scope = credentials.scope;
+  auth.token_url = credentials.login_url + "/" + credentials.tenant_id + "/oauth2/v2.0/token";
+  // Every access token obtained is registered in the redactor before it is used.
+  if (!credentials.client_certificate.empty()) {
+    auth.certificate = std::make_unique<sekoia::auth::ClientCertificate>(credentials.client_certificate,
+                                                                         credentials.client_private_key);
+    WarnAboutExpiry(*auth.certificate, clock.Now(), logger);
+    sekoia::auth::ClientCertificateOptions options;
+    options.token_url = auth.token_url;
+    options.client_id = credentials.client_id;
+    options.scope = scope;
+    auth.credential = std::make_unique<sekoia::auth::ClientCertificateCredential>(options, *auth.certificate, login,
+                                                                                  clock, &redactor);
+  } else {
+    auth.credential = std::make_unique<sekoia::auth::ClientSecretCredential>(
+        sekoia::auth::ClientCredentialsOptions{auth.token_url, credentials.client_id, credentials.client_secret, scope},
+        login, clock, &redactor);
+  }
+  // The token goes only to the configured service's origin, whatever URL a page or a stored
+  // checkpoint names.
+  auth.authorized = std::make_unique<sekoia::auth::BearerAuthTransport>(
+      inner, *auth.credential,
+      kind == TriggerKind::kGraph ? config.graph.graph.graph_url : config.reporting.reporting.reporting_url);
+  return auth;
+}
+
 int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSignal& stop,
                sekoia::Redactor& redactor) {
   sekoia::SystemClock system_clock;
@@ -281,6 +352,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   // The logger keeps the transport it was built with; the trigger's follows its configuration.
   sekoia::http::HttpTransport& transport = trigger_network ? *trigger_network : *network;
 
+  for (const std::string& warning : config.common.warnings) logger.Warning("configuration: " + warning);
   sekoia::Metrics metrics(config.common.intake_key);
   serve_health(metrics);
 
@@ -293,41 +365,10 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   RequestBudgetOptions budget;
   budget.max_requests = config.common.requests_per_5_minutes;
   PacedTransport paced(budget, transport, clock, logger);
-  std::unique_ptr<sekoia::auth::ClientCertificate> certificate;
-  std::unique_ptr<sekoia::auth::TokenProvider> credential;
-  std::unique_ptr<sekoia::http::HttpTransport> authorized;
   const ClientCredentialsConfig& credentials =
       kind == TriggerKind::kGraph ? config.graph.credentials : config.reporting.credentials;
-  if (kind == TriggerKind::kReportingBasic) {
-    authorized = std::make_unique<sekoia::auth::BasicAuthTransport>(
-        paced, config.reporting.account_name, config.reporting.account_password, config.reporting.reporting.reporting_url,
-        &redactor);
-  } else {
-    const std::string& scope = credentials.scope;
-    const std::string token_url = credentials.login_url + "/" + credentials.tenant_id + "/oauth2/v2.0/token";
-    // Every access token obtained is registered in the redactor before it is used.
-    if (!credentials.client_certificate.empty()) {
-      certificate = std::make_unique<sekoia::auth::ClientCertificate>(credentials.client_certificate,
-                                                                      credentials.client_private_key);
-      WarnAboutExpiry(*certificate, clock.Now(), logger);
-      sekoia::auth::ClientCertificateOptions options;
-      options.token_url = token_url;
-      options.client_id = credentials.client_id;
-      options.scope = scope;
-      credential = std::make_unique<sekoia::auth::ClientCertificateCredential>(options, *certificate, login, clock,
-                                                                               &redactor);
-    } else {
-      credential = std::make_unique<sekoia::auth::ClientSecretCredential>(
-          sekoia::auth::ClientCredentialsOptions{token_url, credentials.client_id, credentials.client_secret, scope},
-          login, clock, &redactor);
-    }
-    // The token goes only to the configured service's origin, whatever URL a page or a stored
-    // checkpoint names.
-    authorized = std::make_unique<sekoia::auth::BearerAuthTransport>(
-        paced, *credential,
-        kind == TriggerKind::kGraph ? config.graph.graph.graph_url : config.reporting.reporting.reporting_url);
-  }
-  sekoia::http::RetryingTransport microsoft(retry, *authorized, clock, random, logger);
+  const MicrosoftAuth auth = MakeMicrosoftAuth(kind, config, paced, login, clock, logger, redactor);
+  sekoia::http::RetryingTransport microsoft(retry, *auth.authorized, clock, random, logger);
   std::unique_ptr<TraceSource> trace_source;
   std::string what;
   if (kind == TriggerKind::kGraph) {
@@ -398,6 +439,59 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   return 0;
 }
 
+// `check <command>`: the trigger's configuration and wiring, one pass over each service, no
+// record forwarded; one line per step on stdout, exit 0 when every step passed, else 1.
+int RunCheck(TriggerKind kind, const char* command, const CommandLine& command_line, sekoia::StopSignal& stop,
+             sekoia::Redactor& redactor) {
+  sekoia::SystemClock clock;
+  sekoia::SeededRandom random(std::random_device{}());
+  CheckReport report(std::cout, redactor);
+  const sekoia::ConfigSource source(command_line.config_dir);
+  LoadedConfig loaded;
+  report.Step("configuration", [&] {
+    loaded = ReadConfiguration(kind, source, redactor);
+    if (!loaded.problem.empty()) throw sekoia::ConfigError(loaded.problem);
+    const ClientCredentialsConfig& credentials =
+        kind == TriggerKind::kGraph ? loaded.trigger.graph.credentials : loaded.trigger.reporting.credentials;
+    return std::string(command) + (kind == TriggerKind::kReportingBasic ? "" : ", tenant " + credentials.tenant_id);
+  });
+  for (const std::string& warning : loaded.trigger.common.warnings) report.Warning("configuration", warning);
+  if (report.failed()) {
+    if (kind == TriggerKind::kReportingBasic) report.Skip({"query", "intake"});
+    else report.Skip({"token", "query", "intake"});
+    return report.ExitCode();
+  }
+  const TriggerConfig& config = loaded.trigger;
+  sekoia::StreamLogger logger(std::cerr, redactor);
+  // The trigger's own HTTP client, from the same configuration.
+  sekoia::http::SanitizingTransport network(MakeNetwork(config, loaded.module, loaded.proxy), redactor);
+  sekoia::http::RetryingTransport retrying(CheckRetryOptions(), network, clock, random, logger);
+  const MicrosoftAuth auth = MakeMicrosoftAuth(kind, config, network, retrying, clock, logger, redactor);
+  if (auth.credential) {
+    report.Step("token", [&] { return CheckToken(*auth.credential, auth.token_url, stop); });
+  }
+  sekoia::http::RetryingTransport microsoft(CheckRetryOptions(), *auth.authorized, clock, random, logger);
+  std::unique_ptr<TraceSource> query_source;
+  std::string argument, service_url;
+  if (kind == TriggerKind::kGraph) {
+    GraphSourceOptions options = config.graph.graph;
+    options.page_size = 1;
+    query_source = std::make_unique<GraphSource>(options, microsoft);
+    argument = "graph_url";
+    service_url = options.graph_url;
+  } else {
+    ReportingSourceOptions options = config.reporting.reporting;
+    options.page_rows = 1;
+    query_source = std::make_unique<ReportingSource>(options, microsoft);
+    argument = "reporting_url";
+    service_url = options.reporting_url;
+  }
+  report.Step("query", [&] { return CheckQuery(*query_source, argument, service_url, clock.Now(), stop); });
+  report.Step("intake",
+              [&] { return CheckIntake(retrying, config.common.intake_server, config.common.intake_key, stop); });
+  return report.ExitCode();
+}
+
 // No core dump, and no ptrace or /proc/<pid>/mem by another process of the same user: the
 // memory holds the private key, the client secret, the password and the live tokens.
 void ForbidDumps() {
@@ -428,11 +522,11 @@ int main(int argc, char** argv) {
       ("data-dir", po::value(&command_line.data_dir)->value_name("DIR"),
        "where the checkpoint is kept (default /symphony_data)");
   po::options_description hidden;
-  hidden.add_options()("command", po::value(&command_line.command));
+  hidden.add_options()("command", po::value(&command_line.command))("target", po::value(&command_line.target));
   po::options_description all;
   all.add(options).add(hidden);
   po::positional_options_description positional;
-  positional.add("command", 1);
+  positional.add("command", 1).add("target", 1);
   po::variables_map values;
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
@@ -451,6 +545,22 @@ int main(int argc, char** argv) {
   }
   if (command_line.command.empty()) {
     std::cerr << "office365-messagetrace: missing command; give one of " << CommandNames() << " (see --help)\n";
+    return kUsageError;
+  }
+  if (command_line.command == "check") {
+    for (const Command& command : kCommands) {
+      if (command_line.target != command.name) continue;
+      try {
+        return RunCheck(command.kind, command.name, command_line, stop, redactor);
+      } catch (const std::exception& error) {
+        std::cerr << "office365-messagetrace: fatal: " << redactor.Apply(error.what()) << "\n";
+        return 1;
+      }
+    }
+    std::cerr << "office365-messagetrace: check "
+              << (command_line.target.empty() ? std::string("needs a command")
+                                              : "'" + command_line.target + "' is not a command")
+              << "; give one of " << CommandNames() << " (see --help)\n";
     return kUsageError;
   }
   for (const Command& command : kCommands) {

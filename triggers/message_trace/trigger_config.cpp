@@ -152,7 +152,9 @@ ClientCredentialsConfig LoadClientCredentials(const sekoia::Arguments& arguments
   return config;
 }
 
-GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url) {
+GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& given, const std::string& module_intake_url) {
+  // A copy of its own: the names read here, and only here, are the ones this trigger knows.
+  const sekoia::Arguments arguments(given.object());
   GraphTriggerConfig config;
   config.common = LoadCommonConfig(arguments, module_intake_url);
   config.credentials = LoadClientCredentials(arguments);
@@ -165,11 +167,13 @@ GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments, co
   }
   config.graph.page_size = static_cast<int>(arguments.Integer("page_size", 5000, 1, 5000));
   config.common.collector.lookback = arguments.Minutes("lookback", kDefaultLookbackMinutes, 0, 1440);
+  config.common.warnings = sekoia::UnknownArgumentWarnings(arguments);
   return config;
 }
 
-ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url,
+ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& given, const std::string& module_intake_url,
                                                   ReportingAuth auth) {
+  const sekoia::Arguments arguments(given.object());  // as above
   ReportingTriggerConfig config;
   config.common = LoadCommonConfig(arguments, module_intake_url);
   config.reporting.auth = auth;
@@ -183,6 +187,7 @@ ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& argum
   RefuseNationalCloud("reporting_url", config.reporting.reporting_url);
   config.credentials.scope = ReportingScope(config.reporting.reporting_url);
   config.common.collector.lookback = arguments.Minutes("lookback", kDefaultLookbackMinutes, 0, 240);
+  config.common.warnings = sekoia::UnknownArgumentWarnings(arguments);
   return config;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "collector.hpp"
 #include "graph_source.hpp"
@@ -24,6 +25,9 @@ struct CommonConfig final {
   CollectorOptions collector;  ///< includes timedelta, start_time, frequency and lookback
   /** This trigger's share of the tenant's 100 message-trace requests per 5 minutes. */
   int requests_per_5_minutes = kDefaultRequestsPer5Minutes;
+  /** What the operator should fix though the trigger runs (an unknown argument, with the known
+   *  name it is likely a typo of); logged once at start. */
+  std::vector<std::string> warnings;
 };
 
 /** The Microsoft identity platform's client-credentials arguments. */
@@ -64,7 +68,8 @@ void RefuseNationalCloud(const std::string& argument, const std::string& url);
  *  `reports.<domain>` reporting_url, else Exchange Online's global `outlook.office365.com`. */
 std::string ReportingScope(const std::string& reporting_url);
 
-/** Reads and validates; throws sekoia::ConfigError naming the argument. */
+/** Reads and validates; throws sekoia::ConfigError naming the argument. The trigger loaders
+ *  put in `common.warnings` one warning per argument they do not know (UnknownArgumentWarnings). */
 CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url);
 ClientCredentialsConfig LoadClientCredentials(const sekoia::Arguments& arguments);
 GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url);

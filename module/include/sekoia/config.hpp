@@ -4,7 +4,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -80,9 +83,32 @@ class Arguments final {
   /** A URL that is https, or http on a loopback host; the trailing '/' removed. */
   std::string SecureUrl(const std::string& name, const std::string& fallback) const;
 
+  /** The arguments as given. */
+  const nlohmann::json& object() const { return object_; }
+  /** Every name an accessor above was asked for, given or not, sorted: once a loader ran, the
+   *  names the trigger knows. */
+  std::vector<std::string> Asked() const;
+  /** The names given that no accessor was asked for, in the object's order: once a loader ran,
+   *  the arguments the trigger ignores. */
+  std::vector<std::string> Unread() const;
+
  private:
   const nlohmann::json* Find(const std::string& name) const;
   nlohmann::json object_;
+  mutable std::set<std::string> asked_;
 };
+
+/** Levenshtein distance between `a` and `b`, ignoring ASCII case. */
+std::size_t EditDistance(std::string_view a, std::string_view b);
+
+/** The name of `known` nearest to `name` by EditDistance when it is near enough to be a typo of
+ *  it (at most a third of the longer name's length, and at least 2 edits allowed); "" when none
+ *  is. On a tie, the first in `known`. */
+std::string ClosestName(const std::string& name, const std::vector<std::string>& known);
+
+/** After a loader ran on `arguments`: one warning per argument it did not read, "unknown
+ *  argument 'X' is ignored; did you mean 'Y'?" (ClosestName of the names it asked for), else
+ *  listing the names it knows. */
+std::vector<std::string> UnknownArgumentWarnings(const Arguments& arguments);
 
 }  // namespace sekoia
