@@ -275,7 +275,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   sekoia::http::RetryingTransport login(retry, transport, clock, random, logger);
   RequestBudgetOptions budget;
   budget.max_requests = config.common.requests_per_5_minutes;
-  PacedTransport paced(budget, transport, clock, logger);
+  PacedTransport paced(budget, transport, clock, logger, &metrics);
   std::unique_ptr<sekoia::auth::ClientCertificate> certificate;
   std::unique_ptr<sekoia::auth::TokenProvider> credential;
   std::unique_ptr<sekoia::http::HttpTransport> authorized;
@@ -326,6 +326,8 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   intake_options.intake_url = config.common.intake_server;
   intake_options.intake_key = config.common.intake_key;
   intake_options.chunk_size = config.common.chunk_size;
+  // A discarded event is named in the log by its trace id (Graph `id`, Reporting `MessageTraceId`).
+  intake_options.event_id_fields = {"id", "MessageTraceId"};
   sekoia::intake::IntakeBatcher intake(intake_options, transport, clock, random, logger, metrics, health);
 
   // As the SDK's get_data_path: the data directory, then sub_folder when the platform sets one.

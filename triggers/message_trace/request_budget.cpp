@@ -54,6 +54,7 @@ std::multiset<sekoia::TimePoint>::iterator PacedTransport::TakeSlot(const sekoia
       }
     }
     if (!line.empty()) logger_.Info(line);
+    if (metrics_) metrics_->AddBudgetWait(std::chrono::duration<double>(wait).count());
     if (!clock_.Wait(wait, stop)) throw sekoia::StopRequested();
   }
 }
@@ -76,7 +77,17 @@ sekoia::http::HttpResponse PacedTransport::Send(const sekoia::http::HttpRequest&
           paced.sent_.insert(paced.clock_.Now());
         }
       } answered{*this, slot};
-      response = inner_.Send(request, stop);
+      try {
+        response = inner_.Send(request, stop);
+      } catch (const sekoia::TransportError&) {
+        if (metrics_) metrics_->AddSourceRequest(sekoia::RequestOutcome::kFailed);
+        throw;
+      }
+    }
+    if (metrics_) {
+      metrics_->AddSourceRequest(response.status == 429                           ? sekoia::RequestOutcome::kThrottled
+                                 : response.status >= 200 && response.status < 400 ? sekoia::RequestOutcome::kOk
+                                                                                    : sekoia::RequestOutcome::kFailed);
     }
     if (response.status != 429 || throttled >= options_.max_throttled_resends) return response;
     // Others of the tenant spend its budget too: wait as asked, then slow down for the rest of
