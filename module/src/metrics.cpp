@@ -78,11 +78,36 @@ std::string GoFloat(double value) {
 constexpr const char* kForwarded = "symphony_module_common_forwarded_events_total";
 constexpr const char* kForwardedHelp = "Number of events forwarded to Sekoia.io";
 constexpr const char* kDuration = "symphony_module_common_forward_events_duration";
-constexpr const char* kDurationHelp = "Duration to collect and forward events from eventhub";
+// The SDK's text says "from eventhub" (copied from another connector); this says what is measured.
+constexpr const char* kDurationHelp = "Duration, in seconds, of each batch of events sent to the intake";
 constexpr const char* kDiscarded = "symphony_module_common_discarded_events_total";
 constexpr const char* kDiscardedHelp = "Number of events discarded from the collect";
 constexpr const char* kLag = "symphony_module_common_events_lags";
-constexpr const char* kLagHelp = "The delay, in seconds, from the date of the last event";
+constexpr const char* kLagHelp =
+    "The delay, in seconds, between now and the reading position (updated on every page the intake "
+    "acknowledged)";
+
+// This trigger's own metrics.
+constexpr const char* kRepairedMetric = "symphony_module_common_repaired_events";
+constexpr const char* kRepaired = "symphony_module_common_repaired_events_total";
+constexpr const char* kRepairedHelp = "Number of events whose invalid UTF-8 was replaced by U+FFFD before forwarding";
+constexpr const char* kCheckpoint = "symphony_module_common_checkpoint_timestamp_seconds";
+constexpr const char* kCheckpointHelp =
+    "The checkpoint's date (most_recent_date_requested), unix seconds: collected up to there";
+constexpr const char* kLastSuccess = "symphony_module_common_last_successful_cycle_timestamp_seconds";
+constexpr const char* kLastSuccessHelp = "When a collection cycle last ended without error, unix seconds";
+constexpr const char* kRequestsMetric = "symphony_module_common_source_requests";
+constexpr const char* kRequests = "symphony_module_common_source_requests_total";
+constexpr const char* kRequestsHelp =
+    "Requests to Microsoft's message trace service (each attempt), by outcome: ok, throttled (429), failed "
+    "(another status, or no answer)";
+constexpr const char* kBudgetWaitsMetric = "symphony_module_common_budget_waits";
+constexpr const char* kBudgetWaits = "symphony_module_common_budget_waits_total";
+constexpr const char* kBudgetWaitsHelp =
+    "Waits before a request to Microsoft to stay within the requests_per_5_minutes budget";
+constexpr const char* kBudgetSecondsMetric = "symphony_module_common_budget_wait_seconds";
+constexpr const char* kBudgetSeconds = "symphony_module_common_budget_wait_seconds_total";
+constexpr const char* kBudgetSecondsHelp = "Seconds spent waiting for the requests_per_5_minutes budget";
 
 std::string EscapeLabelValue(const std::string& value) {
   std::string out;
@@ -170,6 +195,37 @@ void Metrics::SetEventsLag(double seconds) {
   lag_ = seconds;
 }
 
+void Metrics::AddRepaired(std::uint64_t count) { repaired_ += count; }
+
+namespace {
+double UnixSeconds(TimePoint time) {
+  const auto since_epoch = time.time_since_epoch();
+  const auto whole = std::chrono::floor<std::chrono::seconds>(since_epoch);
+  return static_cast<double>(whole.count()) + std::chrono::duration<double>(since_epoch - whole).count();
+}
+}  // namespace
+
+void Metrics::SetCheckpointTime(TimePoint time) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  checkpoint_time_ = UnixSeconds(time);
+}
+
+void Metrics::SetLastSuccessfulCycle(TimePoint time) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  last_success_ = UnixSeconds(time);
+}
+
+void Metrics::AddSourceRequest(RequestOutcome outcome) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++source_requests_[static_cast<std::size_t>(outcome)];
+}
+
+void Metrics::AddBudgetWait(double seconds) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++budget_waits_;
+  budget_wait_seconds_ += seconds;
+}
+
 std::string Metrics::RenderPrometheus() const {
   // The text of prometheus_client's generate_latest (0.25, the SDK's lock): counters named
   // with `_total` in HELP and TYPE too, each followed by its `_created` gauge family.
@@ -199,8 +255,36 @@ std::string Metrics::RenderPrometheus() const {
   Created(out, kDiscardedMetric, kDiscardedHelp, label_, created_);
 
   std::lock_guard<std::mutex> lock(mutex_);
+  // Absent until known: a 0 would say "caught up" before anything was read.
   Header(out, kLag, kLagHelp, "gauge");
-  Sample(out, kLag, label_, lag_);
+  if (lag_) Sample(out, kLag, label_, *lag_);
+
+  Header(out, kRepaired, kRepairedHelp, "counter");
+  Sample(out, kRepaired, label_, static_cast<double>(repaired_.load()));
+  Created(out, kRepairedMetric, kRepairedHelp, label_, created_);
+
+  Header(out, kCheckpoint, kCheckpointHelp, "gauge");
+  if (checkpoint_time_) Sample(out, kCheckpoint, label_, *checkpoint_time_);
+  Header(out, kLastSuccess, kLastSuccessHelp, "gauge");
+  if (last_success_) Sample(out, kLastSuccess, label_, *last_success_);
+
+  Header(out, kRequests, kRequestsHelp, "counter");
+  static constexpr const char* kOutcomes[] = {"ok", "throttled", "failed"};
+  for (std::size_t i = 0; i < source_requests_.size(); ++i) {
+    Sample(out, kRequests, label_ + ",outcome=\"" + kOutcomes[i] + "\"", static_cast<double>(source_requests_[i]));
+  }
+  {
+    const std::string name = std::string(kRequestsMetric) + "_created";
+    Header(out, name.c_str(), kRequestsHelp, "gauge");
+    for (const char* outcome : kOutcomes) Sample(out, name, label_ + ",outcome=\"" + outcome + "\"", created_);
+  }
+
+  Header(out, kBudgetWaits, kBudgetWaitsHelp, "counter");
+  Sample(out, kBudgetWaits, label_, static_cast<double>(budget_waits_));
+  Created(out, kBudgetWaitsMetric, kBudgetWaitsHelp, label_, created_);
+  Header(out, kBudgetSeconds, kBudgetSecondsHelp, "counter");
+  Sample(out, kBudgetSeconds, label_, budget_wait_seconds_);
+  Created(out, kBudgetSecondsMetric, kBudgetSecondsHelp, label_, created_);
   return out;
 }
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "fake_clock.hpp"
@@ -184,6 +187,146 @@ TEST(IntakeBatcher, StopAbandonsTheRetries) {
   StopSignal stop;
   stop.Request();
   EXPECT_EQ(batcher.Forward({"{}"}, stop), ForwardResult::kStopped);
+}
+
+// An intake that answers `status` to any batch holding an event containing `marker`, as the real
+// one answers a batch it cannot parse or an event it refuses.
+http::HttpResponse RefuseMarked(const http::HttpRequest& request, const std::string& marker, int status) {
+  auto body = nlohmann::json::parse(request.body);
+  for (const auto& event : body["jsons"]) {
+    if (event.get<std::string>().find(marker) != std::string::npos)
+      return http::HttpResponse{status, R"({"message":"Invalid event"})", {}};
+  }
+  return http::HttpResponse{200, R"({"event_ids":[]})", {}};
+}
+
+// The events of the batches RefuseMarked accepted.
+std::vector<std::string> AcceptedEvents(const FakeTransport& transport, const std::string& marker) {
+  std::vector<std::string> events;
+  for (const auto& request : transport.requests()) {
+    if (request.body.find(marker) != std::string::npos) continue;
+    const auto body = nlohmann::json::parse(request.body);
+    for (const auto& e : body["jsons"]) events.push_back(e.get<std::string>());
+  }
+  std::sort(events.begin(), events.end());
+  return events;
+}
+
+std::vector<std::string> NumberedEvents(int n, int poisoned) {
+  std::vector<std::string> events;
+  for (int i = 0; i < n; ++i) {
+    events.push_back("{\"id\":\"trace-" + std::to_string(i) + "\"" + (i == poisoned ? ",\"bad\":\"POISON\"" : "") + "}");
+  }
+  return events;
+}
+
+void ExpectIsolatesOneEvent(int status) {
+  for (int poisoned : {0, 6, 12}) {
+    Fixture f;
+    f.options.chunk_size = 13;
+    f.options.event_id_fields = {"id"};
+    f.transport.SetHandler([status](const http::HttpRequest& r) { return RefuseMarked(r, "POISON", status); });
+    auto batcher = f.Make();
+    std::vector<std::string> storage = NumberedEvents(13, poisoned);
+    std::vector<std::string_view> events(storage.begin(), storage.end());
+    StopSignal stop;
+    EXPECT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged) << poisoned;
+    storage.erase(storage.begin() + poisoned);
+    std::sort(storage.begin(), storage.end());
+    EXPECT_EQ(AcceptedEvents(f.transport, "POISON"), storage) << "every other event is acknowledged once";
+    EXPECT_EQ(f.metrics.forwarded(), 12u);
+    EXPECT_EQ(f.metrics.discarded(), 1u);
+    EXPECT_TRUE(f.logger.Contains(LogLevel::kError, "id trace-" + std::to_string(poisoned)))
+        << "the discard names the event";
+    EXPECT_TRUE(f.logger.Contains(LogLevel::kError, "HTTP " + std::to_string(status) + ": {\"message\":\"Invalid event\"}"));
+    EXPECT_TRUE(f.clock.waits().empty()) << "a 400/422 is final: no retry";
+    // Halving 13 events down to one takes at most 2 * ceil(log2 13) requests after the first.
+    EXPECT_LE(f.transport.requests().size(), 1u + 2u * 4u);
+    int warnings = 0;
+    for (const auto& [level, message] : f.logger.entries()) warnings += level == LogLevel::kWarning;
+    EXPECT_EQ(warnings, 1) << "one warning for the chunk, not one per halving";
+  }
+}
+
+TEST(IntakeBatcher, BadRequestIsolatesAndDiscardsExactlyTheRefusedEvent) { ExpectIsolatesOneEvent(400); }
+
+TEST(IntakeBatcher, UnprocessableIsolatesAndDiscardsExactlyTheRefusedEvent) { ExpectIsolatesOneEvent(422); }
+
+TEST(IntakeBatcher, TwoRefusedEventsInSeveralChunksAreBothDiscardedAndTheRestSent) {
+  Fixture f;
+  f.options.chunk_size = 4;
+  f.options.workers = 4;
+  f.transport.SetHandler([](const http::HttpRequest& r) { return RefuseMarked(r, "POISON", 400); });
+  auto batcher = f.Make();
+  std::vector<std::string> storage = NumberedEvents(16, 3);
+  storage[9] = R"({"id":"x","POISON":1})";
+  std::vector<std::string_view> events(storage.begin(), storage.end());
+  StopSignal stop;
+  EXPECT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged);
+  EXPECT_EQ(f.metrics.forwarded(), 14u);
+  EXPECT_EQ(f.metrics.discarded(), 2u);
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kError, "an event of ")) << "without id fields, named by its length";
+}
+
+TEST(IntakeBatcher, AnAnswerEchoingTheKeyIsLoggedMasked) {
+  Fixture f;
+  f.options.chunk_size = 10;
+  f.transport.Push({400, "{\"message\":\"bad batch for key-1\"}", {}});
+  auto batcher = f.Make();
+  StopSignal stop;
+  EXPECT_EQ(batcher.Forward({"{}"}, stop), ForwardResult::kAcknowledged);
+  EXPECT_EQ(f.metrics.discarded(), 1u);
+  for (const auto& [level, message] : f.logger.entries()) EXPECT_EQ(message.find("key-1"), std::string::npos) << message;
+}
+
+TEST(IntakeBatcher, StandingThreadsAndBatchBuffersServeEveryPage) {
+  Fixture f;
+  f.options.chunk_size = 2;
+  f.options.workers = 4;
+  std::mutex mutex;
+  std::set<std::thread::id> senders;
+  std::set<const char*> buffers;
+  f.transport.SetHandler([&](const http::HttpRequest& request) {
+    std::lock_guard<std::mutex> lock(mutex);
+    senders.insert(std::this_thread::get_id());
+    buffers.insert(request.body.data());
+    return http::HttpResponse{200, "{}", {}};
+  });
+  auto batcher = f.Make();
+  std::vector<std::string> storage = NumberedEvents(8, -1);  // 4 chunks of 2
+  std::vector<std::string_view> events(storage.begin(), storage.end());
+  StopSignal stop;
+  for (int page = 0; page < 20; ++page) ASSERT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged);
+  EXPECT_EQ(batcher.threads(), 3u) << "the caller and 3 standing threads: the SDK's 4";
+  EXPECT_LE(senders.size(), 4u) << "threads made per page would give up to 61 senders";
+  EXPECT_LE(buffers.size(), 4u) << "a batch body per sender, kept from page to page";
+  EXPECT_EQ(f.metrics.forwarded(), 160u);
+  // A page of a single chunk is sent by the caller alone.
+  EXPECT_EQ(batcher.Forward({"{}"}, stop), ForwardResult::kAcknowledged);
+  EXPECT_EQ(batcher.threads(), 3u);
+}
+
+TEST(IntakeBatcher, ThreadsAreStartedOnlyWhenAPageNeedsThem) {
+  Fixture f;
+  f.options.chunk_size = 10;
+  f.options.workers = 4;
+  f.transport.SetHandler([](const http::HttpRequest&) { return http::HttpResponse{200, "{}", {}}; });
+  auto batcher = f.Make();
+  StopSignal stop;
+  EXPECT_EQ(batcher.Forward({"{\"a\":1}", "{\"a\":2}"}, stop), ForwardResult::kAcknowledged);
+  EXPECT_EQ(batcher.threads(), 0u);
+}
+
+TEST(BuildBatchBody, ReusesTheBufferItIsGiven) {
+  std::vector<std::string_view> events = {R"({"a":"x"})", R"({"b":"y"})"};
+  std::string body;
+  body.reserve(4096);
+  const char* data = body.data();
+  BuildBatchBody("key-1", events.data(), events.data() + 2, body);
+  EXPECT_EQ(body, BuildBatchBody("key-1", events.data(), events.data() + 2));
+  BuildBatchBody("key-1", events.data(), events.data() + 1, body);
+  EXPECT_EQ(body, BuildBatchBody("key-1", events.data(), events.data() + 1)) << "nothing left of the longer body";
+  EXPECT_EQ(body.data(), data) << "no new allocation";
 }
 
 }  // namespace

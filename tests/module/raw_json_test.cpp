@@ -222,5 +222,74 @@ TEST(RawJson, StringTextCopiesOnlyEscapedStrings) {
   EXPECT_THROW(StringText("12", scratch), ParseError);
 }
 
+
+// U+FFFD as UTF-8.
+constexpr const char* kFffd = "\xEF\xBF\xBD";
+
+std::string Repaired(std::string_view text, std::size_t* replaced = nullptr) {
+  std::string out = "stale";
+  std::size_t n = RepairUtf8(text, out);
+  if (replaced) *replaced = n;
+  return out;
+}
+
+TEST(Utf8, WellFormedTextIsKeptAsItIs) {
+  // ASCII, 2-, 3- and 4-byte forms, the edges of each range (U+0080, U+07FF, U+0800, U+D7FF,
+  // U+E000, U+FFFF, U+10000, U+10FFFF), long enough for the 16-byte path.
+  const std::string text = std::string(40, 'a') + "\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBF"
+                           "\xF0\x90\x80\x80\xF4\x8F\xBF\xBF \xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80" + std::string(20, 'z');
+  EXPECT_TRUE(IsValidUtf8(text));
+  std::size_t replaced = 99;
+  EXPECT_EQ(Repaired(text, &replaced), text);
+  EXPECT_EQ(replaced, 0u);
+  EXPECT_TRUE(IsValidUtf8(""));
+}
+
+TEST(Utf8, AStrayByteIsReplacedWhereItIs) {
+  const std::string text = std::string(20, 'a') + "\xFF" + std::string(20, 'b');
+  EXPECT_EQ(FindInvalidUtf8(text), 20u);
+  std::size_t replaced = 0;
+  EXPECT_EQ(Repaired(text, &replaced), std::string(20, 'a') + kFffd + std::string(20, 'b'));
+  EXPECT_EQ(replaced, 1u);
+  EXPECT_EQ(Repaired("\x80"), kFffd);          // a continuation byte alone
+  EXPECT_EQ(Repaired("a\xF5z"), std::string("a") + kFffd + "z");  // never a lead byte
+}
+
+TEST(Utf8, ATruncatedSequenceIsOneReplacement) {
+  // The maximal subpart that could have begun a character is replaced once, the byte after it kept.
+  EXPECT_EQ(Repaired("\xE2\x82x"), std::string(kFffd) + "x");      // 3-byte form cut after 2
+  EXPECT_EQ(Repaired("\xF0\x9F\x98"), kFffd);                      // 4-byte form cut at the end
+  EXPECT_EQ(Repaired("\xC3"), kFffd);                              // 2-byte form cut at the end
+  EXPECT_EQ(Repaired("\xC3\xC3\xA9"), std::string(kFffd) + "\xC3\xA9");  // a new lead byte ends it
+  EXPECT_EQ(FindInvalidUtf8("ok\xE2\x82"), 2u);
+}
+
+TEST(Utf8, OverlongFormsAreReplacedBytePerByte) {
+  // "/" as C0 AF, as E0 80 AF, and U+0000 as F0 80 80 80: the lead cannot start them well-formed,
+  // so each byte is a subpart of its own (as Python's errors="replace").
+  std::size_t replaced = 0;
+  EXPECT_EQ(Repaired("\xC0\xAF", &replaced), std::string(kFffd) + kFffd);
+  EXPECT_EQ(replaced, 2u);
+  EXPECT_EQ(Repaired("\xE0\x80\xAF"), std::string(kFffd) + kFffd + kFffd);
+  EXPECT_EQ(Repaired("\xF0\x80\x80\x80"), std::string(kFffd) + kFffd + kFffd + kFffd);
+  EXPECT_FALSE(IsValidUtf8("\xC1\xBF"));
+}
+
+TEST(Utf8, SurrogatesAndCodePointsPastTheLastAreReplaced) {
+  EXPECT_EQ(Repaired("\xED\xA0\x80"), std::string(kFffd) + kFffd + kFffd);  // U+D800
+  EXPECT_EQ(Repaired("\xED\xBF\xBF"), std::string(kFffd) + kFffd + kFffd);  // U+DFFF
+  EXPECT_EQ(Repaired("\xF4\x90\x80\x80"), std::string(kFffd) + kFffd + kFffd + kFffd);  // U+110000
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80\xED\xB0\x80"));  // a CESU-8 pair is not UTF-8 either
+}
+
+TEST(Utf8, RepairedJsonStaysTheSameJsonWithValidText) {
+  const std::string record = "{\"subject\":\"Invoice \xFF\xFE caf\xC3\xA9\",\"n\":1}";
+  std::string repaired = Repaired(record);
+  EXPECT_TRUE(IsValidUtf8(repaired));
+  auto parsed = nlohmann::json::parse(repaired);
+  EXPECT_EQ(parsed["subject"], std::string("Invoice ") + kFffd + kFffd + " caf\xC3\xA9");
+  EXPECT_EQ(parsed["n"], 1);
+}
+
 }  // namespace
 }  // namespace sekoia::json

@@ -7,9 +7,44 @@ namespace {
 
 constexpr int kMaxDepth = 256;
 
+// Well-formed UTF-8 as RFC 3629 (the Unicode standard's table 3-7): no overlong form, no
+// surrogate, nothing past U+10FFFF, no truncated sequence.
+bool IsUtf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  for (std::size_t i = 0; i < size;) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length;
+    unsigned char low = 0x80, high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + length > size || p[i + 1] < low || p[i + 1] > high) return false;
+    for (std::size_t k = 2; k < length; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 class BatchParser final {
  public:
-  explicit BatchParser(std::string_view text) : text_(text) {}
+  BatchParser(std::string_view text, std::string_view marker) : text_(text), marker_(marker) {}
 
   std::optional<IntakeBatch> Parse(std::string& error) {
     SkipSpace();
@@ -97,6 +132,7 @@ class BatchParser final {
       if (!Peek('"')) return Error("\"jsons\" must hold strings (one JSON text per event)");
       if (!String(event)) return false;
       batch_.event_hashes.push_back(EventHash(event));
+      if (!marker_.empty() && event.find(marker_) != std::string::npos) ++batch_.marked;
       SkipSpace();
       if (Peek(',')) {
         ++pos_;
@@ -228,7 +264,9 @@ class BatchParser final {
         if (c == '"' || c == '\\' || c < 0x20) break;
         ++pos_;
       }
-      out.append(text_.data() + start, pos_ - start);
+      const std::string_view run = text_.substr(start, pos_ - start);
+      if (!IsUtf8(run)) return Error("invalid UTF-8 in a string");
+      out.append(run);
       if (pos_ >= text_.size()) return Error("unterminated string");
       const char c = text_[pos_++];
       if (c == '"') return true;
@@ -267,6 +305,7 @@ class BatchParser final {
   }
 
   std::string_view text_;
+  std::string_view marker_;
   size_t pos_ = 0;
   std::string error_;
   bool has_jsons_ = false;
@@ -275,8 +314,8 @@ class BatchParser final {
 
 }  // namespace
 
-std::optional<IntakeBatch> ParseIntakeBatch(std::string_view body, std::string& error) {
-  return BatchParser(body).Parse(error);
+std::optional<IntakeBatch> ParseIntakeBatch(std::string_view body, std::string& error, std::string_view marker) {
+  return BatchParser(body, marker).Parse(error);
 }
 
 }  // namespace mtsim

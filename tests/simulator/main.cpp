@@ -169,7 +169,12 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
       ("intake-outage-at", po::value(&faults.intake_outage_at)->default_value(-1),
        "intake answers 503 from this many seconds after start (negative: never)")
       ("intake-outage-for", po::value(&faults.intake_outage_for)->default_value(0),
-       "... for this many seconds");
+       "... for this many seconds")
+      ("invalid-utf8-records", po::value(&cl.tenant.invalid_utf8_records)->default_value(0),
+       "N records, spread evenly, whose subject holds invalid UTF-8; the intake answers 400 to a "
+       "batch that is not valid UTF-8 (Graph: the record repaired with U+FFFD counts as received)")
+      ("intake-rejects", po::value(&cl.tenant.rejected_records)->default_value(0),
+       "N records, spread evenly, that the intake refuses: it answers 400 to any batch holding one");
 
   po::options_description all("message-trace-simulator [options]\n"
                               "Fake Microsoft 365 message trace APIs and Sekoia.io intake on "
@@ -227,6 +232,10 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   if (max_intake_body < 1024 || max_intake_body > (1LL << 30)) {
     Invalid("intake-max-body", "must be within [1024, 1073741824]");
   }
+  if (cl.tenant.invalid_utf8_records + cl.tenant.rejected_records > static_cast<std::size_t>(records) / 2) {
+    Invalid("invalid-utf8-records", "with --intake-rejects, at most half of --records");
+  }
+  sim.intake_rejects = cl.tenant.rejected_records > 0;
   if (sim.throttle_limit < 1) Invalid("throttle", "must be at least 1");
   if (!(throttle_window > 0)) Invalid("throttle-window", "must be positive");
   for (const char* rate : {"fault-500", "fault-503", "fault-429-seconds", "fault-429-date",

@@ -44,10 +44,21 @@ Reply Simulator::IntakeAnswer(const Request& request) {
                                 std::to_string(options_.max_intake_body) + " bytes");
   }
   std::string error;
-  const std::optional<IntakeBatch> batch = ParseIntakeBatch(request.body, error);
-  if (!batch) return SekoiaMessage(400, "Invalid batch: " + error);
+  const std::optional<IntakeBatch> batch =
+      ParseIntakeBatch(request.body, error, options_.intake_rejects ? kIntakeRejectMarker : std::string_view());
+  if (!batch) {
+    faults_.Count("intake_400");
+    return SekoiaMessage(400, "Invalid batch: " + error);
+  }
   if (!batch->intake_key || *batch->intake_key != options_.intake_key) {
     return SekoiaMessage(401, "Invalid intake key");
+  }
+  if (batch->marked > 0) {
+    // --intake-rejects: the whole batch is refused for one event, as the intake does for an
+    // event it cannot take.
+    faults_.Count("intake_400");
+    return SekoiaMessage(400, "Invalid event: the batch holds " + std::to_string(batch->marked) +
+                                " event(s) the intake refuses");
   }
   if (request.Header("user-agent") != "sekoiaio-connector-" + options_.intake_key) {
     Count(Counter::kBadUserAgent);

@@ -68,6 +68,7 @@ struct SimulatorOptions {
   std::chrono::seconds reporting_processing{0};   ///< Reporting: last step this long after Received; windows select by it
   std::chrono::milliseconds intake_latency{0};    ///< every intake answer sent this late
   std::size_t max_intake_body = 10 * 1024 * 1024; ///< bytes; larger batches get 413 (counted as a fault when lowered)
+  bool intake_rejects = false;                    ///< the intake answers 400 to a batch holding kIntakeRejectMarker
   FaultOptions faults;
   std::uint64_t seed = 1;                         ///< fault draws
 };

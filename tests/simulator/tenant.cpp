@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "intake_batch.hpp"
 #include "json_text.hpp"
 #include "publication_delay.hpp"
 #include "random.hpp"
@@ -106,8 +107,42 @@ Tenant::Tenant(const TenantOptions& options)
   // without late publication, and the same delays whatever the status change rate.
   Random delays(options.seed ^ 0x6c6174652d707562ULL);
   pending_offsets_.push_back(0);
-  GenerateTraces(generator, [&](const TraceRecord& record) {
+  // Poison records, spread evenly; a rejected one sits just after an invalid one.
+  const auto evenly = [&](std::size_t count, std::size_t offset) {
+    std::vector<std::size_t> rows;
+    for (std::size_t k = 1; k <= count && options.records > 0; ++k)
+      rows.push_back(std::min(options.records - 1, k * options.records / (count + 1) + offset));
+    return rows;
+  };
+  const std::vector<std::size_t> invalid_rows = evenly(options.invalid_utf8_records, 0);
+  const std::vector<std::size_t> rejected_rows = evenly(options.rejected_records, 1);
+  const auto has = [](const std::vector<std::size_t>& rows, std::size_t row) {
+    return std::find(rows.begin(), rows.end(), row) != rows.end();
+  };
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> repaired_hashes;
+  GenerateTraces(generator, [&](const TraceRecord& generated) {
     const std::size_t row = times_.size();
+    TraceRecord poisoned;
+    const TraceRecord* chosen = &generated;
+    if (has(invalid_rows, row)) {
+      poisoned = generated;
+      poisoned.subject_escaping = JsonEscaping::kUtf8;
+      poisoned.subject = "Scanned invoice \xFF\xFE from the archive";
+      if (graph) {
+        // The same record as a client sends it once repaired: each stray byte one U+FFFD.
+        TraceRecord repaired = poisoned;
+        repaired.subject = "Scanned invoice \xEF\xBF\xBD\xEF\xBF\xBD from the archive";
+        std::string bytes;
+        AppendGraphRecord(repaired, bytes);
+        repaired_hashes.emplace_back(EventHash(bytes), static_cast<std::uint32_t>(row));
+      }
+      chosen = &poisoned;
+    } else if (has(rejected_rows, row)) {
+      poisoned = generated;
+      poisoned.subject = "Quarantine notice " + std::string(kIntakeRejectMarker);
+      chosen = &poisoned;
+    }
+    const TraceRecord& record = *chosen;
     times_.push_back(record.received);
     append(record, arena_);
     offsets_.push_back(arena_.size());
@@ -144,6 +179,7 @@ Tenant::Tenant(const TenantOptions& options)
       graph_hashes_.emplace_back(EventHash(StateBytes(static_cast<std::uint32_t>(i))),
                                  static_cast<std::uint32_t>(i));
     }
+    graph_hashes_.insert(graph_hashes_.end(), repaired_hashes.begin(), repaired_hashes.end());
     std::sort(graph_hashes_.begin(), graph_hashes_.end());
   }
   served_.assign(states, 0);

@@ -34,6 +34,11 @@ struct TenantOptions {
   double status_change_rate = 0.2;  ///< late: share of records first published as pending
   /// Some records lie after start-up: each is visible only once its time has passed.
   bool future_records = false;
+  /// Poison records, spread evenly over the rows: their subject holds invalid UTF-8 (0xFF 0xFE;
+  /// Graph also knows them once the two bytes are replaced by U+FFFD each, as a client repairs).
+  std::size_t invalid_utf8_records = 0;
+  /// Records whose subject holds kIntakeRejectMarker (refused by the intake with --intake-rejects).
+  std::size_t rejected_records = 0;
 };
 
 /** Late publication: published and received record states by publication delay. */

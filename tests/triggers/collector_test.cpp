@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <set>
 
 #include "fake_clock.hpp"
@@ -773,6 +774,70 @@ TEST(CollectorLookback, TooLongForTheApiIsAConfigurationError) {
     EXPECT_EQ(std::string(error.what()).rfind("lookback: too long for this API; give at most 14399 minutes", 0), 0u)
         << error.what();
   }
+}
+
+// The events_lags sample of an exposition, if there is one.
+std::optional<double> Lag(const sekoia::Metrics& metrics) {
+  const std::string text = metrics.RenderPrometheus();
+  const std::string prefix = "symphony_module_common_events_lags{intake_key=\"k\"} ";
+  const std::size_t at = text.find(prefix);
+  if (at == std::string::npos) return std::nullopt;
+  return std::stod(text.substr(at + prefix.size()));
+}
+
+TEST(Collector, TheLagFollowsEveryAcknowledgedPageOfAWindow) {
+  Fixture f;
+  f.options.start_time = hours(72);
+  const TimePoint now = f.Now();
+  std::vector<TimePoint> times;
+  for (int i = 0; i < 36; ++i) times.push_back(now - hours(72) + minutes(1) + hours(2) * i);
+  FakeSource source(times, 3);
+  auto collector = f.Make(source);
+  std::vector<std::optional<double>> seen;  // before each page: the lag the pages before it left
+  f.intake.on_forward = [&] {
+    seen.push_back(Lag(f.metrics));
+    f.clock.Advance(seconds(1));
+  };
+  Drain(*collector);
+  ASSERT_EQ(seen.size(), 12u);
+  EXPECT_FALSE(seen[0]) << "no sample before the first page is acknowledged";
+  // After page 1 the window is read up to its records' 4-hour span: 72 h - 4 h behind.
+  ASSERT_TRUE(seen[1]);
+  EXPECT_EQ(*seen[1], 68 * 3600.0 + 1);
+  for (std::size_t i = 2; i < seen.size(); ++i) {
+    ASSERT_TRUE(seen[i]);
+    EXPECT_EQ(*seen[i], *seen[i - 1] - 6 * 3600.0 + 1) << "page " << i << ": 6 hours read, 1 second spent";
+  }
+  // The window done: now - its end, in whole seconds.
+  EXPECT_EQ(Lag(f.metrics), 300.0 + 12);
+  EXPECT_NE(f.metrics.RenderPrometheus().find("symphony_module_common_checkpoint_timestamp_seconds{intake_key=\"k\"} "),
+            std::string::npos);
+}
+
+TEST(Collector, InvalidUtf8IsReplacedCountedAndWarnedOncePerWindow) {
+  Fixture f;
+  f.options.start_time = hours(3);
+  const TimePoint now = f.Now();
+  FakeSource source({now - hours(2)}, 2);
+  source.Publish(now - minutes(100), "a\xFF" "b", "Delivered");
+  source.Publish(now - minutes(90), "c\xE2\x82", "Delivered");  // truncated
+  source.Publish(now - minutes(80), "caf\xC3\xA9", "Delivered");  // valid
+  source.Publish(now - minutes(70), "\xED\xA0\x80", "Delivered");  // a surrogate
+  auto collector = f.Make(source);
+  Drain(*collector);
+  ASSERT_EQ(f.intake.received.size(), 5u);
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(f.intake.received[0], source.Record(0));
+  EXPECT_EQ(f.intake.received[1], "{\"id\":\"a" + fffd + "b\",\"status\":\"Delivered\"}");
+  EXPECT_EQ(f.intake.received[2], "{\"id\":\"c" + fffd + "\",\"status\":\"Delivered\"}");
+  EXPECT_EQ(f.intake.received[3], source.Record(3));
+  EXPECT_EQ(f.intake.received[4], "{\"id\":\"" + fffd + fffd + fffd + "\",\"status\":\"Delivered\"}");
+  EXPECT_EQ(f.metrics.repaired(), 3u);
+  int warnings = 0;
+  for (const auto& [level, message] : f.logger.entries())
+    warnings += level == sekoia::LogLevel::kWarning && message.find("invalid UTF-8") != std::string::npos;
+  EXPECT_EQ(warnings, 1) << "one warning for the window's 3 records over 3 pages";
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning, "3 record(s) of the window"));
 }
 
 }  // namespace

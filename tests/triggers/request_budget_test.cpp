@@ -172,5 +172,36 @@ TEST(PacedTransport, A429ThatLastsGoesBackToTheCaller) {
   for (auto wait : clock.waits()) EXPECT_EQ(wait, std::chrono::milliseconds(3750));
 }
 
+TEST(PacedTransport, CountsEachAttemptByOutcomeAndEachBudgetWait) {
+  sekoia::testing::FakeTransport inner;
+  inner.Push({200, "", {}});
+  inner.Push({429, "", {{"Retry-After", "4"}}});  // sent again here after 4 s
+  inner.Push({200, "", {}});
+  inner.Push({503, "", {}});
+  inner.Push({-1, "", {}});  // no answer
+  inner.Push({400, "", {}});
+  sekoia::testing::FakeClock clock;
+  sekoia::testing::FakeLogger logger;
+  sekoia::Metrics metrics("k", clock);
+  PacedTransport paced({100, std::chrono::seconds(300)}, inner, clock, logger, &metrics);
+  sekoia::StopSignal stop;
+  for (int i = 0; i < 5; ++i) {
+    try {
+      paced.Send({"GET", "https://graph.test/", "", {}}, stop);
+    } catch (const sekoia::TransportError&) {
+    }
+    clock.Advance(std::chrono::seconds(10));  // past the spacing that follows a 429
+  }
+  const std::string text = metrics.RenderPrometheus();
+  const std::string name = "symphony_module_common_source_requests_total{intake_key=\"k\",outcome=";
+  EXPECT_NE(text.find(name + "\"ok\"} 2.0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(name + "\"throttled\"} 1.0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(name + "\"failed\"} 3.0\n"), std::string::npos) << text;
+  // The 429's Retry-After is waited for a slot: one budget wait of 4 s.
+  EXPECT_NE(text.find("symphony_module_common_budget_waits_total{intake_key=\"k\"} 1.0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("symphony_module_common_budget_wait_seconds_total{intake_key=\"k\"} 4.0\n"), std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace office365

@@ -1,10 +1,12 @@
 #include "collector.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <functional>
 #include <unordered_set>
 
 #include "sekoia/errors.hpp"
+#include "sekoia/json/raw_json.hpp"
 #include "sekoia/time_format.hpp"
 
 namespace office365 {
@@ -107,6 +109,7 @@ Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoi
   // resume from the start chosen now, not choose again (start_time back from a later now would
   // skip what lies between the two starts).
   if (replaced) SaveCursor();
+  metrics_.SetCheckpointTime(cursor_.next_start);
 }
 
 sekoia::TimePoint Collector::Truncate(sekoia::TimePoint time) const {
@@ -158,6 +161,7 @@ bool Collector::LoadCursor() {
 void Collector::SaveCursor() {
   try {
     checkpoints_.Save(CursorToJson(cursor_));
+    metrics_.SetCheckpointTime(cursor_.next_start);
     if (!checkpoint_writable_) logger_.Info("the checkpoint can be saved again");
     checkpoint_writable_ = true;
   } catch (const std::exception& error) {
@@ -206,6 +210,7 @@ bool Collector::RunOnce(const sekoia::StopSignal& stop) {
     cursor_.rows_read = 0;
     window_forwarded_ = 0;
     window_pages_ = 0;
+    window_repaired_ = 0;
     window_dates_.reset();
   }
   ReadWindow(stop);
@@ -256,6 +261,7 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
 
     std::vector<std::string_view> events;
     events.reserve(page.records.size());
+    std::deque<std::string> repaired;  // records whose invalid UTF-8 was replaced: the intake takes only UTF-8
     std::vector<std::pair<std::uint64_t, std::int64_t>> new_keys;
     std::size_t undated = 0;
     for (const TraceRecord& record : page.records) {
@@ -279,7 +285,12 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
         if (time >= keep_from)
           new_keys.emplace_back(record.key, std::chrono::duration_cast<seconds>(time.time_since_epoch()).count());
       }
-      events.push_back(record.raw);
+      if (sekoia::json::IsValidUtf8(record.raw)) {
+        events.push_back(record.raw);
+      } else {
+        sekoia::json::RepairUtf8(record.raw, repaired.emplace_back());
+        events.push_back(repaired.back());
+      }
     }
     if (page.warning) logger_.Warning(*page.warning + " (window " + Span(window) + ")");
     if (undated > 0) {
@@ -297,12 +308,21 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
       }
     }
     if (keys_) keys_->Add(new_keys);
+    metrics_.AddRepaired(repaired.size());
+    window_repaired_ += repaired.size();
     forwarded_total_ += events.size();
     window_forwarded_ += events.size();
     ++window_pages_;
     ++pages_total_;
     cursor_.rows_read += page.records.size();
     health_.Heartbeat(clock_.Now());
+    {
+      // The lag follows every acknowledged page: the part of the window read so far, by the span
+      // of its record dates (whichever order the service pages in), as ReportProgress estimates it.
+      sekoia::TimePoint position = window.start;
+      if (window_dates_) position += window_dates_->second - window_dates_->first;
+      metrics_.SetEventsLag(static_cast<double>(duration_cast<seconds>(clock_.Now() - position).count()));
+    }
 
     ++pages_read;
     rows_read += page.records.size();
@@ -344,7 +364,12 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
   cursor_.rows_read = 0;
   if (keys_) keys_->Expire(window.end - options_.lookback);
   SaveProgress();
-  metrics_.SetEventsLag(sekoia::Seconds(clock_.Now() - window.end));
+  metrics_.SetEventsLag(static_cast<double>(duration_cast<seconds>(clock_.Now() - window.end).count()));
+  if (window_repaired_ > 0) {
+    logger_.Warning(std::to_string(window_repaired_) + " record(s) of the window " + Span(window) +
+                    " held invalid UTF-8, which the intake refuses; it was replaced by U+FFFD and the records forwarded");
+    window_repaired_ = 0;
+  }
   ReportProgress(window, true);
   window_forwarded_ = 0;
   window_pages_ = 0;
@@ -416,7 +441,9 @@ void Collector::Run(const sekoia::StopSignal& stop) {
   while (!stop.Requested()) {
     health_.Heartbeat(clock_.Now());
     try {
-      if (RunOnce(stop)) {
+      const bool window_read = RunOnce(stop);
+      metrics_.SetLastSuccessfulCycle(clock_.Now());
+      if (window_read) {
         succeeded();
         continue;
       }

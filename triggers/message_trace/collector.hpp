@@ -124,6 +124,7 @@ class Collector final {
   std::uint64_t forwarded_total_ = 0;
   std::uint64_t window_forwarded_ = 0;
   std::uint64_t window_pages_ = 0;
+  std::uint64_t window_repaired_ = 0;  ///< records of the window whose invalid UTF-8 was replaced
   /** The oldest and newest record dates read in the window by this process (a resumed window
    *  counts from the resume): how much of it is read, whichever order the service pages in. */
   std::optional<std::pair<sekoia::TimePoint, sekoia::TimePoint>> window_dates_;

@@ -364,7 +364,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   sekoia::http::HttpTransport& login = transport;
   RequestBudgetOptions budget;
   budget.max_requests = config.common.requests_per_5_minutes;
-  PacedTransport paced(budget, transport, clock, logger);
+  PacedTransport paced(budget, transport, clock, logger, &metrics);
   const ClientCredentialsConfig& credentials =
       kind == TriggerKind::kGraph ? config.graph.credentials : config.reporting.credentials;
   const MicrosoftAuth auth = MakeMicrosoftAuth(kind, config, paced, login, clock, logger, redactor);
@@ -384,6 +384,8 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   intake_options.intake_url = config.common.intake_server;
   intake_options.intake_key = config.common.intake_key;
   intake_options.chunk_size = config.common.chunk_size;
+  // A discarded event is named in the log by its trace id (Graph `id`, Reporting `MessageTraceId`).
+  intake_options.event_id_fields = {"id", "MessageTraceId"};
   sekoia::intake::IntakeBatcher intake(intake_options, transport, clock, random, logger, metrics, health);
 
   // As the SDK's get_data_path: the data directory, then sub_folder when the platform sets one.

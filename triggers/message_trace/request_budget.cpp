@@ -29,6 +29,7 @@ std::chrono::milliseconds PacedTransport::Spacing() const {
 }
 
 std::multiset<sekoia::TimePoint>::iterator PacedTransport::TakeSlot(const sekoia::StopSignal& stop) {
+  bool counted = false;  // one budget wait per request, however many pieces it is waited in
   while (true) {
     std::chrono::milliseconds wait{0};
     std::string line;
@@ -58,6 +59,8 @@ std::multiset<sekoia::TimePoint>::iterator PacedTransport::TakeSlot(const sekoia
       }
     }
     if (!line.empty()) logger_.Info(line);
+    if (metrics_ && !counted) metrics_->AddBudgetWait(std::chrono::duration<double>(wait).count());
+    counted = true;
     if (!clock_.Wait(std::min(wait, kLongestSilentWait), stop)) throw sekoia::StopRequested();
   }
 }
@@ -80,7 +83,17 @@ sekoia::http::HttpResponse PacedTransport::Send(const sekoia::http::HttpRequest&
           paced.sent_.insert(paced.clock_.Now());
         }
       } answered{*this, slot};
-      response = inner_.Send(request, stop);
+      try {
+        response = inner_.Send(request, stop);
+      } catch (const sekoia::TransportError&) {
+        if (metrics_) metrics_->AddSourceRequest(sekoia::RequestOutcome::kFailed);
+        throw;
+      }
+    }
+    if (metrics_) {
+      metrics_->AddSourceRequest(response.status == 429                           ? sekoia::RequestOutcome::kThrottled
+                                 : response.status >= 200 && response.status < 400 ? sekoia::RequestOutcome::kOk
+                                                                                    : sekoia::RequestOutcome::kFailed);
     }
     if (response.status != 429 || throttled >= options_.max_throttled_resends) return response;
     // Others of the tenant spend its budget too: wait as asked, then slow down for the rest of

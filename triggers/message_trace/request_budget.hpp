@@ -8,6 +8,7 @@
 #include "sekoia/clock.hpp"
 #include "sekoia/http/transport.hpp"
 #include "sekoia/log.hpp"
+#include "sekoia/metrics.hpp"
 
 namespace office365 {
 
@@ -34,13 +35,14 @@ struct RequestBudgetOptions final {
  * none), and for the rest of the period (`period` from that 429) requests are spaced evenly,
  * one per `period / max_requests`, instead of in bursts; the retries of the caller are not spent.
  * Each wait for the budget is logged (info) with its length; a 429 is logged (warning) at most
- * once per period, with the wait. Thread-safe.
+ * once per period, with the wait. With `metrics`, each attempt is counted by outcome (ok,
+ * throttled, failed) and each wait for the budget with its length. Thread-safe.
  */
 class PacedTransport final : public sekoia::http::HttpTransport {
  public:
   PacedTransport(const RequestBudgetOptions& options, sekoia::http::HttpTransport& inner, sekoia::Clock& clock,
-                 sekoia::Logger& logger)
-      : options_(options), inner_(inner), clock_(clock), logger_(logger) {}
+                 sekoia::Logger& logger, sekoia::Metrics* metrics = nullptr)
+      : options_(options), inner_(inner), clock_(clock), logger_(logger), metrics_(metrics) {}
   sekoia::http::HttpResponse Send(const sekoia::http::HttpRequest& request, const sekoia::StopSignal& stop) override;
   /** Requests sent in the current period. */
   int InPeriod();
@@ -54,6 +56,7 @@ class PacedTransport final : public sekoia::http::HttpTransport {
   sekoia::http::HttpTransport& inner_;
   sekoia::Clock& clock_;
   sekoia::Logger& logger_;
+  sekoia::Metrics* metrics_;  ///< may be null
   std::mutex mutex_;
   std::multiset<sekoia::TimePoint> sent_;  ///< when each request of the period was sent, then answered
   std::optional<sekoia::TimePoint> slow_until_;  ///< after a 429: spaced requests until then

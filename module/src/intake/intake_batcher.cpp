@@ -1,21 +1,66 @@
 #include "sekoia/intake/intake_batcher.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 #include "sekoia/errors.hpp"
 #include "sekoia/json/raw_json.hpp"
 
 namespace sekoia::intake {
+namespace {
+
+// Text from the intake or from an event, fit for a log line: printable ASCII, at most `limit`
+// characters, the intake key masked should an answer echo it.
+std::string Printable(std::string_view text, std::size_t limit, std::string_view secret = {}) {
+  std::string out;
+  for (char c : text.substr(0, limit)) out += c >= 0x20 && c < 0x7F ? c : '?';
+  if (text.size() > limit) out += "...";
+  if (!secret.empty()) {
+    for (std::size_t at = out.find(secret); at != std::string::npos; at = out.find(secret, at))
+      out.replace(at, secret.size(), "***");
+  }
+  return out;
+}
+
+// How a discarded event is named in the log: its first id field present, else its length.
+std::string EventName(std::string_view event, const std::vector<std::string>& id_fields) {
+  std::string name;
+  if (!id_fields.empty()) {
+    try {
+      json::ForEachMember(event, [&](std::string_view key, std::string_view value) {
+        if (!json::IsString(value)) return true;
+        for (const std::string& field : id_fields) {
+          if (key != field) continue;
+          std::string scratch;
+          name = field + " " + Printable(json::StringText(value, scratch), 128);
+          return false;
+        }
+        return true;
+      });
+    } catch (const std::exception&) {
+      // Not JSON: named by its length below.
+    }
+  }
+  if (name.empty()) name = "an event of " + std::to_string(event.size()) + " bytes";
+  return name;
+}
+
+}  // namespace
 
 std::string BuildBatchBody(std::string_view intake_key, const std::string_view* begin, const std::string_view* end) {
+  std::string body;
+  BuildBatchBody(intake_key, begin, end, body);
+  return body;
+}
+
+void BuildBatchBody(std::string_view intake_key, const std::string_view* begin, const std::string_view* end,
+                    std::string& body) {
   constexpr std::string_view kHead = "{\"intake_key\":", kJsons = ",\"jsons\":[", kTail = "]}";
-  // Sized exactly first, so the body is allocated once and each event is scanned once more
-  // only to be written.
+  // Sized exactly first, so the body is allocated once (or not at all, when the buffer is
+  // large enough already) and each event is scanned once more only to be written.
   std::size_t size = kHead.size() + json::QuotedSize(intake_key) + kJsons.size() + kTail.size();
   for (auto it = begin; it != end; ++it) size += (it != begin) + json::QuotedSize(*it);
-  std::string body(size, '\0');
+  body.clear();
+  body.resize(size);
   char* out = body.data();
   auto copy = [&out](std::string_view text) { out = std::copy(text.begin(), text.end(), out); };
   copy(kHead);
@@ -26,7 +71,6 @@ std::string BuildBatchBody(std::string_view intake_key, const std::string_view* 
     out = json::WriteQuoted(out, *it);
   }
   copy(kTail);
-  return body;
 }
 
 std::vector<std::pair<std::size_t, std::size_t>> PlanChunks(const std::vector<std::string_view>& events,
@@ -56,60 +100,119 @@ IntakeBatcher::IntakeBatcher(const IntakeOptions& options, http::HttpTransport& 
       random_(random),
       logger_(logger),
       metrics_(metrics),
-      health_(health) {}
+      health_(health) {
+  options_.workers = std::max(1, options_.workers);
+  requests_.resize(static_cast<std::size_t>(options_.workers));
+  for (http::HttpRequest& request : requests_) {
+    request.method = "POST";
+    request.url = batch_url_;
+    request.headers = {{"Content-Type", "application/json"}, {"User-Agent", user_agent_}};
+  }
+}
+
+IntakeBatcher::~IntakeBatcher() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ending_ = true;
+  }
+  work_.notify_all();
+  for (std::thread& thread : threads_) thread.join();
+}
+
+void IntakeBatcher::WorkerLoop(std::size_t slot) noexcept {
+  std::uint64_t seen = 0;
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    work_.wait(lock, [&] { return ending_ || call_ != seen; });
+    if (ending_) return;
+    seen = call_;
+    // A call wants a number of helpers; a thread woken once they are all there sleeps again.
+    if (joined_ >= wanted_) continue;
+    ++joined_;
+    lock.unlock();
+    SendChunks(slot);
+    lock.lock();
+    ++finished_;
+    if (finished_ == wanted_) done_.notify_one();
+  }
+}
+
+void IntakeBatcher::SendChunks(std::size_t slot) noexcept {
+  for (std::size_t i = next_chunk_++; i < chunks_.size(); i = next_chunk_++) {
+    try {
+      results_[i] = SendChunk(kept_.data() + chunks_[i].first, kept_.data() + chunks_[i].second, *stop_,
+                              requests_[slot], false);
+    } catch (const std::exception& error) {
+      logger_.Error(std::string("intake batch failed: ") + error.what());
+      results_[i] = ForwardResult::kFailed;
+    } catch (...) {
+      logger_.Error("intake batch failed: an unknown error");
+      results_[i] = ForwardResult::kFailed;
+    }
+  }
+}
 
 ForwardResult IntakeBatcher::Forward(const std::vector<std::string_view>& all_events, const StopSignal& stop) {
   if (!all_events.empty()) health_.ResetErrors(clock_.Now());  // the SDK's push, before sending (Cn:186-188)
-  std::vector<std::string_view> events;
-  events.reserve(all_events.size());
+  kept_.clear();
+  kept_.reserve(all_events.size());
   std::uint64_t discarded = 0;
   for (std::string_view event : all_events) {
     if (event.size() > options_.max_event_bytes) {
       ++discarded;
       continue;
     }
-    events.push_back(event);
+    kept_.push_back(event);
   }
   if (discarded > 0) {
     metrics_.AddDiscarded(discarded);
     logger_.Warning(std::to_string(discarded) + " event(s) longer than " + std::to_string(options_.max_event_bytes) +
                     " bytes discarded: the intake does not accept them");
   }
-  if (events.empty()) return ForwardResult::kAcknowledged;
+  if (kept_.empty()) return ForwardResult::kAcknowledged;
 
-  auto chunks = PlanChunks(events, options_.chunk_size, options_.max_chunk_bytes);
-  std::vector<ForwardResult> results(chunks.size(), ForwardResult::kAcknowledged);
-  std::atomic<std::size_t> next{0};
-  auto worker = [&]() noexcept {
-    for (std::size_t i = next++; i < chunks.size(); i = next++) {
-      try {
-        results[i] = SendChunk(events.data() + chunks[i].first, events.data() + chunks[i].second, stop);
-      } catch (const std::exception& error) {
-        logger_.Error(std::string("intake batch failed: ") + error.what());
-        results[i] = ForwardResult::kFailed;
-      }
+  chunks_ = PlanChunks(kept_, options_.chunk_size, options_.max_chunk_bytes);
+  results_.assign(chunks_.size(), ForwardResult::kAcknowledged);
+  next_chunk_ = 0;
+  stop_ = &stop;
+  const std::size_t helpers = std::min(chunks_.size(), requests_.size()) - 1;
+  if (helpers > 0) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      // Started once, when a call first needs them; they sleep between calls.
+      while (threads_.size() < helpers) threads_.emplace_back(&IntakeBatcher::WorkerLoop, this, threads_.size() + 1);
+      wanted_ = helpers;
+      joined_ = 0;
+      finished_ = 0;
+      ++call_;
     }
-  };
-  std::size_t threads = std::min<std::size_t>(chunks.size(), static_cast<std::size_t>(std::max(1, options_.workers)));
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& thread : pool) thread.join();
+    work_.notify_all();
+  }
+  SendChunks(0);
+  if (helpers > 0) {
+    // Every helper wanted takes part, if only to find no chunk left: none may still be reading
+    // this call's events once it has returned.
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&] { return finished_ == wanted_; });
+  }
+  stop_ = nullptr;
 
   for (ForwardResult result : {ForwardResult::kRefused, ForwardResult::kStopped, ForwardResult::kFailed}) {
-    if (std::find(results.begin(), results.end(), result) != results.end()) return result;
+    if (std::find(results_.begin(), results_.end(), result) != results_.end()) return result;
   }
   return ForwardResult::kAcknowledged;
 }
 
+void IntakeBatcher::Discard(std::string_view event, int status, const std::string& answer) {
+  metrics_.AddDiscarded(1);
+  logger_.Error("the intake refused one event (HTTP " + std::to_string(status) + (answer.empty() ? "" : ": " + answer) +
+                "); it is discarded, the others of its page are sent: " + EventName(event, options_.event_id_fields));
+}
+
 ForwardResult IntakeBatcher::SendChunk(const std::string_view* begin, const std::string_view* end,
-                                       const StopSignal& stop) {
+                                       const StopSignal& stop, http::HttpRequest& request, bool split) {
   const TimePoint first_attempt = clock_.Now();
-  http::HttpRequest request;
-  request.method = "POST";
-  request.url = batch_url_;
-  request.headers = {{"Content-Type", "application/json"}, {"User-Agent", user_agent_}};
-  request.body = BuildBatchBody(options_.intake_key, begin, end);
+  BuildBatchBody(options_.intake_key, begin, end, request.body);
   std::chrono::milliseconds backoff = options_.initial_backoff;
   for (int attempt = 1;; ++attempt) {
     if (stop.Requested()) return ForwardResult::kStopped;
@@ -129,9 +232,28 @@ ForwardResult IntakeBatcher::SendChunk(const std::string_view* begin, const std:
         logger_.Warning("the intake refused a batch of " + std::to_string(end - begin) +
                         " events as too large (HTTP 413); splitting it in two");
         const std::string_view* middle = begin + (end - begin) / 2;
-        ForwardResult first = SendChunk(begin, middle, stop);
+        ForwardResult first = SendChunk(begin, middle, stop, request, true);
         if (first != ForwardResult::kAcknowledged) return first;
-        return SendChunk(middle, end, stop);
+        return SendChunk(middle, end, stop, request, true);
+      }
+      if (response.status == 400 || response.status == 422) {
+        // The intake will never take this batch as it is (an event it cannot parse or refuses):
+        // retrying would hold the page, and the checkpoint, for an hour and then read it again
+        // forever. Halving isolates the event(s) refused; the others are sent.
+        const std::string answer = Printable(response.body, 200, options_.intake_key);
+        if (end - begin > 1) {
+          if (!split) {
+            logger_.Warning("the intake refused a batch of " + std::to_string(end - begin) + " events (HTTP " +
+                            std::to_string(response.status) + (answer.empty() ? "" : ": " + answer) +
+                            "); halving it until the event it refuses is alone");
+          }
+          const std::string_view* middle = begin + (end - begin) / 2;
+          ForwardResult first = SendChunk(begin, middle, stop, request, true);
+          if (first != ForwardResult::kAcknowledged) return first;
+          return SendChunk(middle, end, stop, request, true);
+        }
+        Discard(*begin, response.status, answer);
+        return ForwardResult::kAcknowledged;
       }
       if (response.status == 401 || response.status == 403 || response.status == 404) {
         logger_.Critical("the intake refused the events (HTTP " + std::to_string(response.status) +
@@ -140,7 +262,8 @@ ForwardResult IntakeBatcher::SendChunk(const std::string_view* begin, const std:
       }
       if (response.status == 413) {
         metrics_.AddDiscarded(1);
-        logger_.Error("the intake refused one event as too large (HTTP 413); it is discarded");
+        logger_.Error("the intake refused one event as too large (HTTP 413); it is discarded: " +
+                      EventName(*begin, options_.event_id_fields));
         return ForwardResult::kAcknowledged;
       }
       failure = "HTTP " + std::to_string(response.status);

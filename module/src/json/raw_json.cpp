@@ -500,4 +500,95 @@ char* WriteQuoted(char* dst, std::string_view text) {
   return dst;
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence starting at `p` (2 to 4 bytes; `*p` >= 0x80), or
+// 0 with `bad` set to the length of its maximal ill-formed subpart (at least 1). The ranges are
+// those of the Unicode standard's table 3-7, which exclude overlongs (C0, C1, E0 80..9F,
+// F0 80..8F), surrogates (ED A0..BF) and code points past U+10FFFF (F4 90.., F5..FF).
+std::size_t Utf8Sequence(const unsigned char* p, std::size_t left, std::size_t& bad) {
+  const unsigned char lead = p[0];
+  std::size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    bad = 1;
+    return 0;
+  }
+  for (std::size_t i = 1; i < length; ++i) {
+    const bool in_range = i < left && (i == 1 ? p[i] >= low && p[i] <= high : p[i] >= 0x80 && p[i] <= 0xBF);
+    if (!in_range) {
+      bad = i;
+      return 0;
+    }
+  }
+  return length;
+}
+
+// The offset of the first byte >= 0x80 at or after `pos`, or `size`.
+inline std::size_t FindNonAscii(const char* data, std::size_t pos, std::size_t size) {
+#if defined(__SSE2__)
+  for (; pos + 16 <= size; pos += 16) {
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(Load16(data + pos)));
+    if (mask != 0) return pos + static_cast<std::size_t>(__builtin_ctz(mask));
+  }
+#endif
+  for (; pos < size; ++pos) {
+    if (static_cast<unsigned char>(data[pos]) >= 0x80) return pos;
+  }
+  return size;
+}
+
+}  // namespace
+
+std::size_t FindInvalidUtf8(std::string_view text) {
+  const char* data = text.data();
+  const std::size_t size = text.size();
+  std::size_t pos = 0;
+  while ((pos = FindNonAscii(data, pos, size)) < size) {
+    std::size_t bad = 0;
+    const std::size_t length =
+        Utf8Sequence(reinterpret_cast<const unsigned char*>(data + pos), size - pos, bad);
+    if (length == 0) return pos;
+    pos += length;
+  }
+  return size;
+}
+
+std::size_t RepairUtf8(std::string_view text, std::string& out) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  out.clear();
+  const char* data = text.data();
+  const std::size_t size = text.size();
+  std::size_t replaced = 0;
+  std::size_t pos = 0;
+  while (pos < size) {
+    const std::size_t next = FindNonAscii(data, pos, size);
+    out.append(data + pos, next - pos);
+    pos = next;
+    if (pos == size) break;
+    std::size_t bad = 0;
+    const std::size_t length =
+        Utf8Sequence(reinterpret_cast<const unsigned char*>(data + pos), size - pos, bad);
+    if (length > 0) {
+      out.append(data + pos, length);
+      pos += length;
+    } else {
+      out += kReplacement;
+      ++replaced;
+      pos += bad;
+    }
+  }
+  return replaced;
+}
+
 }  // namespace sekoia::json

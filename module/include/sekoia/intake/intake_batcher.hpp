@@ -1,8 +1,13 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "sekoia/clock.hpp"
@@ -38,11 +43,18 @@ struct IntakeOptions final {
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{10000};
   std::chrono::seconds give_up_after{3600};  ///< retry a chunk this long, then kFailed
+  /** Top-level members whose value names an event in the log line of its discard (the first
+   *  present wins), e.g. a record's id; none: the event is named by its length only. */
+  std::vector<std::string> event_id_fields;
 };
 
 /** The body of POST /batch: {"intake_key": ..., "jsons": [<each event as a JSON string>]}. */
 std::string BuildBatchBody(std::string_view intake_key, const std::string_view* begin,
                            const std::string_view* end);
+
+/** The same body written into `body`, whose capacity is kept: a buffer reused from batch to batch. */
+void BuildBatchBody(std::string_view intake_key, const std::string_view* begin, const std::string_view* end,
+                    std::string& body);
 
 /** Splits events into chunks of at most `chunk_size` events and `max_chunk_bytes` bytes,
  *  as [begin, end) index pairs. Events must already be under the per-event limit. */
@@ -52,17 +64,34 @@ std::vector<std::pair<std::size_t, std::size_t>> PlanChunks(const std::vector<st
 
 /**
  * The SDK's batch sender: chunks posted concurrently to `{intake_url}/batch`, each retried with
- * exponential backoff (1 s .. 10 s) for up to an hour. A 413 splits the chunk in two.
+ * exponential backoff (1 s .. 10 s) for up to an hour. A 413 splits the chunk in two. A 400 or
+ * 422 is final for a chunk: it is bisected until the event the intake refuses is alone, and
+ * that event is discarded (logged, counted in discarded_events), the others sent.
+ *
+ * The calling thread sends chunks too; up to `workers - 1` standing threads help it, started
+ * when first needed and asleep between calls. Each sender keeps its batch body from call to
+ * call (cleared, capacity kept). Forward is not reentrant: one call at a time.
  */
 class IntakeBatcher final : public IntakeSink {
  public:
   IntakeBatcher(const IntakeOptions& options, http::HttpTransport& transport, Clock& clock,
                 Random& random, Logger& logger, Metrics& metrics, HealthState& health);
+  /** Ends and joins the standing threads (they are idle: Forward has returned). */
+  ~IntakeBatcher() override;
+  IntakeBatcher(const IntakeBatcher&) = delete;
+  IntakeBatcher& operator=(const IntakeBatcher&) = delete;
   ForwardResult Forward(const std::vector<std::string_view>& events, const StopSignal& stop) override;
 
+  /** Standing threads started so far (at most `workers - 1`). */
+  std::size_t threads() const { return threads_.size(); }
+
  private:
+  /** Sends the chunks of the current call, taken in turn, with the request buffer `slot`. */
+  void SendChunks(std::size_t slot) noexcept;
+  void WorkerLoop(std::size_t slot) noexcept;
   ForwardResult SendChunk(const std::string_view* begin, const std::string_view* end,
-                          const StopSignal& stop);
+                          const StopSignal& stop, http::HttpRequest& request, bool split);
+  void Discard(std::string_view event, int status, const std::string& answer);
 
   IntakeOptions options_;
   std::string batch_url_;
@@ -74,6 +103,24 @@ class IntakeBatcher final : public IntakeSink {
   Logger& logger_;
   Metrics& metrics_;
   HealthState& health_;
+
+  // Buffers kept from call to call: the kept events, the chunk plan, a request per sender.
+  std::vector<std::string_view> kept_;
+  std::vector<std::pair<std::size_t, std::size_t>> chunks_;
+  std::vector<ForwardResult> results_;
+  std::vector<http::HttpRequest> requests_;  ///< [0]: the calling thread's; [i]: thread i's
+  std::atomic<std::size_t> next_chunk_{0};
+  const StopSignal* stop_ = nullptr;  ///< the current call's
+
+  std::mutex mutex_;  // guards what follows
+  std::condition_variable work_;  ///< workers wait here for a call (or the end)
+  std::condition_variable done_;  ///< the caller waits here for its helpers
+  std::uint64_t call_ = 0;        ///< bumped for each call that wants helpers
+  std::size_t wanted_ = 0;        ///< helpers the current call wants
+  std::size_t joined_ = 0;        ///< helpers that took part in it
+  std::size_t finished_ = 0;      ///< helpers done with it
+  bool ending_ = false;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace sekoia::intake

@@ -94,4 +94,19 @@ void AppendQuoted(std::string& out, std::string_view text);
  *  written. For callers that size a whole document first, so that each text is scanned once. */
 char* WriteQuoted(char* out, std::string_view text);
 
+/** The offset of the first byte of `text` that does not belong to well-formed UTF-8 (RFC 3629:
+ *  no overlong form, no surrogate, nothing past U+10FFFF, no truncated sequence), or
+ *  `text.size()` when it is all well-formed. ASCII is checked 16 bytes at a time. */
+std::size_t FindInvalidUtf8(std::string_view text);
+
+/** True when `text` is well-formed UTF-8. */
+inline bool IsValidUtf8(std::string_view text) { return FindInvalidUtf8(text) == text.size(); }
+
+/** Writes `text` to `out` (replacing what it held, keeping its capacity) with each maximal
+ *  ill-formed subpart replaced by U+FFFD (the Unicode standard's "substitution of maximal
+ *  subparts", as Python's `errors="replace"` and browsers do: a truncated sequence gives one
+ *  U+FFFD, an overlong or surrogate form one per byte). Returns the number of replacements.
+ *  Bytes under 0x80 are kept, so JSON text stays JSON text with the same structure. */
+std::size_t RepairUtf8(std::string_view text, std::string& out);
+
 }  // namespace sekoia::json
