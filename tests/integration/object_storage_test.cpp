@@ -9,6 +9,7 @@
 #include "sekoia/errors.hpp"
 #include "sekoia/s3_object_store.hpp"
 #include "sekoia/time_format.hpp"
+#include "test_certificates.hpp"
 
 namespace integration {
 namespace {
@@ -25,20 +26,25 @@ std::string S3rverBinary() {
   return env != nullptr && *env != '\0' ? env : S3RVER_BINARY;
 }
 
-/** s3rver with one bucket, on a port it chooses (`-p 0`) and prints. */
+/** s3rver with one bucket, on a port it chooses (`-p 0`) and prints; over TLS with `tls`. */
 class S3rver final {
  public:
-  explicit S3rver(const fs::path& dir) {
+  explicit S3rver(const fs::path& dir, const sekoia::testing::TestCertificate* tls = nullptr) {
     const std::string binary = S3rverBinary();
     if (::access(binary.c_str(), X_OK) != 0) {
       ADD_FAILURE() << "s3rver is missing at " << binary << ": run tests/s3/install-s3rver.sh (scripts/install-deps.sh does)";
       return;
     }
     fs::create_directories(dir / "s3rver-data");
-    process_ = std::make_unique<Process>(
-        std::vector<std::string>{binary, "-d", (dir / "s3rver-data").string(), "-p", "0", "-a", "127.0.0.1",
-                                 "--silent", "--configure-bucket", kBucket},
-        std::map<std::string, std::string>{}, dir / "s3rver.out", dir / "s3rver.err");
+    std::vector<std::string> argv = {binary, "-d", (dir / "s3rver-data").string(), "-p", "0", "-a", "127.0.0.1",
+                                     "--silent", "--configure-bucket", kBucket};
+    if (tls != nullptr) {
+      WriteFile(dir / "s3rver.crt", tls->certificate_pem);
+      WriteFile(dir / "s3rver.key", tls->private_key_pem);
+      argv.insert(argv.end(), {"--cert", (dir / "s3rver.crt").string(), "--key", (dir / "s3rver.key").string()});
+    }
+    process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{}, dir / "s3rver.out",
+                                         dir / "s3rver.err");
     const std::regex listening("listening on 127\\.0\\.0\\.1:([0-9]+)");
     std::smatch match;
     const bool ready = WaitUntil(
@@ -51,7 +57,7 @@ class S3rver final {
       ADD_FAILURE() << "s3rver did not start: " << process_->Stdout() << process_->Stderr();
       return;
     }
-    url_ = "http://127.0.0.1:" + match[1].str();
+    url_ = std::string(tls != nullptr ? "https" : "http") + "://127.0.0.1:" + match[1].str();
   }
   ~S3rver() {
     if (!process_) return;
@@ -252,6 +258,38 @@ TEST(S3ObjectStore, WholeObjectsRoundTripAndEachFailureIsNamed) {
   sekoia::S3ObjectStore unreachable(closed);
   EXPECT_NE(error_of([&] { unreachable.CheckBucket(); }).find(": unreachable when checking bucket sekoia-state"),
             std::string::npos);
+}
+
+TEST(S3ObjectStore, TlsIsVerifiedAgainstCaCert) {
+  auto dir = ScratchDir();
+  const auto certificate = sekoia::testing::MakeTestCertificate("s3-test-only", -60, 86400, "IP:127.0.0.1");
+  S3rver s3(dir, &certificate);
+  ASSERT_TRUE(s3.ok());
+  ASSERT_EQ(s3.url().rfind("https://", 0), 0u);
+  sekoia::S3Options options = s3.Options();
+  options.ca_cert = certificate.certificate_pem;
+  sekoia::S3ObjectStore trusted(options);
+  trusted.CheckBucket();
+  trusted.Write("context.json", "{\"a\":1}\n");
+  EXPECT_EQ(trusted.Read("context.json"), "{\"a\":1}\n");
+  // Without the CA (the system's CAs do not know it) or with another CA, nothing is sent.
+  std::string errors;
+  for (const std::string& ca : {std::string(), sekoia::testing::MakeTestCertificate("other-ca").certificate_pem}) {
+    options.ca_cert = ca;
+    sekoia::S3ObjectStore untrusted(options);
+    try {
+      untrusted.Write("context.json", "{}");
+      ADD_FAILURE() << "written over an unverified TLS connection";
+    } catch (const sekoia::StorageError& error) {
+      errors += std::string(error.what()) + "\n";
+    }
+  }
+  EXPECT_EQ(trusted.Read("context.json"), "{\"a\":1}\n");
+  EXPECT_EQ(std::count(errors.begin(), errors.end(), '\n'), 2) << errors;
+  EXPECT_EQ(errors.find(": unreachable"), std::string::npos) << errors;
+  EXPECT_NE(errors.find(": TLS failed when writing s3://sekoia-state/triggers/graph one/context.json"), std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("check ca_cert"), std::string::npos) << errors;
 }
 
 TEST(DataDirectory, ASecondTriggerOnTheSameDirectoryRefusesToStart) {

@@ -13,5 +13,7 @@ fi
 command -v npm >/dev/null || { echo "npm is missing: install the Debian packages nodejs and npm (scripts/install-deps.sh)" >&2; exit 1; }
 echo "installing s3rver $version into $prefix"
 mkdir -p "$prefix"
-npm install --no-audit --no-fund --loglevel=error --prefix "$prefix" "s3rver@$version" >/dev/null
+# --no-save --no-package-lock: only node_modules/ is written (no package.json beside it for the
+# catalog's JSON checks to find).
+npm install --no-audit --no-fund --no-save --no-package-lock --loglevel=error --prefix "$prefix" "s3rver@$version" >/dev/null
 "$prefix/node_modules/.bin/s3rver" --version >/dev/null

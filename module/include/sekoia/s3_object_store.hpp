@@ -25,7 +25,7 @@ struct S3Options final {
   std::string client_cert;        ///< PEM; used only with client_key
   std::string client_key;         ///< PEM; secret
   std::chrono::seconds connect_timeout{10};
-  std::chrono::seconds timeout{60};           ///< a whole request
+  std::chrono::seconds timeout{30};           ///< a whole request; bounds the save at SIGTERM too
   std::size_t max_object_bytes = 128u << 20;  ///< a longer answer is refused, not read
 };
 
