@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 #include "sekoia/checkpoint_store.hpp"
 #include "sekoia/errors.hpp"
 #include "sekoia/intake/intake_batcher.hpp"
+#include "sekoia/object_store.hpp"
 
 namespace sekoia::testing {
 
@@ -16,6 +18,7 @@ class FakeCheckpointStore final : public CheckpointStore {
  public:
   std::optional<nlohmann::json> Load() override {
     if (corrupt) throw ParseError("context.json is not valid JSON (truncated or corrupted)");
+    if (unreadable) throw StorageError("cannot read /data/context.json: Input/output error");
     return saved;
   }
   void Save(const nlohmann::json& checkpoint) override {
@@ -25,8 +28,30 @@ class FakeCheckpointStore final : public CheckpointStore {
   }
   std::optional<nlohmann::json> saved;
   bool corrupt = false;
+  bool unreadable = false;
   bool fail_saves = false;
   int saves = 0;
+};
+
+/** Objects in memory, as an object storage keeps them: no append, whole writes; can fail. */
+class FakeObjectStore final : public ObjectStore {
+ public:
+  std::optional<std::string> Read(const std::string& name) override {
+    if (fail) throw StorageError("object storage 127.0.0.1:9: unreachable when reading " + name);
+    auto it = objects.find(name);
+    if (it == objects.end()) return std::nullopt;
+    return it->second;
+  }
+  void Write(const std::string& name, std::string_view content) override {
+    if (fail) throw StorageError("object storage 127.0.0.1:9: unreachable when writing " + name);
+    objects[name] = std::string(content);
+    ++writes;
+  }
+  bool Append(const std::string&, std::string_view) override { return false; }
+  std::string Where(const std::string& name) const override { return "s3://bucket/" + name; }
+  std::map<std::string, std::string> objects;
+  bool fail = false;
+  int writes = 0;
 };
 
 /** Keeps forwarded events; answers with a scripted result. */

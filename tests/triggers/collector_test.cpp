@@ -276,6 +276,21 @@ TEST(Collector, ResumesAnExistingPythonCheckpoint) {
   EXPECT_EQ(f.intake.received, std::vector<std::string>{source.Record(1)});
 }
 
+TEST(Collector, AnUnreadableCheckpointStopsTheStartAndIsNeverReplaced) {
+  // Unlike damaged content: a checkpoint that exists but cannot be read (permissions, an I/O
+  // error, object storage refusing the credentials) may be fine; starting afresh over it would
+  // re-send or skip hours.
+  Fixture f;
+  f.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", "2026-01-21T10:00:00Z"}};
+  f.checkpoints.unreadable = true;
+  FakeSource source({f.Now() - minutes(50)});
+  EXPECT_THROW(f.Make(source), sekoia::StorageError);
+  EXPECT_EQ(f.checkpoints.saves, 0);
+  EXPECT_EQ(f.checkpoints.saved->at("most_recent_date_requested"), "2026-01-21T10:00:00Z");
+  EXPECT_TRUE(f.intake.received.empty());
+  EXPECT_FALSE(f.logger.Contains(sekoia::LogLevel::kWarning, "the checkpoint is unusable"));
+}
+
 TEST(Collector, UnusableOrFutureCheckpointsAreReplacedWithAWarning) {
   Fixture f;
   f.checkpoints.corrupt = true;

@@ -6,6 +6,8 @@
 #include <random>
 #include <set>
 
+#include "fake_stores.hpp"
+#include "sekoia/errors.hpp"
 #include "test_dir.hpp"
 
 namespace office365 {
@@ -108,6 +110,44 @@ TEST(ForwardedKeys, ALineCutByACrashIsReportedAndTheRestKept) {
   cut.Persist();  // rewrites the file clean
   ForwardedKeys again(dir.path() / "keys2.txt");
   EXPECT_EQ(again.Load(), "");
+}
+
+TEST(ForwardedKeys, OverAStoreThatCannotAppendTheWholeSetIsWrittenEachTime) {
+  sekoia::testing::FakeObjectStore bucket;
+  {
+    ForwardedKeys keys(bucket, "forwarded_keys.txt");
+    EXPECT_EQ(keys.Load(), "");
+    EXPECT_FALSE(keys.found());
+    keys.Add({{11, 1000}});
+    keys.Persist();
+    keys.Add({{12, 1001}});
+    keys.Persist();
+    keys.Persist();  // nothing new: nothing written
+  }
+  EXPECT_EQ(bucket.writes, 2);
+  EXPECT_EQ(bucket.objects.at("forwarded_keys.txt"), "000000000000000b 1000\n000000000000000c 1001\n");
+  ForwardedKeys restarted(bucket, "forwarded_keys.txt");
+  EXPECT_EQ(restarted.Load(), "");
+  EXPECT_TRUE(restarted.found());
+  EXPECT_TRUE(restarted.Contains(11));
+  EXPECT_TRUE(restarted.Contains(12));
+  bucket.fail = true;
+  restarted.Add({{13, 1002}});
+  EXPECT_THROW(restarted.Persist(), sekoia::StorageError);
+  bucket.fail = false;
+  restarted.Persist();  // kept, and written once the store answers
+  EXPECT_NE(bucket.objects.at("forwarded_keys.txt").find("000000000000000d 1002"), std::string::npos);
+}
+
+TEST(ForwardedKeys, AnUnreadableFileIsAnErrorNotAnEmptySet) {
+  sekoia::testing::TestDir dir;
+  std::filesystem::create_directory(dir.path() / "keys.txt");
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  EXPECT_THROW(keys.Load(), sekoia::StorageError);
+  sekoia::testing::FakeObjectStore bucket;
+  bucket.fail = true;
+  ForwardedKeys remote(bucket, "forwarded_keys.txt");
+  EXPECT_THROW(remote.Load(), sekoia::StorageError);
 }
 
 }  // namespace

@@ -1,28 +1,12 @@
 #include "forwarded_keys.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <stdexcept>
+#include <sstream>
 
 namespace office365 {
 namespace {
-
-void WriteAll(int fd, const std::string& text, const std::filesystem::path& path) {
-  std::size_t written = 0;
-  while (written < text.size()) {
-    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
-    written += static_cast<std::size_t>(n);
-  }
-}
 
 std::string Lines(const std::vector<std::pair<std::uint64_t, std::int64_t>>& keys) {
   std::string text;
@@ -64,13 +48,20 @@ std::uint64_t RecordKey(std::string_view trace_id, std::string_view recipient, s
   return hash == 0 ? 1 : hash;
 }
 
+ForwardedKeys::ForwardedKeys(const std::filesystem::path& path)
+    : owned_(std::make_unique<sekoia::DirectoryObjectStore>(path.parent_path())),
+      objects_(owned_.get()),
+      name_(path.filename().string()) {}
+
 std::string ForwardedKeys::Load() {
   keys_.clear();
   pending_.clear();
   lines_in_file_ = 0;
-  std::ifstream in(path_);
-  found_ = static_cast<bool>(in);
-  if (!in) return "";  // none yet
+  // Unreadable (not absent) is a StorageError: starting without the keys would forward again.
+  std::optional<std::string> text = objects_->Read(name_);
+  found_ = text.has_value();
+  if (!text) return "";  // none yet
+  std::istringstream in(std::move(*text));
   std::string line;
   std::size_t bad = 0;
   while (std::getline(in, line)) {
@@ -88,7 +79,7 @@ std::string ForwardedKeys::Load() {
   SortUnique(keys_);
   if (bad > 0) {
     rewrite_ = true;
-    return std::to_string(bad) + " unreadable line(s) in " + path_.string();
+    return std::to_string(bad) + " unreadable line(s) in " + objects_->Where(name_);
   }
   return "";
 }
@@ -124,35 +115,17 @@ void ForwardedKeys::Persist() {
     return;
   }
   if (pending_.empty()) return;
-  int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot open " + path_.string() + ": " + std::strerror(errno));
-  try {
-    WriteAll(fd, Lines(pending_), path_);
-  } catch (...) {
-    ::close(fd);
-    throw;
+  // A store that cannot append (object storage) has the whole set written instead.
+  if (!objects_->Append(name_, Lines(pending_))) {
+    Compact();
+    return;
   }
-  ::fsync(fd);
-  ::close(fd);
   lines_in_file_ += pending_.size();
   pending_.clear();
 }
 
 void ForwardedKeys::Compact() {
-  std::filesystem::path temporary = path_;
-  temporary += ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot create " + temporary.string() + ": " + std::strerror(errno));
-  try {
-    WriteAll(fd, Lines(keys_), temporary);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(temporary.c_str(), path_.c_str()) != 0)
-    throw std::runtime_error("cannot rename onto " + path_.string() + ": " + std::strerror(errno));
+  objects_->Write(name_, Lines(keys_));
   lines_in_file_ = keys_.size();
   pending_.clear();
   rewrite_ = false;

@@ -2,10 +2,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "sekoia/clock.hpp"
+#include "sekoia/object_store.hpp"
 
 namespace office365 {
 
@@ -15,22 +18,27 @@ std::uint64_t RecordKey(std::string_view trace_id, std::string_view recipient, s
 
 /**
  * The keys of the records forwarded within the lookback horizon, so a re-read period forwards
- * only what is new. Kept in memory and in an append-only file next to the checkpoint
- * (`<hex key> <unix seconds>` per line), compacted when it holds twice the live keys. Keys whose
+ * only what is new. Kept in memory and in an object next to the checkpoint (`<hex key> <unix
+ * seconds>` per line): appended to where the store can append (a file), compacted when it holds
+ * twice the live keys, and rewritten whole where it cannot (object storage). Keys whose
  * record time falls before the horizon are dropped, so memory is bounded by the records of one
  * lookback period. Not thread-safe (the collector's thread only).
  */
 class ForwardedKeys final {
  public:
-  explicit ForwardedKeys(std::filesystem::path path) : path_(std::move(path)) {}
-  /** Reads the file; returns a description of what was wrong (the keys are then empty), or "". */
+  /** The keys in the file `path` (its directory must exist). */
+  explicit ForwardedKeys(const std::filesystem::path& path);
+  /** The keys in the object `name` of `objects` (borrowed). */
+  ForwardedKeys(sekoia::ObjectStore& objects, std::string name) : objects_(&objects), name_(std::move(name)) {}
+  /** Reads the object; returns a description of the damaged lines (skipped), or "". Throws
+   *  StorageError when it exists but cannot be read. */
   std::string Load();
   bool Contains(std::uint64_t key) const;
   /** Remembers keys of records just acknowledged by the intake (record time in unix seconds). */
   void Add(const std::vector<std::pair<std::uint64_t, std::int64_t>>& keys);
   /** Forgets keys of records older than `horizon`. */
   void Expire(sekoia::TimePoint horizon);
-  /** Appends the keys added since the last Persist (compacts when due); throws std::runtime_error. */
+  /** Appends the keys added since the last Persist (compacts when due); throws StorageError. */
   void Persist();
   std::size_t size() const { return keys_.size(); }
   /** Whether Load found a file: without one, no record before now is known to be forwarded. */
@@ -39,7 +47,9 @@ class ForwardedKeys final {
  private:
   void Compact();
 
-  std::filesystem::path path_;
+  std::unique_ptr<sekoia::ObjectStore> owned_;
+  sekoia::ObjectStore* objects_;
+  std::string name_;
   // Sorted by key, one entry per key: 16 bytes a key, where a hash map's nodes and buckets took
   // about 40; a busy tenant's lookback holds tens of thousands of keys while the trigger rests.
   std::vector<std::pair<std::uint64_t, std::int64_t>> keys_;

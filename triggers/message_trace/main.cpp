@@ -28,6 +28,9 @@
 #include "sekoia/intake/intake_batcher.hpp"
 #include "sekoia/log.hpp"
 #include "sekoia/metrics.hpp"
+#include "sekoia/object_store.hpp"
+#include "sekoia/s3_object_store.hpp"
+#include "sekoia/storage_config.hpp"
 #include "sekoia/time_format.hpp"
 #include "sekoia/url.hpp"
 #include "trigger_config.hpp"
@@ -42,6 +45,9 @@ constexpr int kUsageError = 2;
 // As the SDK's _STOP_EVENT_WAIT: after a configuration error, the configuration is read again
 // this often (stopped at once by SIGTERM), instead of exiting into a restart loop.
 constexpr std::chrono::seconds kConfigurationRetry{120};
+// While the checkpoint cannot be read (object storage unreachable or refusing the credentials, an
+// unreadable file), how often it is tried again; nothing is collected meanwhile.
+constexpr std::chrono::seconds kStorageRetry{60};
 
 enum class TriggerKind { kGraph, kReportingBasic, kReportingOAuth };
 
@@ -91,13 +97,16 @@ std::string Usage(const po::options_description& options) {
          "  INTAKE_URL               the intake, when the arguments have no intake_server\n"
          "  LIVENESS_PORT            port of GET /health (default 8000)\n"
          "  METRICS_PORT             port of the Prometheus metrics (default 8020)\n"
-         "  SUB_FOLDER               sub-directory of the data directory that holds the checkpoint\n"
+         "  SUB_FOLDER               sub-directory of the data directory (or bucket) that holds the checkpoint\n"
+         "  FILE_BACKEND             S3: the checkpoint lives in an S3 bucket, with AWS_BUCKET_NAME,\n"
+         "                           AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (optional),\n"
+         "                           AWS_DEFAULT_REGION, AWS_S3_ENDPOINT_URL, and CA_CERT, CLIENT_CERT,\n"
+         "                           CLIENT_KEY (PEM) for TLS to it\n"
          "environment only:\n"
          "  HTTPS_PROXY (https_proxy)  proxy of the https requests, http://[user:password@]host:port\n"
          "  HTTP_PROXY (http_proxy)    proxy of the plain-http requests (an in-cluster intake)\n"
          "  NO_PROXY (no_proxy)        hosts reached directly (loopback always is)\n"
-         "not read: MODULE_CONFIGURATION (the module has no configuration of its own), FILE_BACKEND and\n"
-         "AWS_* (the checkpoint is always a local file)\n";
+         "not read: MODULE_CONFIGURATION (the module has no configuration of its own)\n";
   return out.str();
 }
 
@@ -197,12 +206,21 @@ struct LoadedConfig {
   sekoia::ModuleConfig module;
   sekoia::http::ProxySettings proxy;
   TriggerConfig trigger;
+  sekoia::StorageConfig storage;
   std::string problem;  ///< empty when valid
 };
 
 LoadedConfig ReadConfiguration(TriggerKind kind, const sekoia::ConfigSource& source, sekoia::Redactor& redactor) {
   LoadedConfig loaded;
   try {
+    for (const char* name : sekoia::kStorageSecretNames) {
+      auto value = source.Get(name);
+      if (!value) continue;
+      redactor.AddEachLine(*value);
+      while (!value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
+      redactor.Add(*value);
+    }
+    loaded.storage = sekoia::LoadStorageConfig(source);
     loaded.module = sekoia::LoadModuleConfig(source);
     redactor.Add(loaded.module.token);
     sekoia::Arguments arguments(sekoia::LoadTriggerArguments(source));
@@ -286,6 +304,30 @@ MicrosoftAuth MakeMicrosoftAuth(TriggerKind kind, const TriggerConfig& config, s
   return auth;
 }
 
+// The Python Graph connector's events_cache in a context.json it left: the records it forwarded
+// are not forwarded again. Throws StorageError when the checkpoint cannot be read; a damaged one
+// is the collector's to report.
+std::unique_ptr<EventsCacheFilter> ResumePythonEventsCache(ContextPreservingStore& checkpoints, TraceSource& source,
+                                                           sekoia::Logger& logger) {
+  try {
+    const auto document = checkpoints.Load();
+    std::set<std::string> ids = checkpoints.EventsCache();
+    const auto until = document ? document->find("most_recent_date_requested") : nlohmann::json::const_iterator();
+    if (!ids.empty() && until != document->end() && until->is_string()) {
+      if (auto boundary = sekoia::ParseIso8601(until->get<std::string>())) {
+        logger.Info("resuming the Python Graph connector's context.json: " + std::to_string(ids.size()) +
+                    " record ids it forwarded are not forwarded again");
+        return std::make_unique<EventsCacheFilter>(source, std::move(ids), *boundary);
+      }
+    }
+  } catch (const sekoia::StorageError&) {
+    throw;
+  } catch (const std::exception&) {
+    // The collector reads the checkpoint again and says what is wrong with it.
+  }
+  return nullptr;
+}
+
 int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSignal& stop,
                sekoia::Redactor& redactor) {
   sekoia::SystemClock system_clock;
@@ -299,6 +341,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   const sekoia::ModuleConfig module = loaded.module;
   sekoia::http::ProxySettings proxy = loaded.proxy;
   TriggerConfig config = loaded.trigger;
+  sekoia::StorageConfig storage = loaded.storage;
   const std::string config_problem = loaded.problem;
 
   // Every service's answer and every request passes the sanitizer (header values checked, error
@@ -344,6 +387,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
     if (problem.empty()) {
       config = loaded.trigger;
       proxy = loaded.proxy;
+      storage = loaded.storage;
       logger.Info("the configuration is valid now; starting");
       trigger_network =
           std::make_unique<sekoia::http::SanitizingTransport>(MakeNetwork(config, module, proxy), redactor);
@@ -388,51 +432,71 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   intake_options.event_id_fields = {"id", "MessageTraceId"};
   sekoia::intake::IntakeBatcher intake(intake_options, transport, clock, random, logger, metrics, health);
 
-  // As the SDK's get_data_path: the data directory, then sub_folder when the platform sets one.
-  const std::filesystem::path data_path = sekoia::DataPath(source, command_line.data_dir);
-  std::error_code data_path_error;
-  std::filesystem::create_directories(data_path, data_path_error);
-  sekoia::FileCheckpointStore file_checkpoints(data_path / "context.json");
+  // Where the checkpoint lives (the SDK's storage): an S3 bucket when file_backend says so, else
+  // the data directory, then sub_folder, locked so that a second trigger cannot write it too.
+  std::unique_ptr<sekoia::ObjectStore> objects;
+  std::unique_ptr<sekoia::DirectoryLock> lock;
+  sekoia::S3ObjectStore* bucket = nullptr;
+  if (storage.backend == sekoia::StorageBackend::kS3) {
+    auto s3 = std::make_unique<sekoia::S3ObjectStore>(storage.s3);
+    bucket = s3.get();
+    objects = std::move(s3);
+  } else {
+    const std::filesystem::path data_path = sekoia::DataPath(source, command_line.data_dir);
+    std::error_code data_path_error;
+    std::filesystem::create_directories(data_path, data_path_error);
+    try {
+      lock = std::make_unique<sekoia::DirectoryLock>(data_path);
+    } catch (const sekoia::StorageError& error) {
+      // A start-up failure (exit 1, as the SDK's): waiting would hide two triggers configured
+      // on one directory; the platform restarts this one once the other is gone.
+      logger.Critical(error.what());
+      if (health_server) health_server->Stop();
+      logger.Shutdown();
+      return 1;
+    }
+    objects = std::make_unique<sekoia::DirectoryObjectStore>(data_path);
+  }
+  sekoia::ObjectCheckpointStore stored_checkpoints(*objects, "context.json");
   // What the Python triggers keep in context.json and we do not write (the Graph connector's
   // events_cache) stays there, so going back to them works.
-  ContextPreservingStore checkpoints(file_checkpoints);
-  std::unique_ptr<EventsCacheFilter> cache_filter;
-  if (kind == TriggerKind::kGraph) {
-    try {
-      const auto document = checkpoints.Load();
-      std::set<std::string> ids = checkpoints.EventsCache();
-      const auto until = document ? document->find("most_recent_date_requested") : nlohmann::json::const_iterator();
-      if (!ids.empty() && until != document->end() && until->is_string()) {
-        if (auto boundary = sekoia::ParseIso8601(until->get<std::string>())) {
-          logger.Info("resuming the Python Graph connector's context.json: " + std::to_string(ids.size()) +
-                      " record ids it forwarded are not forwarded again");
-          cache_filter = std::make_unique<EventsCacheFilter>(*trace_source, std::move(ids), *boundary);
-        }
-      }
-    } catch (const std::exception&) {
-      // The collector reads the checkpoint again and says what is wrong with it.
-    }
-  }
-  TraceSource& source_read = cache_filter ? static_cast<TraceSource&>(*cache_filter) : *trace_source;
-  logger.Info("starting the " + what + ", version " + MODULE_VERSION);
+  ContextPreservingStore checkpoints(stored_checkpoints);
   std::unique_ptr<ForwardedKeys> keys;
-  if (config.common.collector.lookback.count() > 0) {
-    keys = std::make_unique<ForwardedKeys>(data_path / "forwarded_keys.txt");
-  }
+  if (config.common.collector.lookback.count() > 0) keys = std::make_unique<ForwardedKeys>(*objects, "forwarded_keys.txt");
+  logger.Info("starting the " + what + ", version " + MODULE_VERSION + "; the checkpoint is " +
+              objects->Where("context.json"));
+  std::unique_ptr<EventsCacheFilter> cache_filter;
   std::unique_ptr<Collector> collector;
-  try {
-    collector = std::make_unique<Collector>(config.common.collector, source_read, intake, checkpoints, clock, logger,
-                                            metrics, health, keys.get());
-  } catch (const sekoia::ConfigError& error) {
-    // Found only once the API's limits are known (a lookback too long for it): as any
-    // configuration error, no collection and no exit into a restart loop; SIGTERM ends it.
-    const std::string problem = error.what();
-    do {
-      logger.Critical("Configuration error: " + problem);
-    } while (clock.Wait(kConfigurationRetry, stop));
-    if (health_server) health_server->Stop();
-    logger.Shutdown();
-    return 0;
+  while (!collector) {
+    try {
+      if (bucket) bucket->CheckBucket();
+      if (kind == TriggerKind::kGraph) cache_filter = ResumePythonEventsCache(checkpoints, *trace_source, logger);
+      TraceSource& source_read = cache_filter ? static_cast<TraceSource&>(*cache_filter) : *trace_source;
+      collector = std::make_unique<Collector>(config.common.collector, source_read, intake, checkpoints, clock, logger,
+                                              metrics, health, keys.get());
+    } catch (const sekoia::StorageError& error) {
+      // Never a fresh start over a checkpoint that exists but cannot be read: nothing is collected
+      // (and so nothing claimed) until it can be.
+      health.CountError();
+      logger.Critical(std::string("the checkpoint cannot be read; nothing is collected until it can (tried again "
+                                  "every minute): ") + error.what());
+      if (!clock.Wait(kStorageRetry, stop)) {
+        logger.Info("stopped before the checkpoint could be read; nothing was collected");
+        if (health_server) health_server->Stop();
+        logger.Shutdown();
+        return 0;
+      }
+    } catch (const sekoia::ConfigError& error) {
+      // Found only once the API's limits are known (a lookback too long for it): as any
+      // configuration error, no collection and no exit into a restart loop; SIGTERM ends it.
+      const std::string problem = error.what();
+      do {
+        logger.Critical("Configuration error: " + problem);
+      } while (clock.Wait(kConfigurationRetry, stop));
+      if (health_server) health_server->Stop();
+      logger.Shutdown();
+      return 0;
+    }
   }
   collector->Run(stop);
   logger.Info("stopped; a restart resumes " + collector->ResumePoint());

@@ -39,4 +39,11 @@ class ParseError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/** Where the trigger keeps its state (data directory, object storage) cannot be read or written:
+ *  the message names the place, the cause and the setting to check. */
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace sekoia
