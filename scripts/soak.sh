@@ -115,7 +115,7 @@ echo "== soak: $records records, 3/4 over the $(awk -v f="$future_minutes" 'BEGI
   --fault-500 0.02 --fault-503 0.02 --fault-429-seconds 0.01 --fault-429-date 0.01 --fault-retry-after 2 \
   --fault-close 0.02 --fault-bad-json 0.02 --fault-401 0.02 --fault-slow 7 --fault-slow-rate 0.01 \
   --fault-token 0.2 --token-valid "$token_valid" --fault-intake-503 0.02 --fault-intake-burst 4 \
-  --intake-max-body 124000 --intake-latency "$latency" --fault-logs 0.2 \
+  --intake-max-body 110000 --intake-latency "$latency" --fault-logs 0.2 \
   >"$work/simulator.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 600); do [ -s "$work/port" ] && break; sleep 0.1; done
@@ -135,7 +135,7 @@ past_seconds=$(awk -v d="$past_days" 'BEGIN { printf "%d", d * 86400 + 60 }')
 printf '{"most_recent_date_requested": "%s"}\n' "$(iso $((start_epoch - past_seconds)))" >"$data/context.json"
 [ ${#as_trigger[@]} -eq 0 ] || chown 65534:65534 "$data/context.json"
 echo "   trigger: page_size $page_size, chunk_size $chunk_size, frequency ${frequency} s, timedelta ${timedelta_seconds} s, http_timeout 5 s,"
-echo "   lookback 30 s, start_time 0; intake answers ${latency} s late, 413 over 124,000 bytes (half the full chunks)"
+echo "   lookback 30 s, start_time 0; intake answers ${latency} s late, 413 over 110,000 bytes (about half the full chunks)"
 
 stats() { curl -fsS "$sim/stats$1"; }
 rss_peak_kib=0 restarts=0 crashes=0
