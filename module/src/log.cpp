@@ -134,6 +134,9 @@ PlatformLogger::~PlatformLogger() { Shutdown(); }
 void PlatformLogger::Log(LogLevel level, const std::string& message) {
   const std::string text = RedactAll(redactor_, options_, message);
   const TimePoint now = clock_.Now();
+  // The rate limit is an interval: measured on the monotonic clock, a step of the system clock
+  // neither silences a message for as long as the step nor lets repeats through.
+  const SteadyPoint steady = clock_.Steady();
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -148,15 +151,15 @@ void PlatformLogger::Log(LogLevel level, const std::string& message) {
     const auto key = std::make_pair(static_cast<int>(level), text);
     const auto seen = last_sent_.find(key);
     if (level != LogLevel::kCritical && seen != last_sent_.end() &&
-        now - seen->second < options_.dedupe_window) {
+        steady - seen->second < options_.dedupe_window) {
       return;
     }
     if (last_sent_.size() >= kDedupeMapPruneAt) {
       for (auto it = last_sent_.begin(); it != last_sent_.end();) {
-        it = now - it->second >= options_.dedupe_window ? last_sent_.erase(it) : std::next(it);
+        it = steady - it->second >= options_.dedupe_window ? last_sent_.erase(it) : std::next(it);
       }
     }
-    last_sent_[key] = now;
+    last_sent_[key] = steady;
 
     const std::size_t size_before = queue_.size();
     queue_.push_back(Entry{FormatNaiveIso(now), level, text});
@@ -254,11 +257,12 @@ bool PlatformLogger::SendBatch(const std::vector<Entry>& batch) {
       RedactAll(redactor_, options_,
                 "cannot send logs to the platform (" + failure + "); they are kept and retried");
   const TimePoint now = clock_.Now();
+  const SteadyPoint steady = clock_.Steady();
   std::lock_guard<std::mutex> lock(mutex_);
   const auto key = std::make_pair(static_cast<int>(LogLevel::kWarning), text);
   const auto seen = last_sent_.find(key);
-  if (seen == last_sent_.end() || now - seen->second >= options_.dedupe_window) {
-    last_sent_[key] = now;
+  if (seen == last_sent_.end() || steady - seen->second >= options_.dedupe_window) {
+    last_sent_[key] = steady;
     err_ << FormatLine(FormatMillis(now), LogLevel::kWarning, text) << std::flush;
   }
   return false;

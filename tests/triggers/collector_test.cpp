@@ -575,6 +575,51 @@ TEST(CollectorProgress, AStopInsideAWindowResumesAtItsStoredPage) {
             "inside the window 2026-01-21T11:00:00Z -> 2026-01-21T11:55:00Z, at its stored next page (after 3 row(s))");
 }
 
+TEST(CollectorClock, ABackfillGoesOnWhenTheSystemClockStepsBackAnHour) {
+  Fixture f;
+  f.options.start_time = hours(72);
+  std::vector<TimePoint> times;
+  for (int i = 0; i < 60; ++i) times.push_back(f.Now() - hours(70) + hours(i));
+  FakeSource records(times, 2);
+  // Each page takes 30 s; at the 5th, NTP steps the system clock back an hour.
+  class Stepping final : public TraceSource {
+   public:
+    Stepping(FakeSource& inner, sekoia::testing::FakeClock& clock, sekoia::testing::FakeLogger& logger)
+        : inner_(inner), clock_(clock), logger_(logger) {}
+    SourceLimits Limits() const override { return inner_.Limits(); }
+    std::string FirstPageUrl(const Window& window) const override { return inner_.FirstPageUrl(window); }
+    TracePage FetchPage(const std::string& url, std::size_t rows, const sekoia::StopSignal& s) override {
+      clock_.Advance(seconds(30));
+      if (++pages == 5) {
+        clock_.StepWall(-hours(1));
+        lines_at_step = logger_.entries().size();
+      }
+      return inner_.FetchPage(url, rows, s);
+    }
+    int pages = 0;
+    std::size_t lines_at_step = 0;
+
+   private:
+    FakeSource& inner_;
+    sekoia::testing::FakeClock& clock_;
+    sekoia::testing::FakeLogger& logger_;
+  } source(records, f.clock, f.logger);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  Drain(collector);
+  // Every record arrived, once, and the window ended.
+  EXPECT_EQ(f.intake.received.size(), 60u);
+  std::set<std::string> distinct(f.intake.received.begin(), f.intake.received.end());
+  EXPECT_EQ(distinct.size(), 60u);
+  EXPECT_FALSE(collector.cursor().window);
+  // Progress kept its minute after the step (measured on the monotonic clock): 26 more pages of
+  // 30 s each are 13 minutes.
+  const auto entries = f.logger.entries();
+  int after = 0;
+  for (std::size_t i = source.lines_at_step; i < entries.size(); ++i)
+    after += entries[i].second.find("catching up: window") != std::string::npos;
+  EXPECT_GE(after, 10);
+}
+
 TEST(CollectorFailures, EachFailureIsClassifiedOnce) {
   EXPECT_EQ(ClassifyFailure(sekoia::AuthError("AADSTS7000215: Invalid client secret provided")), FailureClass::kPermanent);
   EXPECT_EQ(ClassifyFailure(sekoia::ConfigError("tenant_id: missing")), FailureClass::kPermanent);

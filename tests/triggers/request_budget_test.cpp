@@ -47,6 +47,25 @@ TEST(PacedTransport, WaitsWhenTheRollingBudgetIsUsedUp) {
   EXPECT_EQ(paced.InPeriod(), 3);
 }
 
+TEST(PacedTransport, AStepOfTheSystemClockNeitherStallsNorFreesTheBudget) {
+  sekoia::testing::FakeTransport inner;
+  inner.SetHandler([](const sekoia::http::HttpRequest&) { return sekoia::http::HttpResponse{200, "", {}}; });
+  sekoia::testing::FakeClock clock;
+  sekoia::testing::FakeLogger logger;
+  PacedTransport paced({3, std::chrono::seconds(300)}, inner, clock, logger);
+  sekoia::StopSignal stop;
+  for (int i = 0; i < 3; ++i) paced.Send({"GET", "https://graph.test/", "", {}}, stop);
+  clock.StepWall(-std::chrono::hours(1));  // NTP steps the clock back an hour
+  clock.Advance(std::chrono::seconds(300));
+  paced.Send({"GET", "https://graph.test/", "", {}}, stop);  // 5 minutes later: no wait
+  EXPECT_TRUE(clock.waits().empty());
+  clock.StepWall(std::chrono::hours(2));  // and forward two hours: the budget is not freed
+  for (int i = 0; i < 2; ++i) paced.Send({"GET", "https://graph.test/", "", {}}, stop);
+  EXPECT_TRUE(clock.waits().empty());
+  paced.Send({"GET", "https://graph.test/", "", {}}, stop);  // the 4th of the period waits
+  ExpectWaitedInMinutes(clock.waits(), std::chrono::milliseconds(300001));
+}
+
 TEST(PacedTransport, NeverExceedsTheBudgetInAnyWindow) {
   sekoia::testing::FakeTransport inner;
   sekoia::testing::FakeClock clock;

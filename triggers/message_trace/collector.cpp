@@ -152,7 +152,7 @@ bool Collector::LoadCursor() {
     logger_.Info("resuming from the checkpoint: " + FormatIso8601(cursor_.next_start) +
                  (cursor_.window ? " (inside the window " + Span(*cursor_.window) + ")" : std::string()));
   }
-  started_at_ = clock_.Now();
+  started_at_ = clock_.Steady();
   catch_up_origin_ = cursor_.next_start;
   last_progress_ = started_at_ - options_.progress_interval;
   return replaced;
@@ -376,7 +376,8 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
 }
 
 void Collector::ReportProgress(const Window& window, bool window_done) {
-  const sekoia::TimePoint now = clock_.Now();
+  const sekoia::TimePoint now = clock_.Now();        // against record dates: the lag
+  const sekoia::SteadyPoint steady = clock_.Steady();  // intervals: how often, how long it took
   // Inside a window, the span of the record dates read so far stands for the part of it read.
   sekoia::TimePoint position = window.end;
   if (!window_done) {
@@ -391,15 +392,15 @@ void Collector::ReportProgress(const Window& window, bool window_done) {
     if (!caught_up_said_) {
       // Once, when the backlog of this run is read: what it took, in time and requests.
       caught_up_said_ = true;
-      logger_.Info("caught up after " + HumanDuration(duration_cast<seconds>(now - started_at_)) + ": " +
+      logger_.Info("caught up after " + HumanDuration(duration_cast<seconds>(steady - started_at_)) + ": " +
                    std::to_string(forwarded_total_) + " record(s) forwarded in " + std::to_string(pages_total_) +
                    " page request(s) since the start");
     }
-    last_progress_ = now;
+    last_progress_ = steady;
     return;
   }
-  if (now - last_progress_ < options_.progress_interval) return;
-  last_progress_ = now;
+  if (steady - last_progress_ < options_.progress_interval) return;
+  last_progress_ = steady;
   std::string state = " done";
   if (!window_done) {
     const double read = sekoia::Seconds(position - window.start) / sekoia::Seconds(window.end - window.start);
@@ -408,7 +409,7 @@ void Collector::ReportProgress(const Window& window, bool window_done) {
   // The estimate comes from the pace so far: data time covered per second of wall time.
   std::string eta;
   const double covered = sekoia::Seconds(position - catch_up_origin_);
-  const double spent = sekoia::Seconds(now - started_at_);
+  const double spent = std::chrono::duration<double>(steady - started_at_).count();
   if (covered > 0 && spent > 0)
     eta = ", about " + HumanDuration(seconds(static_cast<long long>(sekoia::Seconds(lag) * spent / covered))) + " to catch up";
   logger_.Info("catching up: window " + Span(window) + state + ", " + std::to_string(forwarded_total_) +
@@ -428,7 +429,7 @@ void Collector::Run(const sekoia::StopSignal& stop) {
   int consecutive_failures = 0;
   bool critical_sent = false;
   std::uint64_t pages_at_last_failure = pages_total_;
-  std::optional<sekoia::TimePoint> failing_since;  ///< the first of the passing failures in a row
+  std::optional<sekoia::SteadyPoint> failing_since;  ///< the first of the passing failures in a row
   std::string permanent;                           ///< the permanent failure said as critical, if any
   auto succeeded = [&] {
     consecutive_failures = 0;
@@ -490,8 +491,8 @@ void Collector::Run(const sekoia::StopSignal& stop) {
       }
       permanent.clear();
       health_.SetPermanentFailure(false);
-      if (!failing_since) failing_since = clock_.Now();
-      const auto failing_for = duration_cast<seconds>(clock_.Now() - *failing_since);
+      if (!failing_since) failing_since = clock_.Steady();
+      const auto failing_for = duration_cast<seconds>(clock_.Steady() - *failing_since);
       // Back off, doubling up to a ceiling; the window in progress is read again from its page.
       auto backoff = std::min<seconds>(options_.max_failure_backoff,
                                        seconds(5) * (1LL << std::min(consecutive_failures - 1, 10)));
@@ -503,7 +504,7 @@ void Collector::Run(const sekoia::StopSignal& stop) {
         logger_.Warning(line);
       }
       if (consecutive_failures >= options_.failures_before_critical && !critical_sent &&
-          clock_.Now() - started_at_ >= options_.startup_grace) {
+          clock_.Steady() - started_at_ >= options_.startup_grace) {
         logger_.Critical("collection failed " + std::to_string(consecutive_failures) +
                          " times in a row; last error: " + what);
         critical_sent = true;

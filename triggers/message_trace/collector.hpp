@@ -118,9 +118,9 @@ class Collector final {
   bool keys_writable_ = true;
 
   // Progress reporting.
-  sekoia::TimePoint started_at_{};
+  sekoia::SteadyPoint started_at_{};     ///< monotonic, as every interval
   sekoia::TimePoint catch_up_origin_{};  ///< next_start when the run started
-  sekoia::TimePoint last_progress_{};
+  sekoia::SteadyPoint last_progress_{};
   std::uint64_t forwarded_total_ = 0;
   std::uint64_t window_forwarded_ = 0;
   std::uint64_t window_pages_ = 0;

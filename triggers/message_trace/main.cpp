@@ -134,6 +134,7 @@ class MemoryReleasingClock final : public sekoia::Clock {
  public:
   explicit MemoryReleasingClock(sekoia::Clock& inner) : inner_(inner) {}
   sekoia::TimePoint Now() const override { return inner_.Now(); }
+  sekoia::SteadyPoint Steady() const override { return inner_.Steady(); }
   bool Wait(std::chrono::milliseconds duration, const sekoia::StopSignal& stop) override {
     if (duration >= std::chrono::seconds(1)) malloc_trim(0);
     return inner_.Wait(duration, stop);

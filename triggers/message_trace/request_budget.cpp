@@ -19,7 +19,7 @@ constexpr std::chrono::milliseconds kLongestSilentWait = std::chrono::minutes(1)
 
 int PacedTransport::InPeriod() {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto now = clock_.Now();
+  auto now = clock_.Steady();
   while (!sent_.empty() && *sent_.begin() <= now - options_.period) sent_.erase(sent_.begin());
   return static_cast<int>(sent_.size());
 }
@@ -28,14 +28,14 @@ std::chrono::milliseconds PacedTransport::Spacing() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(options_.period) / std::max(1, options_.max_requests);
 }
 
-std::multiset<sekoia::TimePoint>::iterator PacedTransport::TakeSlot(const sekoia::StopSignal& stop) {
+std::multiset<sekoia::SteadyPoint>::iterator PacedTransport::TakeSlot(const sekoia::StopSignal& stop) {
   bool counted = false;  // one budget wait per request, however many pieces it is waited in
   while (true) {
     std::chrono::milliseconds wait{0};
     std::string line;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      auto now = clock_.Now();
+      auto now = clock_.Steady();
       while (!sent_.empty() && *sent_.begin() <= now - options_.period) sent_.erase(sent_.begin());
       if (slow_until_ && now >= *slow_until_) slow_until_.reset();
       const bool budget_full = static_cast<int>(sent_.size()) >= options_.max_requests;
@@ -76,11 +76,11 @@ sekoia::http::HttpResponse PacedTransport::Send(const sekoia::http::HttpRequest&
       // came back, however it ended.
       struct Answered {
         PacedTransport& paced;
-        std::multiset<sekoia::TimePoint>::iterator slot;
+        std::multiset<sekoia::SteadyPoint>::iterator slot;
         ~Answered() {
           std::lock_guard<std::mutex> lock(paced.mutex_);
           paced.sent_.erase(slot);
-          paced.sent_.insert(paced.clock_.Now());
+          paced.sent_.insert(paced.clock_.Steady());
         }
       } answered{*this, slot};
       try {
@@ -106,7 +106,7 @@ sekoia::http::HttpResponse PacedTransport::Send(const sekoia::http::HttpRequest&
     std::string line;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      const sekoia::TimePoint now = clock_.Now();
+      const sekoia::SteadyPoint now = clock_.Steady();
       slow_until_ = now + options_.period;
       next_allowed_ = std::max(next_allowed_, now + wait);
       if (!throttle_logged_ || now - *throttle_logged_ >= options_.period) {

@@ -49,7 +49,7 @@ class PacedTransport final : public sekoia::http::HttpTransport {
 
  private:
   /** Waits for a slot (budget and, while slowed down, spacing), then takes it. */
-  std::multiset<sekoia::TimePoint>::iterator TakeSlot(const sekoia::StopSignal& stop);
+  std::multiset<sekoia::SteadyPoint>::iterator TakeSlot(const sekoia::StopSignal& stop);
   std::chrono::milliseconds Spacing() const;
 
   RequestBudgetOptions options_;
@@ -58,10 +58,12 @@ class PacedTransport final : public sekoia::http::HttpTransport {
   sekoia::Logger& logger_;
   sekoia::Metrics* metrics_;  ///< may be null
   std::mutex mutex_;
-  std::multiset<sekoia::TimePoint> sent_;  ///< when each request of the period was sent, then answered
-  std::optional<sekoia::TimePoint> slow_until_;  ///< after a 429: spaced requests until then
-  sekoia::TimePoint next_allowed_{};             ///< while slowed down: the next request's earliest time
-  std::optional<sekoia::TimePoint> throttle_logged_;  ///< the last "throttled" line
+  // Monotonic times: a step of the system clock must neither stall the budget (a step back would
+  // keep every request "in the period" for as long as the step) nor free it early.
+  std::multiset<sekoia::SteadyPoint> sent_;  ///< when each request of the period was sent, then answered
+  std::optional<sekoia::SteadyPoint> slow_until_;  ///< after a 429: spaced requests until then
+  sekoia::SteadyPoint next_allowed_{};             ///< while slowed down: the next request's earliest time
+  std::optional<sekoia::SteadyPoint> throttle_logged_;  ///< the last "throttled" line
 };
 
 }  // namespace office365

@@ -84,7 +84,7 @@ class PlatformLogger final : public Logger {
   std::mutex send_mutex_;
   std::condition_variable cv_;
   std::deque<Entry> queue_;
-  std::map<std::pair<int, std::string>, TimePoint> last_sent_;
+  std::map<std::pair<int, std::string>, SteadyPoint> last_sent_;  ///< monotonic: when each was last sent
   bool urgent_ = false;
   bool stopping_ = false;
   bool critical_sent_ = false;  ///< a critical was sent: later ones go as error
