@@ -20,6 +20,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       g++ cmake make \
       libcpprest-dev nlohmann-json3-dev libboost-program-options-dev libssl-dev \
+      libcpp-httplib-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the trigger's build reads: tests/ is added only with BUILD_TESTING, which is off.
@@ -43,10 +44,11 @@ LABEL org.opencontainers.image.title="office365-messagetrace" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.source="https://github.com/SEKOIA-IO/automation-library" \
       org.opencontainers.image.licenses="MIT"
-# Runtime libraries only; libcpprest2.10 pulls libssl3, zlib and the Boost libraries it uses.
+# Runtime libraries only; libcpprest2.10 pulls libssl3, zlib and the Boost libraries it uses,
+# libcpp-httplib0.11 (the health server) libssl3, zlib and brotli.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libcpprest2.10 libboost-program-options1.74.0 ca-certificates \
+      libcpprest2.10 libcpp-httplib0.11 libboost-program-options1.74.0 ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt/* /var/log/dpkg.log \
  && useradd --uid 1000 --user-group --create-home --shell /bin/bash sekoiaio-runtime \
  && install -d -o 1000 -g 1000 -m 0750 /symphony_data

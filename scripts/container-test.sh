@@ -113,7 +113,8 @@ trap 'exit 143' TERM
 
 install_packages() {
   local wanted=(podman buildah debootstrap runc curl jq iproute2
-    g++ cmake make libcpprest-dev nlohmann-json3-dev libboost-program-options-dev
+    g++ cmake make pkg-config libcpprest-dev libcpp-httplib-dev nlohmann-json3-dev
+    libboost-program-options-dev
     libssl-dev libgtest-dev libgmock-dev)
   local missing=() p
   for p in "${wanted[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the tests need, when some are missing.
 set -euo pipefail
-packages=(g++ cmake make libcpprest-dev nlohmann-json3-dev libboost-program-options-dev libssl-dev
+packages=(g++ cmake make pkg-config libcpprest-dev libcpp-httplib-dev nlohmann-json3-dev
+          libboost-program-options-dev libssl-dev
           googletest libgtest-dev curl jq ca-certificates inotify-tools)
 missing=()
 for p in "${packages[@]}"; do
