@@ -120,9 +120,12 @@ class RequestProcessor final : public httplib::Server {
         Fill(response, 405, kNotAllowed, kJson);
         response.set_header("Allow", "GET, HEAD");
       } else {
+        const char* reason = response.status == 414   ? "URI too long"
+                             : response.status == 416 ? "Range not satisfiable"
+                                                      : "Bad request";
         Fill(response, response.status,
-             R"({"status_code": )" + std::to_string(response.status) +
-                 R"(, "reason": "Bad request"})",
+             R"({"status_code": )" + std::to_string(response.status) + R"(, "reason": ")" +
+                 reason + R"("})",
              kJson);
       }
       return HandlerResponse::Handled;
