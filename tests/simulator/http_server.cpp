@@ -281,8 +281,11 @@ class HttpServer::State {
   };
 
   static bool IsReadByContentReader(const httplib::Request& request) {
-    return request.method == "POST" || request.method == "PUT" || request.method == "PATCH" ||
-           request.method == "DELETE";
+    // Without Content-Length or Transfer-Encoding a request has no body (RFC 9112 6.3); httplib
+    // would read one until the client closes.
+    return (request.method == "POST" || request.method == "PUT" || request.method == "PATCH" ||
+            request.method == "DELETE") &&
+           (request.has_header("Content-Length") || request.has_header("Transfer-Encoding"));
   }
 
   void Accept() noexcept {

@@ -153,6 +153,11 @@ TEST(HttpServer, ReadsBodiesAndDropsTheTooLargeOnesKeepingTheConnection) {
   const std::string large(5000, 'l');
   SendAll(fd, "POST /intake HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + large);
   EXPECT_EQ(ReadAnswer(fd).status, 200);
+  // A POST without Content-Length has no body (curl -X POST sends none): answered at once.
+  SendAll(fd, "POST /control/fault?kind=500 HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto asked = steady_clock::now();
+  EXPECT_EQ(ReadAnswer(fd).status, 200);
+  EXPECT_LT(steady_clock::now() - asked, seconds(2));
   // Chunked too, and the same connection still serves.
   SendAll(fd, "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
               "5\r\nhello\r\n0\r\n\r\n");
@@ -160,13 +165,16 @@ TEST(HttpServer, ReadsBodiesAndDropsTheTooLargeOnesKeepingTheConnection) {
   ::close(fd);
 
   const auto requests = fixture.Requests();
-  ASSERT_EQ(requests.size(), 3u);
+  ASSERT_EQ(requests.size(), 4u);
   EXPECT_EQ(requests[0].body, small);
   EXPECT_FALSE(requests[0].body_too_large);
   EXPECT_EQ(requests[1].body, "");
   EXPECT_TRUE(requests[1].body_too_large);
-  EXPECT_EQ(requests[2].method, "PUT");
-  EXPECT_EQ(requests[2].body, "hello");
+  EXPECT_EQ(requests[2].method, "POST");
+  EXPECT_EQ(requests[2].raw_query, "kind=500");
+  EXPECT_EQ(requests[2].body, "");
+  EXPECT_EQ(requests[3].method, "PUT");
+  EXPECT_EQ(requests[3].body, "hello");
 }
 
 TEST(HttpServer, CutConnectionAnnouncesTheFullLengthSendsHalfAndCloses) {
