@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the tests need, when some are missing.
 set -euo pipefail
-packages=(g++ cmake make pkg-config libcurl4-openssl-dev libcpp-httplib-dev zlib1g-dev libcpprest-dev
+packages=(g++ cmake make pkg-config libcurl4-openssl-dev libcpp-httplib-dev zlib1g-dev
           nlohmann-json3-dev libboost-program-options-dev libssl-dev
           googletest libgtest-dev curl jq ca-certificates inotify-tools nodejs)
 missing=()

@@ -1,18 +1,28 @@
 #include "sekoia/health.hpp"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "fake_clock.hpp"
 
@@ -107,29 +117,21 @@ TEST(HealthState, CountsErrors) {
 }
 
 // --- The real server, over loopback ---------------------------------------------------------
+// Every server binds ephemeral ports (0) and the tests read them back; nothing is bound and
+// released first.
+
+constexpr const char* kPrometheusText = "text/plain; version=0.0.4; charset=utf-8";
+constexpr const char* kNotFound = R"({"status_code": 404, "reason": "Endpoint doesn't exist"})";
 
 struct Reply {
   int status = 0;
+  std::string head;  ///< status line and headers, as received
   std::string content_type;
+  std::string content_length;
+  std::string allow;
   std::string body;
+  std::string raw;  ///< every byte received
 };
-
-/** A port the kernel just handed out and released: free unless another process races us. */
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind");
-  }
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 std::string HeaderValue(const std::string& head, const std::string& name) {
   std::string lower_head;
@@ -141,112 +143,371 @@ std::string HeaderValue(const std::string& head, const std::string& name) {
   return head.substr(start, head.find("\r\n", start) - start);
 }
 
-/** One HTTP/1.1 request on 127.0.0.1, with a 10 s receive timeout so a bug cannot hang the test. */
-Reply Request(int port, const std::string& method, const std::string& path) {
+/** A connected socket to 127.0.0.1:port, -1 when the connection is refused. Receives time out
+ *  after 10 s, so a bug cannot hang the test. */
+int Connect(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   timeval timeout{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = htons(static_cast<std::uint16_t>(port));
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/** Sends `request` as is and reads the answer until the server closes the connection (it
+ *  serves one request per connection). */
+Reply Exchange(int port, const std::string& request) {
+  const int fd = Connect(port);
+  if (fd < 0) {
     ADD_FAILURE() << "cannot connect to port " << port;
     return {};
   }
-  const std::string request = method + " " + path +
-                              " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                              "\r\nContent-Length: 0\r\n\r\n";
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-
-  std::string data;
-  std::size_t body_start = std::string::npos;
-  std::size_t content_length = 0;
+  Reply reply;
   char buffer[4096];
   for (;;) {
-    if (body_start != std::string::npos && data.size() >= body_start + content_length) break;
     const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
     if (n <= 0) break;
-    data.append(buffer, static_cast<std::size_t>(n));
-    if (body_start == std::string::npos) {
-      const std::size_t end = data.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        body_start = end + 4;
-        const std::string length = HeaderValue(data.substr(0, end + 2), "content-length");
-        content_length = length.empty() ? 0 : std::stoul(length);
-      }
-    }
+    reply.raw.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(fd);
-
-  Reply reply;
-  if (body_start == std::string::npos) {
-    ADD_FAILURE() << "no complete answer from port " << port << ": " << data;
+  const std::size_t end = reply.raw.find("\r\n\r\n");
+  if (end == std::string::npos || reply.raw.rfind("HTTP/1.1 ", 0) != 0) {
+    ADD_FAILURE() << "no complete answer from port " << port << ": " << reply.raw;
     return reply;
   }
-  reply.status = std::stoi(data.substr(data.find(' ') + 1, 3));
-  reply.content_type = HeaderValue(data.substr(0, body_start - 2), "content-type");
-  reply.body = data.substr(body_start, content_length);
+  reply.head = reply.raw.substr(0, end + 2);
+  reply.status = std::stoi(reply.raw.substr(9, 3));
+  reply.content_type = HeaderValue(reply.head, "content-type");
+  reply.content_length = HeaderValue(reply.head, "content-length");
+  reply.allow = HeaderValue(reply.head, "allow");
+  reply.body = reply.raw.substr(end + 4);
   return reply;
 }
 
-TEST(HealthServer, ServesHealthAndMetricsOnTheirPortsAnd404Elsewhere) {
-  FakeClock clock;
-  HealthState health(HealthOptions{}, clock.Now());
-  Metrics metrics("intake-key");
-  metrics.AddForwarded(7);
-  const int liveness_port = FreePort();
-  int metrics_port = FreePort();
-  while (metrics_port == liveness_port) metrics_port = FreePort();
+Reply Request(int port, const std::string& method, const std::string& path) {
+  return Exchange(port, method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" +
+                            std::to_string(port) + "\r\n\r\n");
+}
 
-  auto server = StartHealthServer(liveness_port, metrics_port, health, metrics, clock);
+/** The health server on two ephemeral ports. */
+struct Served {
+  FakeClock clock;
+  HealthState health{HealthOptions{}, clock.Now()};
+  Metrics metrics{"intake-key", clock};
+  std::unique_ptr<HealthServer> server;
+
+  explicit Served(std::optional<int> metrics_port = 0) {
+    HealthServerOptions options;
+    options.liveness_port = 0;
+    options.metrics_port = metrics_port;
+    server = StartHealthServer(options, health, metrics, clock);
+  }
+};
+
+std::size_t ThreadCount() {
+  std::size_t count = 0;
+  DIR* tasks = ::opendir("/proc/self/task");
+  while (const dirent* entry = ::readdir(tasks)) count += entry->d_name[0] != '.' ? 1 : 0;
+  ::closedir(tasks);
+  return count;
+}
+
+double ProcessCpuSeconds() {
+  timespec now{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+TEST(HealthServer, ServesHealthAndMetricsOnTheirPortsAnd404Elsewhere) {
+  Served served;
+  served.metrics.AddForwarded(7);
+  const int liveness_port = served.server->liveness_port();
+  const int metrics_port = served.server->metrics_port();
+  ASSERT_GT(liveness_port, 0);
+  ASSERT_GT(metrics_port, 0);
+  ASSERT_NE(liveness_port, metrics_port);
 
   Reply alive = Request(liveness_port, "GET", "/health");
   EXPECT_EQ(alive.status, 200);
   EXPECT_EQ(alive.content_type, "application/json");
-  EXPECT_EQ(alive.body, health.Render(clock.Now()).second);
+  EXPECT_EQ(alive.body, served.health.Render(served.clock.Now()).second);
+  EXPECT_EQ(alive.content_length, std::to_string(alive.body.size()));
 
-  Reply scraped = Request(metrics_port, "GET", "/metrics");
-  EXPECT_EQ(scraped.status, 200);
-  EXPECT_EQ(scraped.content_type, "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_EQ(scraped.body, metrics.RenderPrometheus());
-  EXPECT_NE(scraped.body.find("forwarded_events_total{intake_key=\"intake-key\"} 7.0"),
+  // The metrics port answers any path, as prometheus_client's MetricsHandler.
+  for (const char* path : {"/metrics", "/", "/health", "/anything?x=1"}) {
+    Reply scraped = Request(metrics_port, "GET", path);
+    EXPECT_EQ(scraped.status, 200) << path;
+    EXPECT_EQ(scraped.content_type, kPrometheusText) << path;
+    EXPECT_EQ(scraped.body, served.metrics.RenderPrometheus()) << path;
+  }
+  EXPECT_NE(Request(metrics_port, "GET", "/metrics")
+                .body.find("forwarded_events_total{intake_key=\"intake-key\"} 7.0"),
             std::string::npos);
 
-  Reply missing = Request(liveness_port, "GET", "/nothing-here");
-  EXPECT_EQ(missing.status, 404);
-  EXPECT_EQ(missing.content_type, "application/json");
-  EXPECT_EQ(missing.body, R"({"error":"not found"})");
-  EXPECT_EQ(Request(liveness_port, "GET", "/metrics").status, 404);
-  EXPECT_EQ(Request(metrics_port, "GET", "/health").status, 404);
-  EXPECT_EQ(Request(liveness_port, "POST", "/health").status, 405);
+  // The liveness port: exactly /health, a query string included in "exactly".
+  for (const char* path : {"/nothing-here", "/metrics", "/health?verbose=1", "/health/", "/"}) {
+    Reply missing = Request(liveness_port, "GET", path);
+    EXPECT_EQ(missing.status, 404) << path;
+    EXPECT_EQ(missing.content_type, "application/json") << path;
+    EXPECT_EQ(missing.body, kNotFound) << path;
+  }
 
-  clock.Advance(hours(7));
+  served.clock.Advance(hours(7));
   Reply dead = Request(liveness_port, "GET", "/health");
   EXPECT_EQ(dead.status, 500);
-  EXPECT_EQ(dead.body, health.Render(clock.Now()).second);
-
-  server->Stop();
-  server->Stop();  // idempotent
+  EXPECT_EQ(dead.content_type, "application/json");
+  EXPECT_EQ(dead.body, served.health.Render(served.clock.Now()).second);
 }
 
-TEST(HealthServer, ServesBothPathsWhenThePortsAreTheSame) {
+TEST(HealthServer, ServesBothOnOneSharedPort) {
+  Served served(std::nullopt);
+  const int port = served.server->liveness_port();
+  EXPECT_EQ(served.server->metrics_port(), port);
+  EXPECT_EQ(Request(port, "GET", "/health").body, served.health.Render(served.clock.Now()).second);
+  for (const char* path : {"/metrics", "/", "/health?x=1", "/other"}) {
+    Reply scraped = Request(port, "GET", path);
+    EXPECT_EQ(scraped.status, 200) << path;
+    EXPECT_EQ(scraped.content_type, kPrometheusText) << path;
+    EXPECT_EQ(scraped.body, served.metrics.RenderPrometheus()) << path;
+  }
+}
+
+TEST(HealthServer, EqualPortNumbersShareOneListener) {
   FakeClock clock;
   HealthState health(HealthOptions{}, clock.Now());
-  Metrics metrics("k");
-  const int port = FreePort();
-  auto server = StartHealthServer(port, port, health, metrics, clock);
+  Metrics metrics("k", clock);
+  auto server = StartHealthServer(0, 0, health, metrics, clock);
+  EXPECT_EQ(server->metrics_port(), server->liveness_port());
+  EXPECT_EQ(Request(server->liveness_port(), "GET", "/health").status, 200);
+  EXPECT_EQ(Request(server->liveness_port(), "GET", "/metrics").body, metrics.RenderPrometheus());
+}
+
+TEST(HealthServer, HeadAnswersTheHeadersOfGetWithoutBody) {
+  Served served;
+  for (auto [port, path] : {std::pair<int, const char*>{served.server->liveness_port(), "/health"},
+                            {served.server->liveness_port(), "/missing"},
+                            {served.server->metrics_port(), "/metrics"}}) {
+    Reply get = Request(port, "GET", path);
+    Reply head = Request(port, "HEAD", path);
+    EXPECT_EQ(head.status, get.status) << path;
+    EXPECT_EQ(head.content_type, get.content_type) << path;
+    EXPECT_EQ(head.content_length, std::to_string(get.body.size())) << path;
+    EXPECT_EQ(head.body, "") << path;
+  }
+}
+
+TEST(HealthServer, RefusesEveryOtherMethodWith405WithoutEchoingTheRequest) {
+  Served served;
+  const std::string sentinel = "SENTINEL-echo-5e1f";
+  for (int port : {served.server->liveness_port(), served.server->metrics_port()}) {
+    for (const char* method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT",
+                               "PROPFIND", "FOO"}) {
+      const std::string body = "{\"secret\": \"" + sentinel + "\"}";
+      Reply refused = Exchange(port, std::string(method) + " /health?" + sentinel +
+                                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Echo: " + sentinel +
+                                         "\r\nCookie: " + sentinel + "\r\nContent-Length: " +
+                                         std::to_string(body.size()) + "\r\n\r\n" + body);
+      EXPECT_EQ(refused.status, 405) << method << " on " << port;
+      EXPECT_EQ(refused.allow, "GET, HEAD") << method;
+      EXPECT_EQ(refused.content_type, "application/json") << method;
+      EXPECT_EQ(refused.body, R"({"status_code": 405, "reason": "Method not allowed"})") << method;
+      EXPECT_EQ(refused.raw.find(sentinel), std::string::npos) << method << ": " << refused.raw;
+    }
+  }
+  // A request asking for 100-continue gets the 405 instead, and no invitation to send the body.
+  Reply expecting = Exchange(served.server->liveness_port(),
+                             "POST /health HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                             "Content-Length: 10\r\n\r\n");
+  EXPECT_EQ(expecting.status, 405);
+  EXPECT_EQ(expecting.raw.find("100 Continue"), std::string::npos) << expecting.raw;
+  EXPECT_EQ(expecting.body, R"({"status_code": 405, "reason": "Method not allowed"})");
+}
+
+TEST(HealthServer, StaysResponsiveWith2000IdleConnectionsAndDoesNotSpin) {
+  constexpr int kIdle = 2000;
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  if (files.rlim_cur < kIdle + 200) {
+    files.rlim_cur = std::min<rlim_t>(files.rlim_max, kIdle + 500);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &files), 0);
+  }
+  ASSERT_GE(files.rlim_cur, static_cast<rlim_t>(kIdle + 200))
+      << "this test needs " << kIdle + 200 << " file descriptors (ulimit -n)";
+
+  Served served(std::nullopt);
+  const int port = served.server->liveness_port();
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  std::vector<int> idle;
+  for (int i = 0; i < kIdle; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ASSERT_TRUE(rc == 0 || errno == EINPROGRESS) << std::strerror(errno);
+    idle.push_back(fd);
+  }
+  // Every connection completes its handshake (the server may close it after, to make room).
+  std::vector<pollfd> pending;
+  for (int fd : idle) pending.push_back({fd, POLLOUT, 0});
+  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  std::size_t connected = 0;
+  while (!pending.empty() && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_GE(::poll(pending.data(), pending.size(), 100), 0);
+    for (std::size_t i = 0; i < pending.size();) {
+      if (pending[i].revents == 0) {
+        ++i;
+        continue;
+      }
+      int error = 0;
+      socklen_t length = sizeof error;
+      ::getsockopt(pending[i].fd, SOL_SOCKET, SO_ERROR, &error, &length);
+      connected += error == 0 ? 1 : 0;
+      pending[i] = pending.back();
+      pending.pop_back();
+    }
+  }
+  EXPECT_EQ(connected, static_cast<std::size_t>(kIdle));
+
+  // And a slow client that never finishes its request head.
+  const int slow = Connect(port);
+  ASSERT_GE(slow, 0);
+  const std::string partial = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+  ::send(slow, partial.data(), partial.size(), MSG_NOSIGNAL);
+
+  const auto asked = std::chrono::steady_clock::now();
+  Reply fresh = Request(port, "GET", "/health");
+  const auto answered_in = std::chrono::steady_clock::now() - asked;
+  EXPECT_EQ(fresh.status, 200);
+  EXPECT_EQ(fresh.body, served.health.Render(served.clock.Now()).second);
+  EXPECT_LT(answered_in, seconds(5));
+  std::cout << "GET /health answered in "
+            << std::chrono::duration_cast<milliseconds>(answered_in).count()
+            << " ms with " << kIdle << " idle connections\n";
+
+  // With every idle connection still open on our side, the server does not burn CPU: this
+  // process (server thread included) uses a small part of one second of wall time.
+  const double cpu_before = ProcessCpuSeconds();
+  std::this_thread::sleep_for(seconds(1));
+  const double cpu_used = ProcessCpuSeconds() - cpu_before;
+  EXPECT_LT(cpu_used, 0.25) << "CPU seconds used in 1 s while idle connections are open";
+  std::cout << "CPU used in 1 s with idle connections open: " << cpu_used << " s\n";
+
+  const auto asked_again = std::chrono::steady_clock::now();
+  EXPECT_EQ(Request(port, "GET", "/metrics").body, served.metrics.RenderPrometheus());
+  EXPECT_LT(std::chrono::steady_clock::now() - asked_again, seconds(5));
+  for (int fd : idle) ::close(fd);
+  ::close(slow);
+}
+
+/** Sends `chunk` repeatedly after `start` until the server closes the connection or 256 MiB
+ *  went out; returns the bytes sent, -1 when the server neither read nor closed for 10 s. */
+long long SendHeaderStream(int port, const std::string& start, const std::string& chunk) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  // A fixed send buffer, so what "sent" counts is what the server took, give or take 256 KiB.
+  const int buffer = 256 * 1024;
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return 0;  // refused: nothing sent
+  }
+  long long sent = 0;
+  bool first = true;
+  while (sent < 256LL * 1024 * 1024) {
+    const std::string& data = first ? start : chunk;
+    first = false;
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      if (error == EAGAIN || error == EWOULDBLOCK) return -1;
+      return sent;
+    }
+    sent += n;
+  }
+  ::close(fd);
+  return sent;
+}
+
+TEST(HealthServer, CutsOffAHugeHeaderStreamAfterAFewKilobytes) {
+  Served served;
+  const int port = served.server->liveness_port();
+  const std::string start = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  // Many header lines, each under httplib's per-line limit; and one endless line.
+  const std::string lines = [] {
+    std::string text;
+    while (text.size() < 64 * 1024) text += "X-Filler: " + std::string(4000, 'a') + "\r\n";
+    return text;
+  }();
+  const std::string endless(64 * 1024, 'b');
+  for (const std::string* chunk : {&lines, &endless}) {
+    const long long sent = SendHeaderStream(port, start, *chunk);
+    EXPECT_GE(sent, 0) << "the server stopped reading but kept the connection";
+    EXPECT_LT(sent, 4LL * 1024 * 1024) << "bytes accepted before the connection was cut";
+    std::cout << "header stream cut off after " << sent << " bytes\n";
+  }
   EXPECT_EQ(Request(port, "GET", "/health").status, 200);
-  EXPECT_EQ(Request(port, "GET", "/metrics").body, metrics.RenderPrometheus());
-  EXPECT_EQ(Request(port, "GET", "/").status, 404);
+}
+
+TEST(HealthServer, UsesOneThreadForBothPortsAndStopsIt) {
+  const std::size_t before = ThreadCount();
+  Served served;
+  EXPECT_EQ(ThreadCount(), before + 1);
+  EXPECT_EQ(Request(served.server->liveness_port(), "GET", "/health").status, 200);
+  EXPECT_EQ(Request(served.server->metrics_port(), "GET", "/").status, 200);
+  EXPECT_EQ(ThreadCount(), before + 1);
+  served.server->Stop();
+  EXPECT_EQ(ThreadCount(), before);
+}
+
+TEST(HealthServer, StopIsBoundedAndIdempotentWithClientsConnected) {
+  Served served;
+  const int port = served.server->liveness_port();
+  const int idle = Connect(port);
+  const int partial = Connect(port);
+  ASSERT_GE(idle, 0);
+  ASSERT_GE(partial, 0);
+  ::send(partial, "GET /hea", 8, MSG_NOSIGNAL);
+
+  const auto start = std::chrono::steady_clock::now();
+  served.server->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(3));
+  const auto again = std::chrono::steady_clock::now();
+  served.server->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - again, milliseconds(100));
+
+  // Both ports are closed, and so are the connections.
+  EXPECT_EQ(Connect(port), -1);
+  EXPECT_EQ(Connect(served.server->metrics_port()), -1);
+  // Closed: an end of stream, or a reset when it was still in the listener's queue; not a
+  // receive timeout.
+  char byte = 0;
+  const ssize_t received = ::recv(idle, &byte, 1, 0);
+  EXPECT_TRUE(received == 0 || (received < 0 && errno == ECONNRESET)) << std::strerror(errno);
+  ::close(idle);
+  ::close(partial);
 }
 
 TEST(HealthServer, ThrowsNamingThePortWhenItCannotListen) {
   FakeClock clock;
   HealthState health(HealthOptions{}, clock.Now());
   Metrics metrics("k");
-  // Another process's socket; a second listener of this process would share cpprest's acceptor.
+  // A socket listening on all interfaces, as the server would.
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -258,13 +519,16 @@ TEST(HealthServer, ThrowsNamingThePortWhenItCannotListen) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   const int port = ntohs(address.sin_port);
 
-  try {
-    auto server = StartHealthServer(port, port, health, metrics, clock);
-    ADD_FAILURE() << "listened on the busy port " << port;
-  } catch (const std::runtime_error& e) {
-    EXPECT_EQ(
-        std::string(e.what()).rfind("cannot listen on port " + std::to_string(port) + ": ", 0), 0u)
-        << e.what();
+  for (auto [liveness, metrics_port] : {std::pair<int, int>{port, port}, {0, port}}) {
+    try {
+      auto server = StartHealthServer(liveness, metrics_port, health, metrics, clock);
+      ADD_FAILURE() << "listened on the busy port " << port;
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(
+          std::string(e.what()).rfind("cannot listen on port " + std::to_string(port) + ": ", 0),
+          0u)
+          << e.what();
+    }
   }
   ::close(fd);
 }
@@ -274,6 +538,7 @@ TEST(HealthServer, RejectsAPortOutOfRange) {
   HealthState health(HealthOptions{}, clock.Now());
   Metrics metrics("k");
   EXPECT_THROW(StartHealthServer(70000, 70000, health, metrics, clock), std::runtime_error);
+  EXPECT_THROW(StartHealthServer(0, -1, health, metrics, clock), std::runtime_error);
 }
 
 }  // namespace

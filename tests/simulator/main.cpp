@@ -1,8 +1,5 @@
 // message-trace-simulator: options -> tenant -> simulator -> HTTP server, until SIGTERM/SIGINT.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -284,24 +281,6 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   return cl;
 }
 
-// cpprest's listener cannot report the port it bound for port 0: ask the kernel for a free
-// one, release it, and listen there (another process could take it in between; the caller
-// retries).
-int PickFreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t size = sizeof address;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0;
-  ::close(fd);
-  if (!ok) throw std::runtime_error("cannot find a free port on 127.0.0.1");
-  return ntohs(address.sin_port);
-}
-
 void WritePortFile(const std::string& path, int port) {
   // Readers poll for the file: write it whole under a temporary name, then rename.
   const std::string temporary = path + ".tmp." + std::to_string(::getpid());
@@ -353,24 +332,17 @@ int main(int argc, char** argv) {
               << generation_seconds << " s"
               << (tenant.late_publication() ? ", published late" : "") << std::endl;
 
+    // Bound first (port 0: the kernel picks one), so the simulator knows its own URL for the
+    // next links it writes; clients queue in the backlog until Open.
     std::unique_ptr<mtsim::Simulator> simulator;
-    std::unique_ptr<mtsim::HttpServer> server;
-    int port = cl.port;
-    for (int attempt = 1;; ++attempt) {
-      const int candidate = cl.port != 0 ? cl.port : PickFreePort();
-      const std::string base_url = "http://127.0.0.1:" + std::to_string(candidate);
-      simulator = std::make_unique<mtsim::Simulator>(cl.simulator, tenant, base_url);
-      server = std::make_unique<mtsim::HttpServer>(
-          base_url, [sim = simulator.get()](const mtsim::Request& r) { return sim->Handle(r); },
-          cl.simulator.max_intake_body);
-      try {
-        server->Open();
-        port = candidate;
-        break;
-      } catch (const std::exception& e) {
-        if (cl.port != 0 || attempt >= 5) throw;
-      }
-    }
+    mtsim::HttpServer server(
+        "http://127.0.0.1:" + std::to_string(cl.port),
+        [&simulator](const mtsim::Request& r) { return simulator->Handle(r); },
+        cl.simulator.max_intake_body);
+    const int port = server.Bind();
+    simulator = std::make_unique<mtsim::Simulator>(cl.simulator, tenant,
+                                                   "http://127.0.0.1:" + std::to_string(port));
+    server.Open();
 
     std::cout << "listening on http://127.0.0.1:" << port << std::endl;
     if (!cl.port_file.empty()) WritePortFile(cl.port_file, port);
@@ -378,7 +350,7 @@ int main(int argc, char** argv) {
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
     std::cerr << "message-trace-simulator: signal " << signal_number << ", stopping" << std::endl;
-    server->Close();
+    server.Close();
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "message-trace-simulator: " << e.what() << std::endl;
