@@ -356,7 +356,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   TraceSource& source_read = cache_filter ? static_cast<TraceSource&>(*cache_filter) : *trace_source;
   logger.Info("starting the " + what + ", version " + MODULE_VERSION);
   std::unique_ptr<ForwardedKeys> keys;
-  if (config.common.collector.lookback.count() > 0) {
+  if (config.common.collector.lookback.count() > 0 || !config.common.collector.reread_after.empty()) {
     keys = std::make_unique<ForwardedKeys>(data_path / "forwarded_keys.txt");
   }
   std::unique_ptr<Collector> collector;
