@@ -27,7 +27,8 @@
 # The tenant: three quarters of the records in the past (as much time before the start as the
 # records arrive live during it, three times), the rest arriving live. The backfill starts from
 # a context.json as the platform's Python trigger leaves it, just before the oldest record.
-# The configuration: start_time 0 and a lookback of 30 s. An unusable checkpoint therefore
+# The configuration: start_time 0 and a full lookback of 30 s (reread_after_minutes "full": every
+# query starts 30 s before its window, which the accounting below relies on). An unusable checkpoint therefore
 # restarts from now, and the lookback re-reads what lies between the lost position and now
 # (the damage comes only once the running trigger finished a window ending at most 25 s ago);
 # each state it re-reads is already in the forwarded keys. (With start_time N hours, an
@@ -128,7 +129,7 @@ cat >"$config/trigger_configuration" <<JSON
 {"tenant_id": "00000000-0000-0000-0000-0000000000aa", "client_id": "11111111-2222-3333-4444-555555555555",
  "client_secret": "sim-secret", "intake_key": "sim-intake-key", "intake_server": "$sim",
  "graph_url": "$sim", "login_url": "$sim", "start_time": 0, "page_size": $page_size,
- "chunk_size": $chunk_size, "frequency": $frequency, "timedelta": $(awk -v t="$timedelta_seconds" 'BEGIN { print t / 60 }'), "lookback": 0.5, "http_timeout": 5}
+ "chunk_size": $chunk_size, "frequency": $frequency, "timedelta": $(awk -v t="$timedelta_seconds" 'BEGIN { print t / 60 }'), "lookback": 0.5, "reread_after_minutes": "full", "http_timeout": 5}
 JSON
 # Where the platform's Python trigger left off: just before the oldest record.
 past_seconds=$(awk -v d="$past_days" 'BEGIN { printf "%d", d * 86400 + 60 }')

@@ -87,6 +87,9 @@ Reply Simulator::HandleStats(const Request& request) {
     stats["pending_published"] = late.pending_published;
     stats["pending_received"] = late.pending_received;
     stats["stale"] = late.stale;
+    if (late.freshness_median) {
+      stats["freshness_minutes"] = {{"median", *late.freshness_median}, {"p99", *late.freshness_p99}};
+    }
     Json buckets = Json::array();
     for (const DelayBucket& bucket : late.by_delay) {
       Json entry = {{"from_minutes", bucket.from_minutes}};

@@ -176,6 +176,28 @@ TEST(LatePublication, StatsSayWhatWasPublishedReceivedChangedAndStale) {
   EXPECT_EQ(ledger.missing, 2000u - seen_early.size());
 }
 
+TEST(LatePublication, FreshnessRunsFromPublicationToFirstReceipt) {
+  TenantOptions options = LateOptions(TraceApi::kGraph, 2000, kNow);
+  Tenant tenant(options);
+  const RowRange all = tenant.Find(kNow - 2 * 60 * kMinute, kNow);
+  bool more = false;
+  const auto seen = tenant.VisibleStates(all, kNow, 0, 10000, more);
+  ASSERT_GT(seen.size(), 100u);
+  std::vector<std::uint64_t> hashes;
+  for (const std::uint32_t state : seen) hashes.push_back(EventHash(tenant.GraphState(state)));
+  EXPECT_FALSE(tenant.Publication(std::nullopt, kNow + 1, kNow, std::nullopt).freshness_median)
+      << "nothing received yet";
+  // Received 10 minutes after `kNow`, when every one of them was visible: at least 10 minutes
+  // fresh each; a second receipt later changes nothing.
+  tenant.RecordReceived(hashes, kNow + 10 * kMinute);
+  tenant.RecordReceived(hashes, kNow + 50 * kMinute);
+  const PublicationStats stats = tenant.Publication(std::nullopt, kNow + 1, kNow, std::nullopt);
+  ASSERT_TRUE(stats.freshness_median && stats.freshness_p99);
+  EXPECT_GE(*stats.freshness_median, 10.0);
+  EXPECT_GE(*stats.freshness_p99, *stats.freshness_median);
+  EXPECT_LT(*stats.freshness_p99, 10.0 + 120.0);
+}
+
 Request Get(const std::string& target, const std::string& bearer = "") {
   Request request;
   request.method = "GET";

@@ -63,7 +63,7 @@ Reply Simulator::IntakeAnswer(const Request& request) {
   if (request.Header("user-agent") != "sekoiaio-connector-" + options_.intake_key) {
     Count(Counter::kBadUserAgent);
   }
-  tenant_.RecordReceived(batch->event_hashes);
+  tenant_.RecordReceived(batch->event_hashes, NowMicros());
 
   Reply reply;
   reply.body.reserve(batch->event_hashes.size() * 39 + 16);

@@ -184,6 +184,7 @@ Tenant::Tenant(const TenantOptions& options)
   }
   served_.assign(states, 0);
   received_.assign(states, 0);
+  first_received_.assign(states, 0);
 }
 
 std::string_view Tenant::StateBytes(std::uint32_t state) const {
@@ -304,11 +305,12 @@ std::optional<std::size_t> Tenant::IndexOfHash(std::uint64_t hash) const {
   return std::nullopt;
 }
 
-void Tenant::RecordReceived(const std::vector<std::uint64_t>& hashes) {
+void Tenant::RecordReceived(const std::vector<std::uint64_t>& hashes, Micros at) {
   std::lock_guard<std::mutex> lock(ledger_mutex_);
   for (const std::uint64_t hash : hashes) {
     ++received_total_;
     if (const auto index = IndexOfHash(hash)) {
+      if (received_[*index] == 0) first_received_[*index] = at;
       ++received_[*index];
     } else {
       ++unknown_total_;
@@ -368,10 +370,19 @@ PublicationStats Tenant::Publication(std::optional<Micros> since, Micros until, 
   const std::size_t last =
       static_cast<std::size_t>(std::lower_bound(times_.begin(), times_.end(), until) - times_.begin());
   const double micros_per_minute = 60.0 * kMicrosPerSecond * options_.delay_scale;
+  std::vector<double> freshness;
+  const auto fresh = [&](std::uint32_t state, Micros published) {
+    if (received_[state] > 0 && first_received_[state] > 0)
+      freshness.push_back(static_cast<double>(std::max<Micros>(0, first_received_[state] - published)) / micros_per_minute);
+  };
   std::lock_guard<std::mutex> lock(ledger_mutex_);
   for (std::size_t i = first; i < last; ++i) {
     const auto pending = PendingState(i);
     const Micros final_at = timed_ ? final_at_[i] : times_[i];
+    if (timed_) {
+      if (pending) fresh(*pending, published_at_[i]);
+      fresh(static_cast<std::uint32_t>(i), final_at);
+    }
     if (now < final_at) ++stats.unpublished;
     if (pending) {
       stats.received_states += received_[*pending] > 0;
@@ -407,6 +418,14 @@ PublicationStats Tenant::Publication(std::optional<Micros> since, Micros until, 
         *stats.within_status_changes_received += received;
       }
     }
+  }
+  if (!freshness.empty()) {
+    std::sort(freshness.begin(), freshness.end());
+    const auto at = [&](double share) {
+      return freshness[std::min(freshness.size() - 1, static_cast<std::size_t>(share * static_cast<double>(freshness.size())))];
+    };
+    stats.freshness_median = at(0.5);
+    stats.freshness_p99 = at(0.99);
   }
   return stats;
 }

@@ -66,6 +66,10 @@ struct PublicationStats {
   std::uint64_t pending_received = 0;    ///< pending states received
   std::uint64_t stale = 0;  ///< status changed, final not received, pending received
   std::vector<DelayBucket> by_delay;     ///< visible states by their publication delay
+  /// Freshness, in unscaled minutes, of the states received (pending ones included): from a
+  /// state's publication to its first receipt by the intake. nullopt when none was received.
+  std::optional<double> freshness_median;
+  std::optional<double> freshness_p99;
   /// With a delay bound: visible states published at most that late, and received; status
   /// changes whose final state was published at most that late, and received.
   std::optional<std::uint64_t> within_published;
@@ -162,8 +166,9 @@ class Tenant final {
   /** Graph, timed tenants: marks states as served. */
   void MarkStatesServed(const std::vector<std::uint32_t>& states);
 
-  /** Counts received events, given the hashes of their exact bytes (see EventHash). */
-  void RecordReceived(const std::vector<std::uint64_t>& hashes);
+  /** Counts received events, given the hashes of their exact bytes (see EventHash), received
+   *  at `at` (for the freshness figures; a state's first receipt counts). */
+  void RecordReceived(const std::vector<std::uint64_t>& hashes, Micros at = 0);
 
   /**
    * Ledger figures. With `until`, also `expected` (records received before `until` and
@@ -215,6 +220,7 @@ class Tenant final {
   mutable std::mutex ledger_mutex_;
   std::vector<std::uint8_t> served_;     // per state
   std::vector<std::uint32_t> received_;  // per state
+  std::vector<Micros> first_received_;   // per state: when first received (0: not, or unknown)
   std::unordered_map<std::uint64_t, std::uint32_t> reporting_hashes_;  // served bytes -> row
   std::unordered_map<std::uint64_t, std::uint32_t> unknown_;           // hash -> count
   std::uint64_t received_total_ = 0;

@@ -65,6 +65,7 @@ class FakeSource final : public TraceSource {
       pos += len + 1;
     }
     if (offset + page_size_ < matching.size()) page.next_url = url.substr(0, second + 1) + std::to_string(offset + page_size_);
+    rows_served += page.records.size();
     return page;
   }
   std::size_t size() const { return records_.size(); }
@@ -78,6 +79,7 @@ class FakeSource final : public TraceSource {
 
   SourceLimits limits{hours(24 * 10), hours(24 * 90)};
   int calls = 0;
+  std::size_t rows_served = 0;
   int fail_call = -1;
   bool refuse_next_link_once = false;
   std::vector<std::string> urls;
@@ -819,6 +821,218 @@ TEST(CollectorLookback, KeysStayWithinTheLookbackHorizon) {
   std::set<std::string> unique(f.intake.received.begin(), f.intake.received.end());
   EXPECT_EQ(unique.size(), f.intake.received.size());
   EXPECT_EQ(f.intake.received.size(), 600u);
+}
+
+// Late records: each record i of a tenant is received at 12:00 + i minutes + 20 s and published
+// `delay` later; one in four shows first as pending, then delivered 20 minutes after that.
+struct LateTenant {
+  struct State {
+    TimePoint published;
+    std::string id;
+    std::string status;
+    bool sent = false;
+  };
+  std::vector<State> states;
+  TimePoint last_received;
+  LateTenant(TimePoint start, int records) {
+    const minutes delays[] = {minutes(2), minutes(4), minutes(12), minutes(27), minutes(45), minutes(58)};
+    for (int i = 0; i < records; ++i) {
+      const TimePoint received = start + minutes(i) + seconds(20);
+      const minutes delay = delays[i % 6];
+      const std::string id = "r" + std::to_string(i);
+      if (i % 4 == 0 && delay + minutes(20) <= minutes(60)) {
+        states.push_back({received + delay, id, "pending"});
+        states.push_back({received + delay + minutes(20), id, "delivered"});
+      } else {
+        states.push_back({received + delay, id, "delivered"});
+      }
+      last_received = received;
+    }
+  }
+  // Publishes what is due by `now`; `received_at` is the record time to publish under.
+  void PublishDue(FakeSource& source, TimePoint now, TimePoint start) {
+    for (State& state : states) {
+      if (state.sent || state.published > now) continue;
+      const int i = std::stoi(state.id.substr(1));
+      source.Publish(start + minutes(i) + seconds(20), state.id, state.status);
+      state.sent = true;
+    }
+  }
+};
+
+struct LateRun {
+  std::vector<std::string> received;
+  std::size_t rows_served = 0;
+  int requests = 0;
+  std::size_t states = 0;
+};
+
+// Runs a collector minute by minute for three hours over a LateTenant of 60 records.
+LateRun RunLateTenant(CollectorOptions options) {
+  Fixture f;
+  f.options = options;
+  f.options.start_time = hours(0);
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  FakeSource source({}, 5);
+  const TimePoint start = f.Now();
+  LateTenant tenant(start, 60);
+  auto collector = f.Make(source, &keys);
+  for (int minute = 0; minute <= 180; ++minute) {
+    tenant.PublishDue(source, f.Now(), start);
+    Drain(*collector);
+    f.clock.Advance(seconds(60));
+  }
+  return {f.intake.received, source.rows_served, source.calls, tenant.states.size()};
+}
+
+std::vector<seconds> DefaultAges() { return {minutes(5), minutes(15), minutes(30), minutes(60)}; }
+
+TEST(CollectorReread, LateRecordsAndStatusChangesArriveOnceEachWithAFewReadsPerRecord) {
+  CollectorOptions schedule;
+  schedule.reread_after = DefaultAges();
+  const LateRun run = RunLateTenant(schedule);
+  std::set<std::string> unique(run.received.begin(), run.received.end());
+  EXPECT_EQ(unique.size(), run.received.size()) << "a record state was forwarded twice";
+  EXPECT_EQ(run.received.size(), run.states) << "a record state published within 60 minutes was missed";
+  const double reads_per_state = static_cast<double>(run.rows_served) / static_cast<double>(run.states);
+  EXPECT_LE(reads_per_state, 5.0);
+
+  CollectorOptions full;
+  full.lookback = minutes(60);
+  const LateRun old = RunLateTenant(full);
+  EXPECT_EQ(old.received.size(), old.states);
+  const double old_reads = static_cast<double>(old.rows_served) / static_cast<double>(old.states);
+  EXPECT_GE(old_reads, 30.0) << "the full lookback reads each record about 60 times";
+  EXPECT_LT(run.rows_served * 6, old.rows_served);
+}
+
+TEST(CollectorReread, ARecordPublishedAfterTheLastReReadIsNotCollected) {
+  Fixture f;
+  f.options.reread_after = {minutes(15), minutes(30)};
+  f.options.start_time = hours(0);
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  FakeSource source({});
+  const TimePoint start = f.Now();
+  auto collector = f.Make(source, &keys);
+  std::size_t within = 0;
+  for (int minute = 0; minute <= 90; ++minute) {
+    if (minute == 30) within = source.Publish(start + seconds(20), "within", "delivered");  // 30 min late
+    if (minute == 45) source.Publish(start + minutes(1) + seconds(20), "beyond", "delivered");  // 44 min late
+    Drain(*collector);
+    f.clock.Advance(seconds(60));
+  }
+  EXPECT_EQ(f.intake.received, std::vector<std::string>{source.Record(within)});
+}
+
+TEST(CollectorReread, RestartInTheMiddleOfAReReadResumesAtItsPage) {
+  Fixture f;
+  f.options.reread_after = {minutes(15)};
+  f.options.reread_merge_share = 0;
+  f.options.start_time = hours(0);
+  sekoia::testing::TestDir dir;
+  FakeSource source({});  // pages of 3
+  const TimePoint start = f.Now();  // 12:00
+  for (int i = 0; i < 7; ++i) source.Publish(start + seconds(10 + i), "m" + std::to_string(i), "delivered");
+  {
+    ForwardedKeys keys(dir.path() / "keys.txt");
+    auto collector = f.Make(source, &keys);
+    for (int minute = 0; minute < 16; ++minute) {
+      Drain(*collector);
+      f.clock.Advance(seconds(60));
+    }
+    ASSERT_EQ(f.intake.received.size(), 7u);
+    // 12:16: [12:00, 12:01) is due for its 15-minute re-read, with a record published late.
+    auto late = source.Publish(start + seconds(50), "late", "delivered");
+    source.fail_call = source.calls + 2;  // its second page fails
+    sekoia::StopSignal stop;
+    EXPECT_THROW(collector->RunOnce(stop), sekoia::TransportError);
+    const nlohmann::json saved = *f.checkpoints.saved;
+    ASSERT_TRUE(saved.contains("reread")) << saved.dump();
+    EXPECT_FALSE(saved.contains("window"));
+    EXPECT_EQ(saved["reread"]["start"], "2026-01-21T12:00:00Z");
+    EXPECT_EQ(saved["reread"]["end"], "2026-01-21T12:01:00Z");
+    EXPECT_EQ(saved["reread"]["read_at"], "2026-01-21T12:16:00Z");
+    EXPECT_EQ(Offset(saved["reread"]["next_link"]), "3");
+    EXPECT_EQ(saved["most_recent_date_requested"], "2026-01-21T12:10:00Z") << "a re-read moves no first read";
+    ASSERT_EQ(f.intake.received.size(), 7u);
+    (void)late;
+  }
+  // The restarted trigger goes on from the page it had reached: the rest of the re-read.
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  auto restarted = f.Make(source, &keys);
+  const int calls_before = source.calls;
+  sekoia::StopSignal stop;
+  ASSERT_TRUE(restarted->RunOnce(stop));
+  EXPECT_EQ(Offset(source.urls[static_cast<std::size_t>(calls_before)]), "3");
+  EXPECT_EQ(f.intake.received.size(), 8u);
+  EXPECT_EQ(f.intake.received.back(), source.Record(7));
+  EXPECT_FALSE(f.checkpoints.saved->contains("reread"));
+  EXPECT_EQ(f.checkpoints.saved->at("rereads").size(), 9u) << "the windows after it still wait for theirs";
+  // ... and does not repeat it.
+  Drain(*restarted);
+  for (const std::string& url : std::vector<std::string>(source.urls.begin() + calls_before, source.urls.end()))
+    EXPECT_FALSE(Offset(url) == "0" && url.substr(0, 20) == "2026-01-21T12:00:00Z") << "re-read again: " << url;
+}
+
+TEST(CollectorReread, KeysAreKeptUntilTheLastReReadThenExpire) {
+  Fixture f;
+  f.options.reread_after = {minutes(15), minutes(30)};
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  FakeSource source({});
+  auto collector = f.Make(source, &keys);
+  std::size_t most = 0;
+  for (int cycle = 0; cycle < 120; ++cycle) {  // two hours, 5 records a minute, 4 of them late
+    for (int i = 0; i < 5; ++i)
+      source.Publish(f.Now() - minutes(5) - seconds(10 * i), "m" + std::to_string(cycle * 10 + i), "delivered");
+    f.clock.Advance(seconds(60));
+    Drain(*collector);
+    most = std::max(most, keys.size());
+  }
+  // At most the records of the last re-read age, plus its merge step (7.5 min) and the spans
+  // merged into a re-read before.
+  EXPECT_LE(most, 5u * 45);
+  // At 14:00: m1190 (13:55, first read), m991 (13:33:50, forwarded by the 15-minute re-read,
+  // its 30-minute one still to come) are kept; m741 (13:08:50, every re-read done) and m0 are not.
+  EXPECT_EQ(f.Now(), TimePoint(*sekoia::ParseIso8601("2026-01-21T14:00:00Z")));
+  EXPECT_TRUE(keys.Contains(RecordKey("m1190", "", "delivered")));
+  EXPECT_TRUE(keys.Contains(RecordKey("m991", "", "delivered"))) << "a key dropped before its last re-read";
+  EXPECT_FALSE(keys.Contains(RecordKey("m741", "", "delivered")));
+  EXPECT_FALSE(keys.Contains(RecordKey("m0", "", "delivered")));
+  for (int cycle = 0; cycle < 45; ++cycle) {
+    f.clock.Advance(seconds(60));
+    Drain(*collector);
+  }
+  std::set<std::string> unique(f.intake.received.begin(), f.intake.received.end());
+  EXPECT_EQ(unique.size(), f.intake.received.size());
+  EXPECT_EQ(f.intake.received.size(), 600u);
+  EXPECT_EQ(keys.size(), 0u) << "every re-read is done: no key is needed any more";
+}
+
+TEST(CollectorReread, ACheckpointWrittenWithAFullLookbackGetsItsRereads) {
+  Fixture f;
+  f.options.reread_after = {minutes(15), minutes(60)};
+  f.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", "2026-01-21T11:55:00Z"}};
+  sekoia::testing::TestDir dir;
+  {
+    ForwardedKeys earlier(dir.path() / "keys.txt");
+    earlier.Add({{RecordKey("old", "", "delivered"), 0}});
+    earlier.Persist();
+  }
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  FakeSource source({});
+  auto collector = f.Make(source, &keys);
+  ASSERT_EQ(collector->cursor().rereads.size(), 1u);
+  EXPECT_EQ(collector->cursor().rereads[0].span.start, f.Now() - minutes(65));
+  // Published late, within the last lookback the former version had read.
+  auto late = source.Publish(f.Now() - minutes(40), "late", "delivered");
+  for (int minute = 0; minute < 70; ++minute) {
+    Drain(*collector);
+    f.clock.Advance(seconds(60));
+  }
+  EXPECT_EQ(f.intake.received, std::vector<std::string>{source.Record(late)});
 }
 
 TEST(CollectorLookback, TooLongForTheApiIsAConfigurationError) {

@@ -30,7 +30,11 @@ TEST(GraphTriggerConfig, DefaultsAreThePlatformsOnes) {
   GraphTriggerConfig config = LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "");
   EXPECT_EQ(config.common.collector.frequency, std::chrono::seconds(60));
   EXPECT_EQ(config.common.collector.timedelta, std::chrono::minutes(5));
-  EXPECT_EQ(config.common.collector.lookback, std::chrono::minutes(60));
+  // The default lookback is now the last age of the default re-read schedule.
+  EXPECT_EQ(config.common.collector.lookback, std::chrono::minutes(0));
+  EXPECT_EQ(config.common.collector.reread_after,
+            (std::vector<std::chrono::seconds>{std::chrono::minutes(5), std::chrono::minutes(15),
+                                               std::chrono::minutes(30), std::chrono::minutes(60)}));
   EXPECT_EQ(config.common.collector.start_time, std::chrono::hours(1));
   EXPECT_EQ(config.common.chunk_size, 1000u);
   EXPECT_EQ(config.common.http_timeout, std::chrono::seconds(120));
@@ -49,7 +53,31 @@ TEST(GraphTriggerConfig, MinutesMayHaveDecimals) {
   arguments["lookback"] = "1.5";
   GraphTriggerConfig config = LoadGraphTriggerConfig(sekoia::Arguments(arguments), "");
   EXPECT_EQ(config.common.collector.timedelta, std::chrono::seconds(30));
-  EXPECT_EQ(config.common.collector.lookback, std::chrono::seconds(90));
+  EXPECT_EQ(config.common.collector.reread_after, std::vector<std::chrono::seconds>{std::chrono::seconds(90)});
+}
+
+TEST(GraphTriggerConfig, LookbackSetsTheLastRereadAgeOfExistingConfigurations) {
+  using std::chrono::minutes;
+  auto reread = [](nlohmann::json changes) {
+    auto arguments = Valid();
+    arguments.update(changes);
+    return LoadGraphTriggerConfig(sekoia::Arguments(arguments), "").common.collector;
+  };
+  EXPECT_EQ(reread({{"lookback", 20}}).reread_after, (std::vector<std::chrono::seconds>{minutes(5), minutes(15), minutes(20)}));
+  EXPECT_EQ(reread({{"lookback", 360}}).reread_after,
+            (std::vector<std::chrono::seconds>{minutes(5), minutes(15), minutes(30), minutes(60), minutes(360)}));
+  EXPECT_TRUE(reread({{"lookback", 0}}).reread_after.empty()) << "lookback 0 reads each window once";
+  EXPECT_EQ(reread({{"lookback", 0}}).lookback, minutes(0));
+  // Given, the list rules, whatever lookback the platform fills in.
+  EXPECT_EQ(reread({{"reread_after_minutes", "10,360"}, {"lookback", 60}}).reread_after,
+            (std::vector<std::chrono::seconds>{minutes(10), minutes(360)}));
+  // "full": the former full lookback before every window.
+  const CollectorOptions full = reread({{"reread_after_minutes", "full"}, {"lookback", 45}});
+  EXPECT_TRUE(full.reread_after.empty());
+  EXPECT_EQ(full.lookback, minutes(45));
+  EXPECT_EQ(ErrorOf([] { auto a = Valid(); a["reread_after_minutes"] = "30,15"; return a; }()),
+            "reread_after_minutes: 15 does not come after the age before it; give ascending minutes after a "
+            "window's end, separated by commas, such as 5,15,30,60");
 }
 
 TEST(GraphTriggerConfig, BadArgumentsAreNamed) {

@@ -53,9 +53,21 @@ nlohmann::json CursorToJson(const CollectorCursor& cursor) {
                              {"end", FormatIso8601(cursor.window->end)},
                              {"rows_read", cursor.rows_read}};
     if (cursor.next_url) window["next_link"] = *cursor.next_url;
-    document["window"] = window;
+    if (cursor.read_at) window["read_at"] = FormatIso8601(*cursor.read_at);
+    // A re-read has its own key: a version without schedules would take a "window" for a first
+    // read and move most_recent_date_requested back to its end.
+    document[cursor.rereading ? "reread" : "window"] = window;
   }
   if (cursor.lookback_from) document["lookback_from"] = FormatIso8601(*cursor.lookback_from);
+  if (cursor.rereads_recorded || !cursor.rereads.empty()) {
+    nlohmann::json rereads = nlohmann::json::array();
+    for (const PendingReread& pending : cursor.rereads) {
+      rereads.push_back({{"start", FormatIso8601(pending.span.start)},
+                         {"end", FormatIso8601(pending.span.end)},
+                         {"read_at", FormatIso8601(pending.read_at)}});
+    }
+    document["rereads"] = std::move(rereads);
+  }
   return document;
 }
 
@@ -63,6 +75,13 @@ CollectorCursor CursorFromJson(const nlohmann::json& document) {
   CollectorCursor cursor;
   cursor.next_start = RequireTime(document, "most_recent_date_requested");
   auto window = document.find("window");
+  auto reread = document.find("reread");
+  if (reread != document.end() && reread->is_object()) {
+    if (window != document.end() && window->is_object())
+      throw sekoia::ParseError("a window and a re-read are both in progress");
+    window = reread;
+    cursor.rereading = true;
+  }
   if (window != document.end() && window->is_object()) {
     Window w{RequireTime(*window, "start"), RequireTime(*window, "end")};
     if (w.end <= w.start) throw sekoia::ParseError("the window in progress ends before it starts");
@@ -72,8 +91,24 @@ CollectorCursor CursorFromJson(const nlohmann::json& document) {
     auto rows = window->find("rows_read");
     if (rows != window->end() && rows->is_number_unsigned()) cursor.rows_read = rows->get<std::size_t>();
     if (!cursor.next_url) cursor.rows_read = 0;
+    // Without it (a checkpoint from before re-read schedules), the window counts as read at its
+    // end: every re-read of it is still to come.
+    cursor.read_at = window->contains("read_at") ? RequireTime(*window, "read_at") : w.end;
   }
   if (document.contains("lookback_from")) cursor.lookback_from = RequireTime(document, "lookback_from");
+  auto rereads = document.find("rereads");
+  if (rereads != document.end()) {
+    if (!rereads->is_array()) throw sekoia::ParseError("\"rereads\" is not an array");
+    cursor.rereads_recorded = true;
+    for (const auto& item : *rereads) {
+      if (!item.is_object()) throw sekoia::ParseError("an item of \"rereads\" is not an object");
+      PendingReread pending{Window{RequireTime(item, "start"), RequireTime(item, "end")}, RequireTime(item, "read_at")};
+      if (pending.span.end <= pending.span.start) throw sekoia::ParseError("a pending re-read ends before it starts");
+      if (!cursor.rereads.empty() && pending.span.start < cursor.rereads.back().span.end)
+        throw sekoia::ParseError("the pending re-reads overlap or are not in order");
+      cursor.rereads.push_back(pending);
+    }
+  }
   return cursor;
 }
 
@@ -89,14 +124,25 @@ Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoi
       metrics_(metrics),
       health_(health),
       keys_(keys),
-      limits_(source.Limits()) {
-  if (options_.lookback.count() > 0 && keys_ == nullptr) throw std::logic_error("a lookback needs the forwarded keys");
+      limits_(source.Limits()),
+      schedule_(RereadScheduleOptions{options.reread_after, options.reread_merge_share, limits_.max_window}) {
+  if ((options_.lookback.count() > 0 || schedule_.enabled()) && keys_ == nullptr)
+    throw std::logic_error("a lookback needs the forwarded keys");
+  if (options_.lookback.count() > 0 && schedule_.enabled()) throw std::logic_error("a full lookback or re-reads, not both");
+  if (schedule_.last_age() + options_.frequency > limits_.max_age)
+    throw sekoia::ConfigError("lookback: the last re-read comes after the service drops the data; give at most " +
+                              std::to_string((limits_.max_age - options_.frequency).count() / 60) + " minutes");
   if (options_.lookback + options_.frequency > limits_.max_window)
     throw sekoia::ConfigError("lookback: too long for this API; give at most " +
                               std::to_string((limits_.max_window - options_.frequency).count() / 60) + " minutes");
   // The service limits the whole query, lookback included.
   limits_.max_window -= options_.lookback;
   const bool replaced = LoadCursor();
+  if (!schedule_.enabled()) {
+    // Back to a full lookback or none: re-reads scheduled before are not made.
+    cursor_.rereads.clear();
+    cursor_.rereads_recorded = false;
+  }
   if (keys_) {
     std::string problem = keys_->Load();
     if (!problem.empty()) logger_.Warning("the forwarded keys file is damaged (" + problem + "); the records "
@@ -104,6 +150,15 @@ Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoi
     if (!keys_->found() && !cursor_.lookback_from) {
       cursor_.lookback_from = cursor_.window ? std::min(cursor_.window->start, cursor_.next_start) : cursor_.next_start;
     }
+    // A checkpoint written with a full lookback, or replaced (damaged): the last re-read age
+    // before it was read at most at its end, so its re-reads are all still due (none before
+    // where the keys begin; the keys send each state once).
+    if (schedule_.enabled() && !cursor_.rereads_recorded && keys_->found()) {
+      sekoia::TimePoint from = std::max(cursor_.next_start - schedule_.last_age(), Truncate(clock_.Now() - limits_.max_age));
+      if (cursor_.lookback_from) from = std::max(from, *cursor_.lookback_from);
+      if (from < cursor_.next_start) schedule_.Record(cursor_.rereads, Window{from, cursor_.next_start}, cursor_.next_start);
+    }
+    if (schedule_.enabled()) cursor_.rereads_recorded = true;
   }
   // A new or replaced checkpoint is saved at once: a restart before the first window ends must
   // resume from the start chosen now, not choose again (start_time back from a later now would
@@ -150,7 +205,23 @@ bool Collector::LoadCursor() {
   } else {
     replaced = false;
     logger_.Info("resuming from the checkpoint: " + FormatIso8601(cursor_.next_start) +
-                 (cursor_.window ? " (inside the window " + Span(*cursor_.window) + ")" : std::string()));
+                 (cursor_.window ? std::string(cursor_.rereading ? " (inside the re-read " : " (inside the window ") +
+                                       Span(*cursor_.window) + ")"
+                                 : std::string()));
+    // What the service no longer keeps cannot be read again.
+    const sekoia::TimePoint oldest = Truncate(now - limits_.max_age);
+    auto& rereads = cursor_.rereads;
+    rereads.erase(std::remove_if(rereads.begin(), rereads.end(), [&](const PendingReread& p) { return p.span.end <= oldest; }),
+                  rereads.end());
+    for (PendingReread& p : rereads) p.span.start = std::max(p.span.start, oldest);
+    if (cursor_.rereading && cursor_.window->start < oldest) {
+      logger_.Warning("the re-read in progress " + Span(*cursor_.window) + " is older than the service keeps data; dropped");
+      cursor_.window.reset();
+      cursor_.next_url.reset();
+      cursor_.rows_read = 0;
+      cursor_.rereading = false;
+      cursor_.read_at.reset();
+    }
   }
   started_at_ = clock_.Steady();
   catch_up_origin_ = cursor_.next_start;
@@ -201,11 +272,24 @@ std::optional<Window> Collector::NextWindow(sekoia::TimePoint now) const {
   return Window{start, std::min(start + limits_.max_window, latest_end)};
 }
 
+sekoia::TimePoint Collector::NextDue() const {
+  sekoia::TimePoint due = cursor_.next_start + options_.frequency + options_.timedelta;
+  if (auto reread = schedule_.NextDue(cursor_.rereads)) due = std::min(due, *reread);
+  return due;
+}
+
 bool Collector::RunOnce(const sekoia::StopSignal& stop) {
   if (!cursor_.window) {
-    auto window = NextWindow(clock_.Now());
+    const sekoia::TimePoint now = clock_.Now();
+    auto window = NextWindow(now);
+    auto reread = schedule_.Next(cursor_.rereads, now);
+    // Whichever was due first: first reads keep records fresh, re-reads must not starve (a
+    // re-read put off only merges with more spans, and the keys wait for it).
+    cursor_.rereading = reread && (!window || reread->due <= window->end + options_.timedelta);
+    if (cursor_.rereading) window = reread->span;
     if (!window) return false;
     cursor_.window = *window;
+    cursor_.read_at = Truncate(now);
     cursor_.next_url.reset();
     cursor_.rows_read = 0;
     window_forwarded_ = 0;
@@ -219,9 +303,10 @@ bool Collector::RunOnce(const sekoia::StopSignal& stop) {
 
 void Collector::ReadWindow(const sekoia::StopSignal& stop) {
   const Window window = *cursor_.window;
-  const Window query = QueryWindow(window);
-  // Only the records of the last lookback period before the next window can be read again.
-  const sekoia::TimePoint keep_from = window.end - options_.lookback;
+  const Window query = cursor_.rereading ? window : QueryWindow(window);
+  // Only the records of the last lookback period before the next window can be read again; with
+  // re-reads, every record of the window until its last one.
+  const sekoia::TimePoint keep_from = schedule_.enabled() ? query.start : window.end - options_.lookback;
   std::string url = cursor_.next_url ? *cursor_.next_url : source_.FirstPageUrl(query);
   bool resumed_link = cursor_.next_url.has_value();
   // Paging must end: the links followed here (hashed) and the pages and rows they gave.
@@ -281,7 +366,7 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
         sekoia::TimePoint time = record.received.value_or(window.end);
         // A row the service returns whatever its date must be known while the next windows may
         // return it again.
-        if (limits_.rows_outside_window) time = std::max(time, keep_from);
+        if (limits_.rows_outside_window) time = std::max(time, schedule_.enabled() ? query.end : keep_from);
         if (time >= keep_from)
           new_keys.emplace_back(record.key, std::chrono::duration_cast<seconds>(time.time_since_epoch()).count());
       }
@@ -316,9 +401,10 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
     ++pages_total_;
     cursor_.rows_read += page.records.size();
     health_.Heartbeat(clock_.Now());
-    {
+    if (!cursor_.rereading) {
       // The lag follows every acknowledged page: the part of the window read so far, by the span
       // of its record dates (whichever order the service pages in), as ReportProgress estimates it.
+      // A re-read of a past window is not the reading position.
       sekoia::TimePoint position = window.start;
       if (window_dates_) position += window_dates_->second - window_dates_->first;
       metrics_.SetEventsLag(static_cast<double>(duration_cast<seconds>(clock_.Now() - position).count()));
@@ -355,22 +441,34 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
     url = *page.next_url;
     cursor_.next_url = url;
     SaveProgress();  // a restart resumes at the next page: at most one page is sent twice
-    ReportProgress(window, false);
+    if (!cursor_.rereading) ReportProgress(window, false);
   }
 
-  cursor_.next_start = window.end;
+  const bool reread = cursor_.rereading;
+  if (!reread) cursor_.next_start = window.end;
+  if (schedule_.enabled()) schedule_.Record(cursor_.rereads, window, cursor_.read_at.value_or(window.end));
   cursor_.window.reset();
   cursor_.next_url.reset();
   cursor_.rows_read = 0;
-  if (keys_) keys_->Expire(window.end - options_.lookback);
+  cursor_.rereading = false;
+  cursor_.read_at.reset();
+  if (keys_) {
+    keys_->Expire(schedule_.enabled() ? RereadSchedule::KeyHorizon(cursor_.rereads, cursor_.next_start)
+                                      : window.end - options_.lookback);
+  }
   SaveProgress();
-  metrics_.SetEventsLag(static_cast<double>(duration_cast<seconds>(clock_.Now() - window.end).count()));
   if (window_repaired_ > 0) {
     logger_.Warning(std::to_string(window_repaired_) + " record(s) of the window " + Span(window) +
                     " held invalid UTF-8, which the intake refuses; it was replaced by U+FFFD and the records forwarded");
     window_repaired_ = 0;
   }
-  ReportProgress(window, true);
+  if (reread) {
+    logger_.Info("re-read " + Span(window) + " done: " + std::to_string(window_forwarded_) + " record(s) forwarded in " +
+                 std::to_string(window_pages_) + " page(s)");
+  } else {
+    metrics_.SetEventsLag(static_cast<double>(duration_cast<seconds>(clock_.Now() - window.end).count()));
+    ReportProgress(window, true);
+  }
   window_forwarded_ = 0;
   window_pages_ = 0;
 }
@@ -453,7 +551,7 @@ void Collector::Run(const sekoia::StopSignal& stop) {
       // be written is retried meanwhile, keys first as always: once the directory is writable
       // again, a restart must not re-send what was collected in memory.
       if (!checkpoint_writable_ || !keys_writable_) SaveProgress();
-      auto due = cursor_.next_start + options_.frequency + options_.timedelta;
+      auto due = NextDue();
       auto wait = std::max<std::chrono::milliseconds>(duration_cast<std::chrono::milliseconds>(due - clock_.Now()),
                                                       std::chrono::milliseconds(100));
       const std::chrono::milliseconds longest =

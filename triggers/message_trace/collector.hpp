@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sekoia/checkpoint_store.hpp"
 #include "sekoia/clock.hpp"
@@ -11,6 +12,7 @@
 #include "sekoia/log.hpp"
 #include "sekoia/metrics.hpp"
 #include "forwarded_keys.hpp"
+#include "reread_schedule.hpp"
 #include "trace_source.hpp"
 
 namespace office365 {
@@ -19,7 +21,12 @@ struct CollectorOptions final {
   std::chrono::seconds frequency{60};        ///< once caught up, one window this often
   std::chrono::seconds timedelta{300};       ///< windows end at least this far behind now
   std::chrono::hours start_time{1};          ///< how far back the first start begins
-  std::chrono::seconds lookback{0};          ///< each query also re-reads this much before the window
+  /** Full lookback (the former way): each query also re-reads this much before the window.
+   *  Exclusive with reread_after. */
+  std::chrono::seconds lookback{0};
+  /** Ages after its end at which each window is read again (ascending); empty: none. */
+  std::vector<std::chrono::seconds> reread_after;
+  double reread_merge_share = 0.25;          ///< see RereadScheduleOptions::merge_share
   std::chrono::seconds startup_grace{1800};  ///< failures before this are not "repeated failures"
   int failures_before_critical = 5;          ///< consecutive failed cycles that raise a critical log
   std::chrono::seconds max_failure_backoff{600};
@@ -59,10 +66,20 @@ struct CollectorCursor final {
   /** Where the forwarded keys begin: a lookback never reaches before it, since what was sent
    *  earlier (e.g. by the platform's Python trigger, whose context.json this resumes) is unknown. */
   std::optional<sekoia::TimePoint> lookback_from;
+  /** `window` is a re-read of spans read before, not a first read (next_start does not move). */
+  bool rereading = false;
+  /** When the read of `window` began (kept across a restart: the earliest is the safe one). */
+  std::optional<sekoia::TimePoint> read_at;
+  /** Spans read whose re-reads are not all done, sorted by start. */
+  std::vector<PendingReread> rereads;
+  /** The checkpoint held "rereads" (absent from one written with a full lookback). */
+  bool rereads_recorded = false;
 };
 
 /** The checkpoint document: {"most_recent_date_requested": ISO, "window": {...}} (the key the
- *  platform's existing Python trigger uses, so its context.json resumes). */
+ *  platform's existing Python trigger uses, so its context.json resumes); a re-read in progress
+ *  is under "reread" instead of "window", the pending re-reads under "rereads":
+ *  [{"start", "end", "read_at"}]. */
 nlohmann::json CursorToJson(const CollectorCursor& cursor);
 /** Reads a checkpoint; throws ParseError saying what is wrong with it. */
 CollectorCursor CursorFromJson(const nlohmann::json& document);
@@ -72,9 +89,11 @@ CollectorCursor CursorFromJson(const nlohmann::json& document);
  * to the intake before the checkpoint moves past it, records kept in [start, end) so a record on
  * a boundary is sent once. Failed cycles are logged and retried; only a stop ends Run.
  *
- * With a lookback, each query starts `lookback` before its window, so records published late
- * and status changes are read again; `keys` (required then) lets only records not forwarded
- * before through, and is saved before the checkpoint.
+ * With re-read ages, each window is read again at those ages after its end (RereadSchedule),
+ * so records published late and status changes are collected; with a full lookback instead,
+ * each query starts `lookback` before its window. Either way `keys` (required then) lets only
+ * records not forwarded before through, is saved before the checkpoint, and keeps a key until
+ * no re-read can return its record.
  */
 class Collector final {
  public:
@@ -96,6 +115,8 @@ class Collector final {
   bool LoadCursor();
   void SaveCursor();
   std::optional<Window> NextWindow(sekoia::TimePoint now) const;
+  /** The earliest time a first read or a re-read is due. */
+  sekoia::TimePoint NextDue() const;
   /** What is asked of the service for a window: the window and the lookback before it. */
   Window QueryWindow(const Window& window) const;
   void SaveProgress();
@@ -113,6 +134,7 @@ class Collector final {
   sekoia::HealthState& health_;
   ForwardedKeys* keys_;
   SourceLimits limits_;
+  RereadSchedule schedule_;
   CollectorCursor cursor_;
   bool checkpoint_writable_ = true;
   bool keys_writable_ = true;

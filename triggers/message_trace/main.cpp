@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <boost/program_options.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "check_command.hpp"
@@ -409,6 +410,16 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   sekoia::http::HttpTransport& login = transport;
   RequestBudgetOptions budget;
   budget.max_requests = config.common.requests_per_5_minutes;
+  // Time-compressed measurements (scripts/latency-recall.sh) shorten the budget's period as they
+  // shorten every other duration; never set in production.
+  if (const char* period = std::getenv("OFFICE365_BUDGET_PERIOD_SECONDS")) {
+    const long seconds = std::strtol(period, nullptr, 10);
+    if (seconds >= 1 && seconds < 300) {
+      budget.period = std::chrono::seconds(seconds);
+      logger.Warning("OFFICE365_BUDGET_PERIOD_SECONDS: the request budget runs per " + std::to_string(seconds) +
+                     " s, not Microsoft's 5 minutes (for time-compressed measurements only)");
+    }
+  }
   PacedTransport paced(budget, transport, clock, logger, &metrics);
   const ClientCredentialsConfig& credentials =
       kind == TriggerKind::kGraph ? config.graph.credentials : config.reporting.credentials;
@@ -463,7 +474,9 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   // events_cache) stays there, so going back to them works.
   ContextPreservingStore checkpoints(stored_checkpoints);
   std::unique_ptr<ForwardedKeys> keys;
-  if (config.common.collector.lookback.count() > 0) keys = std::make_unique<ForwardedKeys>(*objects, "forwarded_keys.txt");
+  if (config.common.collector.lookback.count() > 0 || !config.common.collector.reread_after.empty()) {
+    keys = std::make_unique<ForwardedKeys>(*objects, "forwarded_keys.txt");
+  }
   logger.Info("starting the " + what + ", version " + MODULE_VERSION + "; the checkpoint is " +
               objects->Where("context.json"));
   std::unique_ptr<EventsCacheFilter> cache_filter;

@@ -13,7 +13,7 @@ std::optional<nlohmann::json> ContextPreservingStore::Load() {
 void ContextPreservingStore::Save(const nlohmann::json& checkpoint) {
   nlohmann::json merged = loaded_;
   // Keys the collector owns but no longer writes (a finished window) must not come back.
-  for (const char* owned : {"most_recent_date_requested", "window", "lookback_from"}) merged.erase(owned);
+  for (const char* owned : {"most_recent_date_requested", "window", "lookback_from", "reread", "rereads"}) merged.erase(owned);
   merged.update(checkpoint);
   inner_.Save(merged);
 }

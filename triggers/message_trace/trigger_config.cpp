@@ -84,6 +84,17 @@ std::string NormalizePem(std::string pem) {
   return out.empty() ? pem : out;
 }
 
+void LoadRereads(const sekoia::Arguments& arguments, CollectorOptions& collector, double max_minutes) {
+  const std::string text = arguments.String("reread_after_minutes", kDefaultRereadAfterMinutes);
+  if (text == kFullLookback) return;  // collector.lookback stays a full lookback
+  std::vector<std::chrono::seconds> ages = ParseRereadAges(text, "reread_after_minutes", max_minutes);
+  // An existing configuration has no reread_after_minutes: its lookback sets the last age (0: no
+  // re-read). Given, the list rules: the platform may fill lookback in with its default.
+  if (!arguments.Has("reread_after_minutes")) ages = ApplyLookback(std::move(ages), collector.lookback);
+  collector.reread_after = std::move(ages);
+  collector.lookback = std::chrono::seconds(0);
+}
+
 CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url) {
   CommonConfig config;
   config.intake_key = arguments.RequiredString("intake_key");
@@ -167,6 +178,7 @@ GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& given, const 
   }
   config.graph.page_size = static_cast<int>(arguments.Integer("page_size", 5000, 1, 5000));
   config.common.collector.lookback = arguments.Minutes("lookback", kDefaultLookbackMinutes, 0, 1440);
+  LoadRereads(arguments, config.common.collector, 1440);
   config.common.warnings = sekoia::UnknownArgumentWarnings(arguments);
   return config;
 }
@@ -187,6 +199,7 @@ ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& given
   RefuseNationalCloud("reporting_url", config.reporting.reporting_url);
   config.credentials.scope = ReportingScope(config.reporting.reporting_url);
   config.common.collector.lookback = arguments.Minutes("lookback", kDefaultLookbackMinutes, 0, 240);
+  LoadRereads(arguments, config.common.collector, 1440);
   config.common.warnings = sekoia::UnknownArgumentWarnings(arguments);
   return config;
 }

@@ -14,6 +14,11 @@ namespace office365 {
 /** Minutes re-read before each window, for records published late and status changes (see
  *  scripts/latency-recall.sh for the measurement behind it). */
 constexpr double kDefaultLookbackMinutes = 60;
+/** Ages, in minutes after a window's end, at which it is read again: from the delays Exchange
+ *  Online shows (README, "Late records": 80% within 5 minutes, 95% within 30, all within 60). */
+constexpr const char* kDefaultRereadAfterMinutes = "5,15,30,60";
+/** `reread_after_minutes` for the former behaviour: the whole lookback before every window. */
+constexpr const char* kFullLookback = "full";
 
 /** Arguments every message-trace trigger takes (the platform's existing names and defaults). */
 struct CommonConfig final {
@@ -67,6 +72,10 @@ void RefuseNationalCloud(const std::string& argument, const std::string& url);
 /** The legacy OAuth token's scope: `https://outlook.<domain>/.default` for a
  *  `reports.<domain>` reporting_url, else Exchange Online's global `outlook.office365.com`. */
 std::string ReportingScope(const std::string& reporting_url);
+
+/** Sets `collector`'s re-read ages (or its full lookback) from reread_after_minutes and
+ *  lookback, once `collector.lookback` holds the lookback argument. Throws ConfigError. */
+void LoadRereads(const sekoia::Arguments& arguments, CollectorOptions& collector, double max_minutes);
 
 /** Reads and validates; throws sekoia::ConfigError naming the argument. The trigger loaders
  *  put in `common.warnings` one warning per argument they do not know (UnknownArgumentWarnings). */
