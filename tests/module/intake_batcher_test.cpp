@@ -317,6 +317,26 @@ TEST(IntakeBatcher, ThreadsAreStartedOnlyWhenAPageNeedsThem) {
   EXPECT_EQ(batcher.threads(), 0u);
 }
 
+TEST(IntakeBatcher, IdleHelpersEndSoNoneStandAtRestAndComeBackForTheNextLargePage) {
+  Fixture f;
+  f.options.chunk_size = 2;
+  f.options.workers = 4;
+  f.options.helper_idle = std::chrono::milliseconds(100);
+  f.transport.SetHandler([](const http::HttpRequest&) { return http::HttpResponse{200, "{}", {}}; });
+  auto batcher = f.Make();
+  std::vector<std::string> storage = NumberedEvents(8, -1);  // 4 chunks of 2
+  std::vector<std::string_view> events(storage.begin(), storage.end());
+  StopSignal stop;
+  ASSERT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged);
+  EXPECT_EQ(batcher.threads(), 3u);
+  // Idle past helper_idle (real time: the helpers wait on a condition variable).
+  for (int i = 0; i < 100 && batcher.threads() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(batcher.threads(), 0u);
+  ASSERT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged);
+  EXPECT_EQ(batcher.threads(), 3u);
+  EXPECT_EQ(f.metrics.forwarded(), 16u);
+}
+
 TEST(BuildBatchBody, ReusesTheBufferItIsGiven) {
   std::vector<std::string_view> events = {R"({"a":"x"})", R"({"b":"y"})"};
   std::string body;

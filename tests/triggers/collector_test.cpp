@@ -418,7 +418,7 @@ TEST(Collector, CaughtUpMeansOneWindowPerFrequency) {
   f.clock.Advance(seconds(1));
   EXPECT_TRUE(collector->RunOnce(stop));
   EXPECT_EQ(collector->cursor().next_start, f.Now() - minutes(5));
-  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "done: 0 record(s) forwarded in 1 page(s)"));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kDebug, "done: 0 record(s) forwarded in 1 page(s)"));
 }
 
 TEST(Collector, CatchingUpReportsProgress) {
@@ -561,6 +561,29 @@ TEST(CollectorProgress, SaysOnceWhenCaughtUpAndWhereARestartResumes) {
   EXPECT_EQ(caught_up, 1);
   EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "7 record(s) forwarded in 3 page request(s)"));
   EXPECT_EQ(collector->ResumePoint(), "at 2026-01-21T11:56:00Z, the next window's start");
+}
+
+TEST(CollectorProgress, OnceCaughtUpAnHourlySummaryInsteadOfALinePerWindow) {
+  Fixture f;
+  f.options.lookback = minutes(0);
+  FakeSource source({});
+  auto collector = f.Make(source);
+  Drain(*collector);
+  for (int minute = 0; minute < 125; ++minute) {
+    f.clock.Advance(minutes(1));
+    if (minute == 70) source.Publish(f.Now() - minutes(6), "late", "delivered");
+    Drain(*collector);
+  }
+  std::vector<std::string> summaries;
+  int per_window_info = 0;
+  for (const auto& [level, message] : f.logger.entries()) {
+    if (level == sekoia::LogLevel::kInfo && message.rfind("in the last ", 0) == 0) summaries.push_back(message);
+    per_window_info += level == sekoia::LogLevel::kInfo && message.find(" done: ") != std::string::npos;
+  }
+  EXPECT_EQ(per_window_info, 0);
+  ASSERT_EQ(summaries.size(), 2u);
+  EXPECT_EQ(summaries[0].rfind("in the last 1h 0m: 0 record(s) forwarded in 60 window(s)", 0), 0u) << summaries[0];
+  EXPECT_EQ(summaries[1].rfind("in the last 1h 0m: 1 record(s) forwarded in 60 window(s)", 0), 0u) << summaries[1];
 }
 
 TEST(CollectorProgress, AStopInsideAWindowResumesAtItsStoredPage) {

@@ -463,8 +463,9 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
     window_repaired_ = 0;
   }
   if (reread) {
-    logger_.Info("re-read " + Span(window) + " done: " + std::to_string(window_forwarded_) + " record(s) forwarded in " +
-                 std::to_string(window_pages_) + " page(s)");
+    logger_.Debug("re-read " + Span(window) + " done: " + std::to_string(window_forwarded_) + " record(s) forwarded in " +
+                  std::to_string(window_pages_) + " page(s)");
+    Summarize(true);
   } else {
     metrics_.SetEventsLag(static_cast<double>(duration_cast<seconds>(clock_.Now() - window.end).count()));
     ReportProgress(window, true);
@@ -485,16 +486,21 @@ void Collector::ReportProgress(const Window& window, bool window_done) {
   const auto lag = duration_cast<seconds>(now - options_.timedelta - position);
   const bool catching_up = lag > options_.frequency * 2;
   if (window_done && !catching_up) {
-    logger_.Info("window " + Span(window) + " done: " + std::to_string(window_forwarded_) +
-                 " record(s) forwarded in " + std::to_string(window_pages_) + " page(s)");
+    // A line per window goes to stderr only; the platform gets the periodic summary.
+    logger_.Debug("window " + Span(window) + " done: " + std::to_string(window_forwarded_) +
+                  " record(s) forwarded in " + std::to_string(window_pages_) + " page(s)");
     if (!caught_up_said_) {
+      last_summary_ = steady;
       // Once, when the backlog of this run is read: what it took, in time and requests.
       caught_up_said_ = true;
       logger_.Info("caught up after " + HumanDuration(duration_cast<seconds>(steady - started_at_)) + ": " +
                    std::to_string(forwarded_total_) + " record(s) forwarded in " + std::to_string(pages_total_) +
                    " page request(s) since the start");
+      last_progress_ = steady;
+      return;
     }
     last_progress_ = steady;
+    Summarize(false);
     return;
   }
   if (steady - last_progress_ < options_.progress_interval) return;
@@ -514,6 +520,21 @@ void Collector::ReportProgress(const Window& window, bool window_done) {
                " record(s) forwarded so far, " + HumanDuration(lag) + " behind" + eta);
 }
 
+void Collector::Summarize(bool reread) {
+  if (!caught_up_said_) return;  // while catching up, the progress lines say it
+  ++(reread ? summary_rereads_ : summary_windows_);
+  summary_records_ += window_forwarded_;
+  summary_pages_ += window_pages_;
+  const sekoia::SteadyPoint steady = clock_.Steady();
+  if (steady - last_summary_ < options_.summary_interval) return;
+  logger_.Info("in the last " + HumanDuration(duration_cast<seconds>(steady - last_summary_)) + ": " +
+               std::to_string(summary_records_) + " record(s) forwarded in " + std::to_string(summary_windows_) +
+               " window(s) and " + std::to_string(summary_rereads_) + " re-read(s), " +
+               std::to_string(summary_pages_) + " page request(s); up to date to " + FormatIso8601(cursor_.next_start));
+  last_summary_ = steady;
+  summary_windows_ = summary_rereads_ = summary_records_ = summary_pages_ = 0;
+}
+
 std::string Collector::ResumePoint() const {
   if (cursor_.window && cursor_.next_url) {
     return "inside the window " + Span(*cursor_.window) + ", at its stored next page (after " +
@@ -527,12 +548,15 @@ void Collector::Run(const sekoia::StopSignal& stop) {
   int consecutive_failures = 0;
   bool critical_sent = false;
   std::uint64_t pages_at_last_failure = pages_total_;
-  std::optional<sekoia::SteadyPoint> failing_since;  ///< the first of the passing failures in a row
+  // The first of the passing failures in a row (a flag and a time rather than an optional, which
+  // GCC 12 at -O2 wrongly reports as maybe uninitialized).
+  bool failing = false;
+  sekoia::SteadyPoint failing_since{};
   std::string permanent;                           ///< the permanent failure said as critical, if any
   auto succeeded = [&] {
     consecutive_failures = 0;
     critical_sent = false;
-    failing_since.reset();
+    failing = false;
     if (!permanent.empty()) logger_.Info("collection works again");
     permanent.clear();
     health_.SetPermanentFailure(false);
@@ -566,7 +590,7 @@ void Collector::Run(const sekoia::StopSignal& stop) {
       if (pages_total_ != pages_at_last_failure) {
         consecutive_failures = 0;
         critical_sent = false;
-        failing_since.reset();
+        failing = false;
       }
       pages_at_last_failure = pages_total_;
       ++consecutive_failures;
@@ -583,14 +607,17 @@ void Collector::Run(const sekoia::StopSignal& stop) {
         }
         permanent = what;
         health_.SetPermanentFailure(true);
-        failing_since.reset();
+        failing = false;
         if (!clock_.Wait(options_.permanent_retry, stop)) break;
         continue;
       }
       permanent.clear();
       health_.SetPermanentFailure(false);
-      if (!failing_since) failing_since = clock_.Steady();
-      const auto failing_for = duration_cast<seconds>(clock_.Steady() - *failing_since);
+      if (!failing) {
+        failing = true;
+        failing_since = clock_.Steady();
+      }
+      const auto failing_for = duration_cast<seconds>(clock_.Steady() - failing_since);
       // Back off, doubling up to a ceiling; the window in progress is read again from its page.
       auto backoff = std::min<seconds>(options_.max_failure_backoff,
                                        seconds(5) * (1LL << std::min(consecutive_failures - 1, 10)));

@@ -36,6 +36,9 @@ struct CollectorOptions final {
   /// A passing failure is a warning until it has lasted this long, then an error.
   std::chrono::seconds passing_error_after{600};
   std::chrono::seconds progress_interval{60};  ///< catching-up progress lines at least this often
+  /// Once caught up, a summary line this often instead of a line per window (those go to stderr
+  /// only, at debug level).
+  std::chrono::seconds summary_interval{3600};
 };
 
 /** How a failed cycle is treated; decided once, here, for every kind of failure. */
@@ -122,6 +125,8 @@ class Collector final {
   void SaveProgress();
   void ReadWindow(const sekoia::StopSignal& stop);
   void ReportProgress(const Window& window, bool window_done);
+  /** Counts a finished window or re-read in the periodic summary, and logs it when due. */
+  void Summarize(bool reread);
   sekoia::TimePoint Truncate(sekoia::TimePoint time) const;
 
   CollectorOptions options_;
@@ -152,6 +157,12 @@ class Collector final {
   std::optional<std::pair<sekoia::TimePoint, sekoia::TimePoint>> window_dates_;
   std::uint64_t pages_total_ = 0;  ///< pages acknowledged since start: a failure after one is not "in a row"
   bool caught_up_said_ = false;    ///< the "caught up after ..." line was logged
+  // Since the last summary (once caught up): windows and re-reads done, records, page requests.
+  sekoia::SteadyPoint last_summary_{};
+  std::uint64_t summary_windows_ = 0;
+  std::uint64_t summary_rereads_ = 0;
+  std::uint64_t summary_records_ = 0;
+  std::uint64_t summary_pages_ = 0;
 };
 
 }  // namespace office365

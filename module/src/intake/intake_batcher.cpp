@@ -119,11 +119,14 @@ IntakeBatcher::~IntakeBatcher() {
   for (std::thread& thread : threads_) thread.join();
 }
 
-void IntakeBatcher::WorkerLoop(std::size_t slot) noexcept {
-  std::uint64_t seen = 0;
+void IntakeBatcher::WorkerLoop(std::size_t slot, std::uint64_t seen) noexcept {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    work_.wait(lock, [&] { return ending_ || call_ != seen; });
+    if (!work_.wait_for(lock, options_.helper_idle, [&] { return ending_ || call_ != seen; })) {
+      // Idle long enough: ends, and is started again when a page needs it.
+      ended_[slot - 1] = true;
+      return;
+    }
     if (ending_) return;
     seen = call_;
     // A call wants a number of helpers; a thread woken once they are all there sleeps again.
@@ -179,8 +182,19 @@ ForwardResult IntakeBatcher::Forward(const std::vector<std::string_view>& all_ev
   if (helpers > 0) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      // Started once, when a call first needs them; they sleep between calls.
-      while (threads_.size() < helpers) threads_.emplace_back(&IntakeBatcher::WorkerLoop, this, threads_.size() + 1);
+      // Started when a call first needs them; they sleep between calls, and end when idle long.
+      // A new one has seen every call before this one.
+      for (std::size_t i = 0; i < helpers; ++i) {
+        if (i < threads_.size() && !ended_[i]) continue;
+        if (i < threads_.size()) {
+          threads_[i].join();  // it has left the loop: it needs the lock no more
+          threads_[i] = std::thread(&IntakeBatcher::WorkerLoop, this, i + 1, call_);
+          ended_[i] = false;
+        } else {
+          threads_.emplace_back(&IntakeBatcher::WorkerLoop, this, i + 1, call_);
+          ended_.push_back(false);
+        }
+      }
       wanted_ = helpers;
       joined_ = 0;
       finished_ = 0;

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct IntakeOptions final {
   std::size_t max_chunk_bytes = 9437184;  ///< 0.9 x 10 MiB of event text, as the SDK cuts
   std::size_t max_event_bytes = 250000;   ///< longer events are discarded (logged, counted)
   int workers = 4;                        ///< chunks in flight at once
+  /// A helper thread with no chunk to send for this long ends (started again when a page needs
+  /// it): a trigger at rest, one small batch a minute, keeps none standing.
+  std::chrono::milliseconds helper_idle{30000};
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{10000};
   std::chrono::seconds give_up_after{3600};  ///< retry a chunk this long, then kFailed
@@ -69,8 +73,9 @@ std::vector<std::pair<std::size_t, std::size_t>> PlanChunks(const std::vector<st
  * that event is discarded (logged, counted in discarded_events), the others sent.
  *
  * The calling thread sends chunks too; up to `workers - 1` standing threads help it, started
- * when first needed and asleep between calls. Each sender keeps its batch body from call to
- * call (cleared, capacity kept). Forward is not reentrant: one call at a time.
+ * when first needed and asleep between calls; one idle for `helper_idle` ends, so none stand at
+ * rest. Each sender keeps its batch body from call to call (cleared, capacity kept). Forward is
+ * not reentrant: one call at a time.
  */
 class IntakeBatcher final : public IntakeSink {
  public:
@@ -82,13 +87,17 @@ class IntakeBatcher final : public IntakeSink {
   IntakeBatcher& operator=(const IntakeBatcher&) = delete;
   ForwardResult Forward(const std::vector<std::string_view>& events, const StopSignal& stop) override;
 
-  /** Standing threads started so far (at most `workers - 1`). */
-  std::size_t threads() const { return threads_.size(); }
+  /** Helper threads standing now (at most `workers - 1`). */
+  std::size_t threads() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return static_cast<std::size_t>(std::count(ended_.begin(), ended_.end(), false));
+  }
 
  private:
   /** Sends the chunks of the current call, taken in turn, with the request buffer `slot`. */
   void SendChunks(std::size_t slot) noexcept;
-  void WorkerLoop(std::size_t slot) noexcept;
+  /** A helper's life: `seen` is the last call it need not take part in. */
+  void WorkerLoop(std::size_t slot, std::uint64_t seen) noexcept;
   ForwardResult SendChunk(const std::string_view* begin, const std::string_view* end,
                           const StopSignal& stop, http::HttpRequest& request, bool split);
   void Discard(std::string_view event, int status, const std::string& answer);
@@ -112,7 +121,7 @@ class IntakeBatcher final : public IntakeSink {
   std::atomic<std::size_t> next_chunk_{0};
   const StopSignal* stop_ = nullptr;  ///< the current call's
 
-  std::mutex mutex_;  // guards what follows
+  mutable std::mutex mutex_;  // guards what follows
   std::condition_variable work_;  ///< workers wait here for a call (or the end)
   std::condition_variable done_;  ///< the caller waits here for its helpers
   std::uint64_t call_ = 0;        ///< bumped for each call that wants helpers
@@ -120,7 +129,8 @@ class IntakeBatcher final : public IntakeSink {
   std::size_t joined_ = 0;        ///< helpers that took part in it
   std::size_t finished_ = 0;      ///< helpers done with it
   bool ending_ = false;
-  std::vector<std::thread> threads_;
+  std::vector<std::thread> threads_;  ///< [i]: helper i + 1, standing or ended (to be joined)
+  std::vector<bool> ended_;           ///< [i]: helper i + 1 ended after being idle
 };
 
 }  // namespace sekoia::intake
