@@ -46,10 +46,12 @@ class S3rver final {
     process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{}, dir / "s3rver.out",
                                          dir / "s3rver.err");
     const std::regex listening("listening on 127\\.0\\.0\\.1:([0-9]+)");
+    // The match points into the text it was found in: that text must outlive it.
+    std::string out;
     std::smatch match;
     const bool ready = WaitUntil(
         [&] {
-          const std::string out = process_->Stdout();
+          out = process_->Stdout();
           return std::regex_search(out, match, listening);
         },
         30s);
