@@ -179,7 +179,7 @@ std::vector<LeakCase> LeakCases() {
       {"GraphIntakeKeyRefused", kGraph, [](const Simulator& s) { return Graph(s); }, {"--intake-key", "another-key"},
        "the intake refused the events", 0},
       {"GraphTokenRevoked", kGraph, [](const Simulator& s) { return Graph(s, {{"page_size", 10}}); },
-       {"--fault-401", "0.5"}, "done: ", 0},
+       {"--fault-401", "0.5"}, "caught up after ", 0},
       {"GraphConfigurationError", kGraph, [](const Simulator& s) { return Graph(s, {{"page_size", 0}}); }, {},
        "Configuration error: page_size", 2},
       {"GraphBrokenPrivateKey", kGraph,
