@@ -100,6 +100,13 @@ std::string GraphToken(HttpTransport& client, const Options& options, const seko
   return token;
 }
 
+// `at`, moved forward past UTF-8 continuation bytes: a piece never splits a character (the intake
+// refuses a batch that is not well-formed UTF-8).
+std::size_t Boundary(const std::string& text, std::size_t at) {
+  while (at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) ++at;
+  return at;
+}
+
 std::string Base64(const std::string& text) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -168,7 +175,8 @@ int main(int argc, char** argv) {
         auto body = std::make_shared<std::string>("{\"intake_key\":\"" + options.intake_key + "\",\"jsons\":[");
         body->reserve(static_cast<std::size_t>((last - first) * record_bytes * 1.25) + 64);
         for (std::size_t piece = first; piece < last; ++piece) {
-          const std::size_t from = page.size() * piece / pieces, to = page.size() * (piece + 1) / pieces;
+          const std::size_t from = Boundary(page, page.size() * piece / pieces);
+          const std::size_t to = Boundary(page, page.size() * (piece + 1) / pieces);
           if (piece != first) *body += ',';
           sekoia::json::AppendQuoted(*body, std::string_view(page).substr(from, to - from));
         }
