@@ -105,7 +105,7 @@ JSON
   # Caught up: the trigger says so once, when its backlog is read (the checkpoint alone is saved
   # at start, before any window).
   local deadline=$(( $(date +%s) + 7200 ))
-  until grep -q "caught up after" "$dir/trigger.log"; do
+  until grep -q "caught up after" "$dir/trigger.log" 2>/dev/null; do
     kill -0 "$pid" 2>/dev/null || { echo "the trigger stopped:" >&2; tail -20 "$dir/trigger.log" >&2; exit 1; }
     (( $(date +%s) < deadline )) || { echo "the trigger did not catch up in 2 hours" >&2; exit 1; }
     sleep 0.1
@@ -173,13 +173,13 @@ run_rest() {
     cat >"$dir/config/trigger_configuration" <<JSON
 {"tenant_id": "00000000-0000-0000-0000-0000000000aa", "client_id": "11111111-2222-3333-4444-555555555555",
  "client_secret": "sim-secret", "intake_key": "sim-intake-key", "intake_server": "$sim",
- "graph_url": "$sim", "login_url": "$sim", "start_time": 0}
+ "graph_url": "$sim", "login_url": "$sim", "start_time": 1}
 JSON
   else
     cat >"$dir/config/trigger_configuration" <<JSON
 {"account_name": "reporter@contoso.onmicrosoft.com", "account_password": "sim-password",
  "intake_key": "sim-intake-key", "intake_server": "$sim",
- "reporting_url": "$sim/ecp/reportingwebservice/reporting.svc/MessageTrace", "start_time": 0}
+ "reporting_url": "$sim/ecp/reportingwebservice/reporting.svc/MessageTrace", "start_time": 1}
 JSON
   fi
   LIVENESS_PORT=$(free_port) METRICS_PORT=$(free_port) \
@@ -188,7 +188,7 @@ JSON
   local pid=$!
   pids+=("$pid")
   local deadline=$(( $(date +%s) + 300 ))
-  until grep -q "caught up after" "$dir/trigger.log"; do
+  until grep -q "caught up after" "$dir/trigger.log" 2>/dev/null; do
     kill -0 "$pid" 2>/dev/null || { echo "the trigger stopped:" >&2; tail -20 "$dir/trigger.log" >&2; exit 1; }
     (( $(date +%s) < deadline )) || { echo "the trigger did not catch up in 5 minutes" >&2; exit 1; }
     sleep 0.5

@@ -715,6 +715,26 @@ TEST(CollectorFailures, APassingFailureIsAWarningUntilItPersistsThenAnError) {
   EXPECT_NE(f.health.Render(f.clock.Now()).second.find("\"permanent_failure\":false"), std::string::npos);
 }
 
+TEST(CollectorFailures, A401AloneIsARevokedTokenAndOneThatComesBackIsPermanent) {
+  Fixture f;
+  sekoia::StopSignal stop;
+  ThrowingSource source([] { throw sekoia::HttpStatusError(401, "Microsoft Graph answered HTTP 401: InvalidAuthenticationToken"); },
+                        3, stop);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  collector.Run(stop);
+  std::vector<sekoia::LogLevel> failures;
+  for (const auto& [level, message] : f.logger.entries())
+    if (message.find("InvalidAuthenticationToken") != std::string::npos) failures.push_back(level);
+  ASSERT_EQ(failures.size(), 3u);
+  EXPECT_EQ(failures[0], sekoia::LogLevel::kWarning);   // retried 5 s later
+  EXPECT_EQ(failures[1], sekoia::LogLevel::kCritical);  // it came back: the tenant's
+  EXPECT_EQ(failures[2], sekoia::LogLevel::kError);
+  const auto waits = f.clock.waits();
+  ASSERT_GE(waits.size(), 2u);
+  EXPECT_EQ(waits[0], seconds(5));
+  EXPECT_EQ(waits[1], seconds(120));
+}
+
 TEST(CollectorFailures, ARecoveredPermanentFailureIsSaidAndCriticalAgainIfItReturns) {
   Fixture f;
   sekoia::StopSignal stop;

@@ -552,8 +552,10 @@ void Collector::Run(const sekoia::StopSignal& stop) {
   // GCC 12 at -O2 wrongly reports as maybe uninitialized).
   bool failing = false;
   sekoia::SteadyPoint failing_since{};
+  bool last_unauthorized = false;  ///< the last failed cycle ended on a 401
   std::string permanent;                           ///< the permanent failure said as critical, if any
   auto succeeded = [&] {
+    last_unauthorized = false;
     consecutive_failures = 0;
     critical_sent = false;
     failing = false;
@@ -596,7 +598,15 @@ void Collector::Run(const sekoia::StopSignal& stop) {
       ++consecutive_failures;
       health_.CountError();
       const std::string what = error.what();
-      if (ClassifyFailure(error) == FailureClass::kPermanent) {
+      FailureClass failure = ClassifyFailure(error);
+      // A 401 has already been tried again with a fresh token (BearerAuthTransport); one that
+      // comes back in the next cycle too is the tenant's (an application not provisioned, no
+      // consent), while one alone is a token revoked at the wrong time: retried as passing.
+      const auto* status = dynamic_cast<const sekoia::HttpStatusError*>(&error);
+      const bool unauthorized = status != nullptr && status->status() == 401;
+      if (unauthorized && !last_unauthorized) failure = FailureClass::kPassing;
+      last_unauthorized = unauthorized;
+      if (failure == FailureClass::kPermanent) {
         // Retrying fast cannot fix it: the platform hears of it at once, with the fix the message
         // carries, and the next try comes at the SDK's pace.
         const std::string retry = "; tried again every " + HumanDuration(options_.permanent_retry) + " until it is fixed";

@@ -51,7 +51,8 @@ enum class FailureClass {
 /** Permanent: AuthError (Entra refused the credentials: AADSTS 7000215, 7000222, 700016, 90002,
  *  700027...), ConfigError, IntakeRefusedError, and HttpStatusError 400, 401, 403 and 404 (an
  *  unprovisioned or unconsented application, a retired Basic auth, a wrong URL). Everything else
- *  (TransportError, 5xx, 429, an invalid page) is passing. */
+ *  (TransportError, 5xx, 429, an invalid page) is passing. Collector::Run treats a 401 as passing
+ *  the first time (a token revoked mid-paging), as permanent when the next cycle fails on one too. */
 FailureClass ClassifyFailure(const std::exception& error);
 
 /** The intake refused the events (HTTP 401, 403 or 404): intake_key or intake_server is wrong. */
