@@ -232,7 +232,7 @@ done
 # Medians (the middle value; the mean of the two middle ones for an even count).
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v c="$2" '{ print $c }' "$1" | median; }
-ratios=$(paste -d' ' "$work/trigger.txt" "$work/floor.txt" | awk -v k="$clk" '{ print ($1 / k) / $11 }' | median)
+ratios=$(paste -d' ' "$work/trigger.txt" "$work/floor.txt" | awk -v k="$clk" '{ print ($1 / k) / $13 }' | median)
 t_cpu=$(col "$work/trigger.txt" 1) t_peak=$(col "$work/trigger.txt" 2) t_rest=$(col "$work/trigger.txt" 3)
 t_wall=$(col "$work/trigger.txt" 4) t_active=$(col "$work/trigger.txt" 5) t_requests=$(col "$work/trigger.txt" 6)
 t_window=$(col "$work/trigger.txt" 7) t_throttled=$(col "$work/trigger.txt" 8) t_sys=$(col "$work/trigger.txt" 10)
