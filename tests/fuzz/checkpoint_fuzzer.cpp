@@ -34,9 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     auto document = store.Load();
     if (!document) return 0;
-    office365::CollectorCursor cursor = office365::CursorFromJson(*document);
+    message_trace::CollectorCursor cursor = message_trace::CursorFromJson(*document);
     // What was restored is what would be written back: the round trip must hold.
-    office365::CollectorCursor again = office365::CursorFromJson(office365::CursorToJson(cursor));
+    message_trace::CollectorCursor again = message_trace::CursorFromJson(message_trace::CursorToJson(cursor));
     if (again.next_start != cursor.next_start || again.window.has_value() != cursor.window.has_value()) {
       __builtin_trap();
     }

@@ -39,12 +39,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const sekoia::Arguments typed(arguments);
   try {
-    (void)office365::LoadGraphTriggerConfig(typed, "");
+    (void)message_trace::LoadGraphTriggerConfig(typed, "");
   } catch (const sekoia::ConfigError&) {
   }
-  for (auto auth : {office365::ReportingAuth::kBasic, office365::ReportingAuth::kOAuth}) {
+  for (auto auth : {message_trace::ReportingAuth::kBasic, message_trace::ReportingAuth::kOAuth}) {
     try {
-      (void)office365::LoadReportingTriggerConfig(typed, "https://intake.example", auth);
+      (void)message_trace::LoadReportingTriggerConfig(typed, "https://intake.example", auth);
     } catch (const sekoia::ConfigError&) {
     }
   }

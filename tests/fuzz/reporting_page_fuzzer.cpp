@@ -11,12 +11,12 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);
   try {
-    office365::TracePage page = office365::ParseReportingPage(body);
+    message_trace::TracePage page = message_trace::ParseReportingPage(body);
     std::size_t bytes = 0;
     for (const auto& record : page.records) bytes += record.raw.size();
     if (bytes > page.body.size()) __builtin_trap();
   } catch (const sekoia::ParseError&) {
   }
-  (void)office365::DescribeReportingError(500, body, office365::ReportingAuth::kOAuth);
+  (void)message_trace::DescribeReportingError(500, body, message_trace::ReportingAuth::kOAuth);
   return 0;
 }

@@ -10,7 +10,7 @@
 #include "sekoia/errors.hpp"
 #include "sekoia/time_format.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 using sekoia::testing::FakeTransport;
@@ -128,4 +128,4 @@ TEST(CheckIntake, ARefusedKeyAWrongPathAndANonIntakeSayWhatToFix) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace

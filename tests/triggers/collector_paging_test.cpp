@@ -12,7 +12,7 @@
 #include "sekoia/errors.hpp"
 #include "sekoia/time_format.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 using sekoia::TimePoint;
@@ -184,4 +184,4 @@ TEST(CollectorPaging, RowsOutsideTheWindowAreForwardedWhenTheServiceSaysSo) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace

@@ -14,7 +14,7 @@
 #include "sekoia/errors.hpp"
 #include "sekoia/time_format.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 using sekoia::TimePoint;
@@ -1158,4 +1158,4 @@ TEST(Collector, InvalidUtf8IsReplacedCountedAndWarnedOncePerWindow) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace

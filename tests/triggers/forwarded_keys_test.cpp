@@ -10,7 +10,7 @@
 #include "sekoia/errors.hpp"
 #include "test_dir.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 using sekoia::TimePoint;
@@ -151,4 +151,4 @@ TEST(ForwardedKeys, AnUnreadableFileIsAnErrorNotAnEmptySet) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace

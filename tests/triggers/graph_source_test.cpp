@@ -12,7 +12,7 @@
 #include "sekoia/errors.hpp"
 #include "sekoia/time_format.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 std::string ReadSample(const char* name) {
@@ -210,4 +210,4 @@ TEST(ParseGraphPage, StatusesAreComparedCaseInsensitively) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace

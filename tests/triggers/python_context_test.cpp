@@ -6,7 +6,7 @@
 
 #include "sekoia/time_format.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 class MemoryStore final : public sekoia::CheckpointStore {
@@ -72,4 +72,4 @@ TEST(EventsCacheFilter, DropsOnlyCachedIdsUpToThePythonCheckpoint) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace

@@ -10,7 +10,7 @@
 #include "sekoia/errors.hpp"
 #include "sekoia/time_format.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 std::string ReadSample(const char* name) {
@@ -176,4 +176,4 @@ TEST(ParseReportingPage, StatusesAreComparedCaseInsensitively) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace

@@ -6,7 +6,7 @@
 #include "fake_transport.hpp"
 #include "sekoia/errors.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 // A budget wait of `total` (to the millisecond of margin the last piece may not need), made of
@@ -223,4 +223,4 @@ TEST(PacedTransport, CountsEachAttemptByOutcomeAndEachBudgetWait) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace

@@ -5,7 +5,7 @@
 #include "sekoia/errors.hpp"
 #include "sekoia/time_format.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 using sekoia::TimePoint;
@@ -154,4 +154,4 @@ TEST(RereadAges, ALookbackSetsTheLastAge) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace

@@ -9,7 +9,7 @@
 #include "sekoia/errors.hpp"
 #include "test_certificates.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 nlohmann::json Valid() {
@@ -315,9 +315,9 @@ TEST(ReportingTriggerConfig, TheTokenScopeFollowsReportingUrlsHost) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 TEST(TriggerConfigWarnings, AnUnknownGraphArgumentSuggestsTheKnownNameItIsATypoOf) {
@@ -357,9 +357,9 @@ TEST(TriggerConfigWarnings, ArgumentsOfAnotherTriggerAreUnknownToTheBasicOne) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 // The catalog files describe what the loaders enforce: every numeric argument has the bounds the
@@ -436,4 +436,4 @@ TEST(Catalog, EveryBoundEnumAndPatternOfTheFormIsWhatTheLoaderEnforces) {
 }
 
 }  // namespace
-}  // namespace office365
+}  // namespace message_trace

@@ -6,7 +6,7 @@
 #include "sekoia/intake/intake_batcher.hpp"
 #include "sekoia/url.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 std::string Host(const std::string& url) {
@@ -137,4 +137,4 @@ std::string CheckIntake(sekoia::http::HttpTransport& transport, const std::strin
   return host + " accepts intake_key; no event was sent";
 }
 
-}  // namespace office365
+}  // namespace message_trace

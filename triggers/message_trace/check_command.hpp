@@ -15,7 +15,7 @@
 #include "sekoia/stop_signal.hpp"
 #include "trace_source.hpp"
 
-namespace office365 {
+namespace message_trace {
 
 /**
  * Prints the steps of a check, one line each: `ok   <step> (<detail>)`, `FAIL <step>: <error
@@ -70,4 +70,4 @@ std::string EmptyBatchBody(const std::string& intake_key);
 std::string CheckIntake(sekoia::http::HttpTransport& transport, const std::string& intake_server,
                         const std::string& intake_key, const sekoia::StopSignal& stop);
 
-}  // namespace office365
+}  // namespace message_trace

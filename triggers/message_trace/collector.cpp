@@ -9,7 +9,7 @@
 #include "sekoia/json/raw_json.hpp"
 #include "sekoia/time_format.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 using sekoia::FormatIso8601;
@@ -650,4 +650,4 @@ void Collector::Run(const sekoia::StopSignal& stop) {
   SaveCursor();
 }
 
-}  // namespace office365
+}  // namespace message_trace

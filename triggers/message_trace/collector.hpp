@@ -15,7 +15,7 @@
 #include "reread_schedule.hpp"
 #include "trace_source.hpp"
 
-namespace office365 {
+namespace message_trace {
 
 struct CollectorOptions final {
   std::chrono::seconds frequency{60};        ///< once caught up, one window this often
@@ -166,4 +166,4 @@ class Collector final {
   std::uint64_t summary_pages_ = 0;
 };
 
-}  // namespace office365
+}  // namespace message_trace

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 std::string Lines(const std::vector<std::pair<std::uint64_t, std::int64_t>>& keys) {
@@ -131,4 +131,4 @@ void ForwardedKeys::Compact() {
   rewrite_ = false;
 }
 
-}  // namespace office365
+}  // namespace message_trace

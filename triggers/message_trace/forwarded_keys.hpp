@@ -10,7 +10,7 @@
 #include "sekoia/clock.hpp"
 #include "sekoia/object_store.hpp"
 
-namespace office365 {
+namespace message_trace {
 
 /** The identity of one state of a record: trace id, recipient and status, hashed (64-bit FNV-1a
  *  over the three values' raw JSON bytes). A status change is a new key. 0 means "no key". */
@@ -59,4 +59,4 @@ class ForwardedKeys final {
   bool found_ = false;
 };
 
-}  // namespace office365
+}  // namespace message_trace

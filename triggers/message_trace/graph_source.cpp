@@ -12,7 +12,7 @@
 #include "sekoia/time_format.hpp"
 #include "sekoia/url.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 constexpr const char* kFirstPartyApp = "8bd644d1-64a1-4d4b-ae52-2e0cbf64e373";
@@ -159,4 +159,4 @@ TracePage GraphSource::FetchPage(const std::string& url, std::size_t, const seko
   }
 }
 
-}  // namespace office365
+}  // namespace message_trace

@@ -5,7 +5,7 @@
 #include "sekoia/http/transport.hpp"
 #include "trace_source.hpp"
 
-namespace office365 {
+namespace message_trace {
 
 struct GraphSourceOptions final {
   std::string graph_url = "https://graph.microsoft.com";  ///< no trailing '/'
@@ -40,4 +40,4 @@ class GraphSource final : public TraceSource {
   sekoia::http::HttpTransport& transport_;
 };
 
-}  // namespace office365
+}  // namespace message_trace

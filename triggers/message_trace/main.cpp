@@ -39,7 +39,7 @@
 namespace {
 
 namespace po = boost::program_options;
-using namespace office365;
+using namespace message_trace;
 
 constexpr int kUsageError = 2;
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace office365 {
+namespace message_trace {
 
 std::optional<nlohmann::json> ContextPreservingStore::Load() {
   std::optional<nlohmann::json> document = inner_.Load();
@@ -47,4 +47,4 @@ TracePage EventsCacheFilter::FetchPage(const std::string& url, std::size_t rows_
   return page;
 }
 
-}  // namespace office365
+}  // namespace message_trace

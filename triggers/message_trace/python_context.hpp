@@ -9,7 +9,7 @@
 #include "sekoia/checkpoint_store.hpp"
 #include "trace_source.hpp"
 
-namespace office365 {
+namespace message_trace {
 
 /**
  * A CheckpointStore that keeps, in what it saves, the keys of the loaded document that the
@@ -52,4 +52,4 @@ class EventsCacheFilter final : public TraceSource {
   std::size_t skipped_ = 0;
 };
 
-}  // namespace office365
+}  // namespace message_trace

@@ -11,7 +11,7 @@
 #include "sekoia/time_format.hpp"
 #include "sekoia/url.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 namespace rj = sekoia::json;
@@ -228,4 +228,4 @@ TracePage ReportingSource::FetchPage(const std::string& url, std::size_t rows_re
   return page;
 }
 
-}  // namespace office365
+}  // namespace message_trace

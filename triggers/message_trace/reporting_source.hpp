@@ -8,7 +8,7 @@
 #include "sekoia/http/transport.hpp"
 #include "trace_source.hpp"
 
-namespace office365 {
+namespace message_trace {
 
 /** How the trigger authenticates to the Reporting Web Service (for its error messages). */
 enum class ReportingAuth { kBasic, kOAuth };
@@ -48,4 +48,4 @@ class ReportingSource final : public TraceSource {
   std::optional<std::int64_t> last_index_;  ///< the window's last row Index read
 };
 
-}  // namespace office365
+}  // namespace message_trace

@@ -4,7 +4,7 @@
 #include "sekoia/http/retrying_transport.hpp"
 #include "sekoia/time_format.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 std::string Seconds(std::chrono::milliseconds wait) {
@@ -129,4 +129,4 @@ sekoia::http::HttpResponse PacedTransport::Send(const sekoia::http::HttpRequest&
   }
 }
 
-}  // namespace office365
+}  // namespace message_trace

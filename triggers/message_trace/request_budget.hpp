@@ -10,7 +10,7 @@
 #include "sekoia/log.hpp"
 #include "sekoia/metrics.hpp"
 
-namespace office365 {
+namespace message_trace {
 
 /** Microsoft's budget: 100 message-trace requests per 5 minutes per tenant [THL], shared by every
  *  caller of the tenant (portal, PowerShell, other tools [BLOG]). */
@@ -66,4 +66,4 @@ class PacedTransport final : public sekoia::http::HttpTransport {
   std::optional<sekoia::SteadyPoint> throttle_logged_;  ///< the last "throttled" line
 };
 
-}  // namespace office365
+}  // namespace message_trace

@@ -7,7 +7,7 @@
 
 #include "sekoia/errors.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 using std::chrono::seconds;
@@ -119,4 +119,4 @@ std::vector<seconds> ApplyLookback(std::vector<seconds> ages, seconds lookback) 
   return ages;
 }
 
-}  // namespace office365
+}  // namespace message_trace

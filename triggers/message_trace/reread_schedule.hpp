@@ -8,7 +8,7 @@
 #include "sekoia/clock.hpp"
 #include "trace_source.hpp"
 
-namespace office365 {
+namespace message_trace {
 
 /** A span of message-trace time already read, whose re-reads are not all done. */
 struct PendingReread final {
@@ -79,4 +79,4 @@ std::vector<std::chrono::seconds> ParseRereadAges(const std::string& text, const
  *  sets the last re-read's age); a zero lookback means no re-read at all. */
 std::vector<std::chrono::seconds> ApplyLookback(std::vector<std::chrono::seconds> ages, std::chrono::seconds lookback);
 
-}  // namespace office365
+}  // namespace message_trace

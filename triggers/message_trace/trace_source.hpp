@@ -12,7 +12,7 @@
 #include "sekoia/stop_signal.hpp"
 #include "sekoia/url.hpp"
 
-namespace office365 {
+namespace message_trace {
 
 /** The service's paging cannot be followed: a next link off the service, a link already followed
  *  in the window, more pages than records. No request was made for it. */
@@ -111,4 +111,4 @@ class TraceSource {
   virtual TracePage FetchPage(const std::string& url, std::size_t rows_read, const sekoia::StopSignal& stop) = 0;
 };
 
-}  // namespace office365
+}  // namespace message_trace

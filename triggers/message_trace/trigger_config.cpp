@@ -8,7 +8,7 @@
 #include "sekoia/http/curl_transport.hpp"
 #include "sekoia/url.hpp"
 
-namespace office365 {
+namespace message_trace {
 namespace {
 
 // Hosts of the national clouds' Graph, identity platform and Exchange Online (reports):
@@ -204,4 +204,4 @@ ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& given
   return config;
 }
 
-}  // namespace office365
+}  // namespace message_trace

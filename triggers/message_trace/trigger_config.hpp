@@ -9,7 +9,7 @@
 #include "request_budget.hpp"
 #include "sekoia/config.hpp"
 
-namespace office365 {
+namespace message_trace {
 
 /** Minutes re-read before each window, for records published late and status changes (see
  *  scripts/latency-recall.sh for the measurement behind it). */
@@ -85,4 +85,4 @@ GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments, co
 ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url,
                                                   ReportingAuth auth);
 
-}  // namespace office365
+}  // namespace message_trace
