@@ -8,13 +8,6 @@
 namespace integration {
 namespace {
 
-nlohmann::json GraphConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
-  return Override({{"tenant_id", kTenant}, {"client_id", kClient}, {"client_secret", kSecret},
-                   {"intake_key", kIntakeKey}, {"intake_server", simulator.url()}, {"graph_url", simulator.url()},
-                   {"login_url", simulator.url()}, {"frequency", 60}, {"timedelta", 5}, {"start_time", 1}},
-                  overrides);
-}
-
 // The platform logs of a level whose message holds `part`.
 std::vector<std::string> LogsWith(const nlohmann::json& logs, const std::string& level, const std::string& part) {
   std::vector<std::string> found;

@@ -9,13 +9,6 @@ namespace {
 
 constexpr const char* kCommand = "office365_messagetrace_trigger_graph";
 
-nlohmann::json GraphConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
-  return Override({{"tenant_id", kTenant}, {"client_id", kClient}, {"client_secret", kSecret},
-                   {"intake_key", kIntakeKey}, {"intake_server", simulator.url()}, {"graph_url", simulator.url()},
-                   {"login_url", simulator.url()}, {"frequency", 60}, {"timedelta", 5}, {"start_time", 1}},
-                  overrides);
-}
-
 TEST(GraphTrigger, BackfillOfThreeDaysArrivesCompleteWithoutDuplicates) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "12000", "--days", "2.95", "--seed", "7"}));

@@ -214,6 +214,15 @@ inline nlohmann::json Override(nlohmann::json configuration, const nlohmann::jso
   return configuration;
 }
 
+/** The Graph trigger's configuration against the simulator: an hour back, one window a minute, five
+ *  minutes behind now; `overrides` as in Override. */
+inline nlohmann::json GraphConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
+  return Override({{"tenant_id", kTenant}, {"client_id", kClient}, {"client_secret", kSecret},
+                   {"intake_key", kIntakeKey}, {"intake_server", simulator.url()}, {"graph_url", simulator.url()},
+                   {"login_url", simulator.url()}, {"frequency", 60}, {"timedelta", 5}, {"start_time", 1}},
+                  overrides);
+}
+
 /** One trigger: its command, configuration, data directory and ports; can be started several times. */
 class Trigger final {
  public:

@@ -12,13 +12,6 @@ namespace {
 
 constexpr const char* kCommand = "office365_messagetrace_trigger_graph";
 
-nlohmann::json GraphConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
-  return Override({{"tenant_id", kTenant}, {"client_id", kClient}, {"client_secret", kSecret},
-                   {"intake_key", kIntakeKey}, {"intake_server", simulator.url()}, {"graph_url", simulator.url()},
-                   {"login_url", simulator.url()}, {"frequency", 60}, {"timedelta", 5}, {"start_time", 1}},
-                  overrides);
-}
-
 // The value of the sample `name{intake_key="..."<extra>}` in an exposition, if present.
 std::optional<double> Sample(const std::string& exposition, const std::string& name, const std::string& extra = "") {
   const std::string prefix = name + "{intake_key=\"" + kIntakeKey + "\"" + extra + "} ";

@@ -18,11 +18,9 @@ namespace {
 constexpr const char* kGraph = "office365_messagetrace_trigger_graph";
 constexpr const char* kBasic = "office365_messagetrace_trigger";
 
-nlohmann::json GraphConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
-  return Override({{"tenant_id", kTenant}, {"client_id", kClient}, {"client_secret", kSecret},
-                   {"intake_key", kIntakeKey}, {"intake_server", simulator.url()}, {"graph_url", simulator.url()},
-                   {"login_url", simulator.url()}, {"frequency", 60}, {"timedelta", 5}, {"start_time", 24}},
-                  overrides);
+// A day back, so that the budget and throttling cases have pages to read.
+nlohmann::json DayBackConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
+  return GraphConfiguration(simulator, Override({{"start_time", 24}}, overrides));
 }
 
 nlohmann::json BasicConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
@@ -48,7 +46,7 @@ void ExpectCleanStop(Trigger& trigger) {
 TEST(MicrosoftApis, GraphRequestsSendPreferAndAClientRequestIdAndRecalledArrivesAsItself) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "3000", "--days", "0.9", "--seed", "21"}));
-  Trigger trigger(dir, simulator, kGraph, GraphConfiguration(simulator, {{"page_size", 500}}));
+  Trigger trigger(dir, simulator, kGraph, DayBackConfiguration(simulator, {{"page_size", 500}}));
   trigger.Start();
   ASSERT_TRUE(trigger.WaitCaughtUp(60s)) << trigger.process().Stderr();
   auto stats = simulator.Stats(trigger.Until());
@@ -68,7 +66,7 @@ TEST(MicrosoftApis, ThrottledByOthersOfTheTenantTheTriggerWaitsSlowsDownAndLogsO
   Simulator simulator(dir, SimulatorArgs({"--records", "1600", "--days", "0.9", "--seed", "22", "--throttle", "3",
                                           "--throttle-window", "4"}));
   Trigger trigger(dir, simulator, kGraph,
-                  GraphConfiguration(simulator, {{"page_size", 200}, {"requests_per_5_minutes", 100}}));
+                  DayBackConfiguration(simulator, {{"page_size", 200}, {"requests_per_5_minutes", 100}}));
   trigger.Start();
   ASSERT_TRUE(trigger.WaitCaughtUp(90s)) << trigger.process().Stderr();
   auto stats = simulator.Stats(trigger.Until());
@@ -87,7 +85,7 @@ TEST(MicrosoftApis, TheTriggersShareOfTheBudgetIsAnArgument) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "2000", "--days", "0.9", "--seed", "23"}));
   Trigger trigger(dir, simulator, kGraph,
-                  GraphConfiguration(simulator, {{"page_size", 200}, {"requests_per_5_minutes", 2}}));
+                  DayBackConfiguration(simulator, {{"page_size", 200}, {"requests_per_5_minutes", 2}}));
   trigger.Start();
   ASSERT_TRUE(WaitUntil(
       [&] {
@@ -99,7 +97,7 @@ TEST(MicrosoftApis, TheTriggersShareOfTheBudgetIsAnArgument) {
   EXPECT_EQ(simulator.Stats()["graph_requests"], 2);
   ExpectCleanStop(trigger);
 
-  Trigger refused(dir / "refused", simulator, kGraph, GraphConfiguration(simulator, {{"requests_per_5_minutes", 101}}));
+  Trigger refused(dir / "refused", simulator, kGraph, DayBackConfiguration(simulator, {{"requests_per_5_minutes", 101}}));
   refused.Start();
   ExpectConfigurationErrorThenCleanStop(refused, "requests_per_5_minutes");
   EXPECT_EQ(simulator.Stats()["graph_requests"], 2);
@@ -123,7 +121,7 @@ TEST(MicrosoftApis, ANextLinkOffTheServiceIsNeverFollowed) {
   Simulator simulator(dir, SimulatorArgs({"--records", "2000", "--days", "0.9", "--seed", "24", "--next-link-base",
                                           elsewhere}));
   // Without a lookback no key helps: a window read again would forward its pages again.
-  Trigger trigger(dir, simulator, kGraph, GraphConfiguration(simulator, {{"page_size", 500}, {"lookback", 0}}));
+  Trigger trigger(dir, simulator, kGraph, DayBackConfiguration(simulator, {{"page_size", 500}, {"lookback", 0}}));
   trigger.Start();
   ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("is not followed") != std::string::npos; }, 30s))
       << trigger.process().Stderr();
@@ -151,7 +149,7 @@ TEST(MicrosoftApis, ANextLinkOffTheServiceIsNeverFollowed) {
 TEST(MicrosoftApis, ALoopingNextLinkEndsTheWindowWithAnErrorAndNoDuplicate) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "3000", "--days", "0.9", "--seed", "25", "--fault-loop", "1"}));
-  Trigger trigger(dir, simulator, kGraph, GraphConfiguration(simulator, {{"page_size", 200}, {"lookback", 0}}));
+  Trigger trigger(dir, simulator, kGraph, DayBackConfiguration(simulator, {{"page_size", 200}, {"lookback", 0}}));
   trigger.Start();
   ASSERT_TRUE(trigger.WaitCaughtUp(60s)) << trigger.process().Stderr();
   const std::string err = trigger.process().Stderr();
@@ -169,7 +167,7 @@ TEST(MicrosoftApis, ALoopingNextLinkEndsTheWindowWithAnErrorAndNoDuplicate) {
 TEST(MicrosoftApis, ErrorLinesCarryMicrosoftsRequestAndTraceIds) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "100", "--days", "0.9", "--no-permission"}));
-  Trigger trigger(dir, simulator, kGraph, GraphConfiguration(simulator));
+  Trigger trigger(dir, simulator, kGraph, DayBackConfiguration(simulator));
   trigger.Start();
   const std::regex graph_ids("HTTP 403: .*\\(request-id [0-9a-f-]{36}, client-request-id ([0-9a-f-]{36})\\)");
   ASSERT_TRUE(WaitUntil([&] { return std::regex_search(trigger.process().Stderr(), graph_ids); }, 30s))
@@ -177,7 +175,7 @@ TEST(MicrosoftApis, ErrorLinesCarryMicrosoftsRequestAndTraceIds) {
   ExpectCleanStop(trigger);
 
   Trigger wrong(dir / "wrong", simulator, kGraph,
-                GraphConfiguration(simulator, {{"client_secret", "SENTINEL-wrong-secret-1111"}}));
+                DayBackConfiguration(simulator, {{"client_secret", "SENTINEL-wrong-secret-1111"}}));
   wrong.Start();
   const std::regex token_ids("AADSTS7000215: .* -> .*\\(Trace ID: [0-9a-f-]{36}, Correlation ID: [0-9a-f-]{36}, "
                              "Timestamp: [0-9-]+ [0-9:.]+Z\\)");
@@ -194,7 +192,7 @@ TEST(MicrosoftApis, NationalCloudsAreRefusedAtStart) {
   int run = 0;
   for (const nlohmann::json& overrides : {nlohmann::json{{"graph_url", "https://graph.microsoft.us"}},
                                           nlohmann::json{{"login_url", "https://login.chinacloudapi.cn"}}}) {
-    Trigger trigger(dir / std::to_string(++run), simulator, kGraph, GraphConfiguration(simulator, overrides));
+    Trigger trigger(dir / std::to_string(++run), simulator, kGraph, DayBackConfiguration(simulator, overrides));
     trigger.Start();
     const std::string err = ExpectConfigurationErrorThenCleanStop(trigger, overrides.begin().key());
     EXPECT_NE(err.find("global cloud only"), std::string::npos) << err;

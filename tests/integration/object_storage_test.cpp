@@ -90,13 +90,6 @@ class S3rver final {
   std::string url_;
 };
 
-nlohmann::json GraphConfiguration(const Simulator& simulator) {
-  return {{"tenant_id", kTenant},         {"client_id", kClient},       {"client_secret", kSecret},
-          {"intake_key", kIntakeKey},     {"intake_server", simulator.url()}, {"graph_url", simulator.url()},
-          {"login_url", simulator.url()}, {"frequency", 60},             {"timedelta", 5},
-          {"start_time", 2}};
-}
-
 void UseBucket(Trigger& trigger, const S3rver& s3, const std::string& access_key_id = "S3RVER",
                const std::string& bucket = kBucket) {
   trigger.env()["FILE_BACKEND"] = "s3";  // any case, as the SDK
@@ -130,7 +123,7 @@ TEST(ObjectStorage, TheCheckpointAndKeysLiveInTheBucketAndARestartResumesFromThe
   S3rver s3(dir);
   ASSERT_TRUE(s3.ok());
   Simulator simulator(dir, SimulatorArgs({"--records", "2000", "--days", "0.08", "--seed", "31"}));
-  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator));
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 2}}));
   UseBucket(trigger, s3);
   trigger.Start();
   ASSERT_TRUE(WaitUntil([&] { return CaughtUp(StoredCheckpoint(s3)); }, 90s)) << trigger.process().Stderr();
@@ -174,7 +167,7 @@ TEST(ObjectStorage, AnUnknownAccessKeyIsAClearErrorAndNothingIsCollectedNorClaim
   S3rver s3(dir);
   ASSERT_TRUE(s3.ok());
   Simulator simulator(dir, SimulatorArgs({"--records", "200", "--days", "0.05"}));
-  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator));
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 2}}));
   UseBucket(trigger, s3, "AKIAUNKNOWN0000");
   trigger.Start();
   const std::string expected = "object storage " + s3.url().substr(7) +
@@ -207,7 +200,7 @@ TEST(ObjectStorage, AMissingBucketIsAClearError) {
   S3rver s3(dir);
   ASSERT_TRUE(s3.ok());
   Simulator simulator(dir, SimulatorArgs({"--records", "10"}));
-  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator));
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 2}}));
   UseBucket(trigger, s3, "S3RVER", "no-such-bucket");
   trigger.Start();
   ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find(
@@ -297,7 +290,7 @@ TEST(S3ObjectStore, TlsIsVerifiedAgainstCaCert) {
 TEST(DataDirectory, ASecondTriggerOnTheSameDirectoryRefusesToStart) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "300", "--days", "0.05"}));
-  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator));
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 2}}));
   trigger.Start();
   ASSERT_TRUE(trigger.WaitCaughtUp(60s)) << trigger.process().Stderr();
   auto env = trigger.env();
@@ -327,7 +320,7 @@ TEST(DataDirectory, ASecondTriggerOnTheSameDirectoryRefusesToStart) {
 TEST(DataDirectory, AnUnreadableCheckpointStopsCollectionAndIsNotReplaced) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "100", "--days", "0.05"}));
-  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator));
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 2}}));
   // A directory where context.json should be: it exists, but cannot be read as a file.
   fs::create_directories(trigger.data_dir() / "context.json");
   trigger.Start();
@@ -348,7 +341,7 @@ TEST(DataDirectory, AnUnreadableCheckpointStopsCollectionAndIsNotReplaced) {
 TEST(DataDirectory, ALinkPlantedAtTheTemporaryCheckpointIsNotFollowed) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "100", "--days", "0.05"}));
-  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator));
+  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 2}}));
   WriteFile(dir / "victim", "precious");
   fs::create_symlink(dir / "victim", trigger.data_dir() / "context.json.tmp");
   trigger.Start();

@@ -11,13 +11,6 @@
 namespace integration {
 namespace {
 
-nlohmann::json GraphConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
-  return Override({{"tenant_id", kTenant}, {"client_id", kClient}, {"client_secret", kSecret},
-                   {"intake_key", kIntakeKey}, {"intake_server", simulator.url()}, {"graph_url", simulator.url()},
-                   {"login_url", simulator.url()}, {"frequency", 60}, {"timedelta", 5}, {"start_time", 1}},
-                  overrides);
-}
-
 std::string Base64(const std::string& text) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
