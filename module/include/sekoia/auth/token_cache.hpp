@@ -12,7 +12,7 @@ namespace sekoia::auth {
 /** An access token as a token endpoint issued it. */
 struct AccessToken final {
   std::string token;     ///< secret: never logged
-  TimePoint expires_at;  ///< on the wall clock, as the endpoint's expires_in counted from the request
+  TimePoint expires_at;  ///< wall clock: the answer's expires_in after the request was sent
 };
 
 /**
