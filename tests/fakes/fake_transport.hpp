@@ -9,7 +9,7 @@
 
 #include "sekoia/errors.hpp"
 #include "sekoia/http/transport.hpp"
-#include "sekoia/log.hpp"
+#include "sekoia/logger.hpp"
 
 namespace sekoia::testing {
 

@@ -7,7 +7,9 @@
 #include "fake_transport.hpp"
 #include "sekoia/auth/basic_auth_transport.hpp"
 #include "sekoia/auth/bearer_auth_transport.hpp"
+#include "sekoia/auth/client_secret_credential.hpp"
 #include "sekoia/auth/token_provider.hpp"
+#include "sekoia/auth/token_request.hpp"
 #include "sekoia/errors.hpp"
 
 namespace sekoia::auth {

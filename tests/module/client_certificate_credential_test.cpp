@@ -11,8 +11,9 @@
 
 #include "fake_clock.hpp"
 #include "fake_transport.hpp"
+#include "sekoia/auth/client_secret_credential.hpp"
 #include "sekoia/errors.hpp"
-#include "sekoia/log.hpp"
+#include "sekoia/redaction.hpp"
 #include "test_certificates.hpp"
 
 namespace sekoia::auth {

@@ -1,4 +1,4 @@
-#include "sekoia/log.hpp"
+#include "sekoia/platform_logger.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,6 +16,9 @@
 
 #include "fake_clock.hpp"
 #include "fake_transport.hpp"
+#include "sekoia/logger.hpp"
+#include "sekoia/redaction.hpp"
+#include "sekoia/stream_logger.hpp"
 
 namespace sekoia {
 namespace {
@@ -472,6 +475,41 @@ TEST(PlatformLogger, ShutdownGivesUpAfterThreeFailedAttempts) {
   logger.Info("lost");
   logger.Shutdown();
   EXPECT_EQ(transport.requests().size(), 3u);
+  // A pause between two attempts, none after the last, on the injected clock.
+  EXPECT_EQ(clock.waits(), (std::vector<milliseconds>{seconds(1), seconds(1)}));
+}
+
+TEST(PlatformLogger, ShutdownAttemptsAndPauseAreOptions) {
+  FakeTransport transport;
+  ScriptedLogService service(transport, {503, 503, 503, 503, 503});
+  FakeClock clock;
+  Redactor redactor;
+  std::ostringstream err;
+  PlatformLoggerOptions options = QuietOptions();
+  options.shutdown_attempts = 2;
+  options.shutdown_pause = milliseconds(250);
+  PlatformLogger logger(options, transport, clock, redactor, err);
+  logger.Info("lost");
+  logger.Shutdown();
+  EXPECT_EQ(transport.requests().size(), 2u);
+  EXPECT_EQ(clock.waits(), std::vector<milliseconds>{milliseconds(250)});
+}
+
+TEST(PlatformLogger, ShutdownPausesAtMostAFlushInterval) {
+  FakeTransport transport;
+  ScriptedLogService service(transport, {503, 503, 503, 503, 503});
+  FakeClock clock;
+  Redactor redactor;
+  std::ostringstream err;
+  PlatformLoggerOptions options = QuietOptions();
+  options.flush_interval = milliseconds(100);
+  PlatformLogger logger(options, transport, clock, redactor, err);
+  logger.Info("lost");
+  logger.Shutdown();
+  const auto requests = transport.requests().size();
+  EXPECT_GE(requests, 3u);  // the sender may have tried once before Shutdown
+  const std::vector<milliseconds> pauses(2, milliseconds(100));
+  EXPECT_EQ(clock.waits(), pauses);
 }
 
 /** A log service that never answers: Send returns only when its stop signal is raised. */
@@ -489,11 +527,15 @@ TEST(PlatformLogger, ShutdownCancelsAHangingSendWithinItsBudget) {
   FakeClock clock;
   Redactor redactor;
   std::ostringstream err;
-  PlatformLogger logger(QuietOptions(), transport, clock, redactor, err);
+  PlatformLoggerOptions options = QuietOptions();
+  options.shutdown_budget = milliseconds(200);  // real time: it bounds a real blocked send
+  PlatformLogger logger(options, transport, clock, redactor, err);
   logger.Error("stuck");  // the thread is now blocked in Send
   const auto start = std::chrono::steady_clock::now();
   logger.Shutdown();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(8));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, milliseconds(200));
+  EXPECT_LT(took, seconds(3));  // well below the default budget of 5 s: the option is honoured
 }
 
 }  // namespace

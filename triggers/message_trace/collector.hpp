@@ -9,7 +9,7 @@
 #include "sekoia/clock.hpp"
 #include "sekoia/health.hpp"
 #include "sekoia/intake/intake_batcher.hpp"
-#include "sekoia/log.hpp"
+#include "sekoia/logger.hpp"
 #include "sekoia/metrics.hpp"
 #include "forwarded_keys.hpp"
 #include "reread_schedule.hpp"

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sekoia/auth/token_provider.hpp"
+#include "sekoia/auth/token_request.hpp"
 #include "sekoia/errors.hpp"
 #include "sekoia/json/raw_json.hpp"
 #include "sekoia/time_format.hpp"

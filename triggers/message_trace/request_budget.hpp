@@ -7,7 +7,7 @@
 
 #include "sekoia/clock.hpp"
 #include "sekoia/http/transport.hpp"
-#include "sekoia/log.hpp"
+#include "sekoia/logger.hpp"
 #include "sekoia/metrics.hpp"
 
 namespace message_trace {

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "sekoia/clock.hpp"
-#include "sekoia/log.hpp"
+#include "sekoia/logger.hpp"
 #include "sekoia/metrics.hpp"
 
 namespace sekoia {

@@ -11,9 +11,10 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "sekoia/auth/token_request.hpp"
 #include "sekoia/errors.hpp"
 #include "sekoia/url.hpp"
-#include "token_request.hpp"
+#include "token_request_detail.hpp"
 
 namespace sekoia::auth {
 namespace {
@@ -164,35 +165,39 @@ ClientCertificateCredential::ClientCertificateCredential(const ClientCertificate
                                                          const ClientCertificate& certificate,
                                                          http::HttpTransport& transport, Clock& clock,
                                                          SecretSink* secrets)
-    : options_(options), certificate_(certificate), transport_(transport), clock_(clock), secrets_(secrets) {}
+    : options_(options),
+      certificate_(certificate),
+      transport_(transport),
+      clock_(clock),
+      secrets_(secrets),
+      cache_(clock, options.refresh_margin) {}
 
-ClientCertificateCredential::~ClientCertificateCredential() { Wipe(token_); }
+ClientCertificateCredential::~ClientCertificateCredential() = default;
 
-void ClientCertificateCredential::Invalidate() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Wipe(token_);
-}
+void ClientCertificateCredential::Invalidate() { cache_.Invalidate(); }
 
 std::string ClientCertificateCredential::GetToken(const StopSignal& stop) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!token_.empty() && clock_.Now() < expires_at_ - options_.refresh_margin) return token_;
-  // A fresh assertion per request: each has its own jti and a short life, so a captured one
-  // is worthless minutes later.
-  std::string assertion =
-      MakeClientAssertion(certificate_, options_.client_id, options_.token_url, clock_.Now(), options_.assertion_lifetime);
-  // Worthless once expired: it leaves the masking set then.
-  if (secrets_) secrets_->AddUntil(assertion, clock_.Now() + options_.assertion_lifetime);
-  detail::IssuedToken issued = detail::RequestToken(
-      transport_, options_.token_url,
-      "grant_type=client_credentials&client_id=" + PercentEncode(options_.client_id) +
-          "&client_assertion_type=" + PercentEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
-          "&client_assertion=" + PercentEncode(assertion) + "&scope=" + PercentEncode(options_.scope),
-      clock_, secrets_, stop);
-  Wipe(assertion);
-  Wipe(token_);
-  token_ = std::move(issued.access_token);
-  expires_at_ = issued.expires_at;
-  return token_;
+  return cache_.Get([&] {
+    // A fresh assertion per request: each has its own jti and a short life, so a captured one
+    // is worthless minutes later.
+    std::string assertion = MakeClientAssertion(certificate_, options_.client_id, options_.token_url, clock_.Now(),
+                                                options_.assertion_lifetime);
+    // Worthless once expired: it leaves the masking set then.
+    if (secrets_) secrets_->AddUntil(assertion, clock_.Now() + options_.assertion_lifetime);
+    try {
+      AccessToken issued = detail::RequestToken(
+          transport_, options_.token_url,
+          "grant_type=client_credentials&client_id=" + PercentEncode(options_.client_id) +
+              "&client_assertion_type=" + PercentEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+              "&client_assertion=" + PercentEncode(assertion) + "&scope=" + PercentEncode(options_.scope),
+          clock_, secrets_, stop);
+      Wipe(assertion);
+      return issued;
+    } catch (...) {
+      Wipe(assertion);
+      throw;
+    }
+  });
 }
 
 }  // namespace sekoia::auth

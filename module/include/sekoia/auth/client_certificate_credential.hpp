@@ -2,13 +2,15 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
+#include "sekoia/auth/token_cache.hpp"
 #include "sekoia/auth/token_provider.hpp"
 #include "sekoia/clock.hpp"
 #include "sekoia/http/transport.hpp"
+#include "sekoia/secret_sink.hpp"
 
 namespace sekoia::auth {
 
@@ -70,14 +72,15 @@ struct ClientCertificateOptions final {
   std::chrono::seconds assertion_lifetime{600};   ///< exp - nbf of each assertion
 };
 
-/** OAuth 2.0 client-credentials grant authenticated by a signed client assertion. */
+/** OAuth 2.0 client-credentials grant authenticated by a signed client assertion. Thread-safe.
+ *  `transport` and `clock` are borrowed and must outlive it. */
 class ClientCertificateCredential final : public TokenProvider {
  public:
   /** `certificate` is borrowed and must outlive the credential; `secrets` (optional) is told of
    *  each access token obtained, so logs can mask it. */
   ClientCertificateCredential(const ClientCertificateOptions& options, const ClientCertificate& certificate,
                               http::HttpTransport& transport, Clock& clock, SecretSink* secrets = nullptr);
-  ~ClientCertificateCredential() override;  ///< wipes the token
+  ~ClientCertificateCredential() override;  ///< the cache wipes the token
   std::string GetToken(const StopSignal& stop) override;
   void Invalidate() override;
 
@@ -87,9 +90,7 @@ class ClientCertificateCredential final : public TokenProvider {
   http::HttpTransport& transport_;
   Clock& clock_;
   SecretSink* secrets_;
-  std::mutex mutex_;
-  std::string token_;
-  TimePoint expires_at_{};
+  TokenCache cache_;
 };
 
 }  // namespace sekoia::auth

@@ -1,12 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string_view>
 
 #include "sekoia/clock.hpp"
 #include "sekoia/http/transport.hpp"
-#include "sekoia/log.hpp"
+#include "sekoia/logger.hpp"
 
 namespace sekoia::http {
 

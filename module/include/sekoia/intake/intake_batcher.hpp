@@ -14,7 +14,7 @@
 #include "sekoia/clock.hpp"
 #include "sekoia/health.hpp"
 #include "sekoia/http/transport.hpp"
-#include "sekoia/log.hpp"
+#include "sekoia/logger.hpp"
 #include "sekoia/metrics.hpp"
 
 namespace sekoia::intake {

@@ -1,14 +1,12 @@
-#include "sekoia/log.hpp"
+#include "sekoia/platform_logger.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <cstdio>
-#include <ctime>
 #include <exception>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "log_line.hpp"
 #include "sekoia/errors.hpp"
 #include "sekoia/http/transport.hpp"
 #include "sekoia/time_format.hpp"
@@ -17,38 +15,8 @@ namespace sekoia {
 
 namespace {
 
-// Shutdown must not hold the process hostage when the log service hangs: SIGTERM is followed by
-// SIGKILL after a grace period, and the cursor is persisted after the logger stops.
-constexpr std::chrono::seconds kShutdownBudget{5};
-constexpr int kShutdownAttempts = 3;
-constexpr std::chrono::milliseconds kShutdownPause{1000};
-
 // Only used to bound memory: entries older than the window are forgotten once the map is larger.
 constexpr std::size_t kDedupeMapPruneAt = 4096;
-
-/** `2026-01-21T14:12:34.567Z`: the date format of the logs API and of the stderr lines. */
-std::string FormatMillis(TimePoint time) {
-  const auto millis = std::chrono::floor<std::chrono::milliseconds>(time);
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(millis);
-  const std::time_t t = std::chrono::system_clock::to_time_t(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[96];  // room for any int year, so the compiler can prove no truncation
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>((millis - seconds).count()));
-  return text;
-}
-
-std::string UpperLevelName(LogLevel level) {
-  std::string name = LevelName(level);
-  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return name;
-}
-
-std::string FormatLine(const std::string& date, LogLevel level, const std::string& message) {
-  return date + " " + UpperLevelName(level) + " " + message + "\n";
-}
 
 void ReplaceAll(std::string& text, const std::string& secret) {
   if (secret.empty()) return;
@@ -98,34 +66,12 @@ std::string RedactAll(const Redactor& redactor, const PlatformLoggerOptions& opt
 
 }  // namespace
 
-const char* LevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarning:
-      return "warning";
-    case LogLevel::kError:
-      return "error";
-    case LogLevel::kCritical:
-      return "critical";
-  }
-  return "info";
-}
-
-void StreamLogger::Log(LogLevel level, const std::string& message) {
-  const std::string line =
-      FormatLine(FormatMillis(std::chrono::system_clock::now()), level, redactor_.Apply(message));
-  std::lock_guard<std::mutex> lock(mutex_);
-  out_ << line << std::flush;
-}
-
 PlatformLogger::PlatformLogger(const PlatformLoggerOptions& options, http::HttpTransport& transport,
                                Clock& clock, const Redactor& redactor, std::ostream& err)
     : options_(options), transport_(transport), clock_(clock), redactor_(redactor), err_(err) {
   if (options_.flush_at == 0) options_.flush_at = 1;
   if (options_.max_queue == 0) options_.max_queue = 1;
+  if (options_.shutdown_attempts < 1) options_.shutdown_attempts = 1;
   if (Enabled()) thread_ = std::thread(&PlatformLogger::Run, this);
 }
 
@@ -143,7 +89,7 @@ void PlatformLogger::Log(LogLevel level, const std::string& message) {
     // As the SDK (Trigger.log): after the first critical, criticals are sent as errors, so the
     // platform sees one critical per run; the downgrade comes before the rate limit.
     if (level == LogLevel::kCritical && critical_sent_) level = LogLevel::kError;
-    err_ << FormatLine(FormatMillis(now), level, text) << std::flush;
+    err_ << detail::FormatLogLine(detail::FormatMillis(now), level, text) << std::flush;
     if (!Enabled() || level < options_.min_level) return;
     if (level == LogLevel::kCritical) critical_sent_ = true;
 
@@ -263,7 +209,7 @@ bool PlatformLogger::SendBatch(const std::vector<Entry>& batch) {
   const auto seen = last_sent_.find(key);
   if (seen == last_sent_.end() || steady - seen->second >= options_.dedupe_window) {
     last_sent_[key] = steady;
-    err_ << FormatLine(FormatMillis(now), LogLevel::kWarning, text) << std::flush;
+    err_ << detail::FormatLogLine(detail::FormatMillis(now), LogLevel::kWarning, text) << std::flush;
   }
   return false;
 }
@@ -298,18 +244,19 @@ void PlatformLogger::Shutdown() {
   cv_.notify_all();
   if (!Enabled()) return;
 
-  // Past the budget, a send still blocked (in the thread or below) is cancelled.
+  // Shutdown must not hold the process hostage when the log service hangs: SIGTERM is followed
+  // by SIGKILL after a grace period, and the cursor is persisted after the logger stops. Past the
+  // budget, a send still blocked (in the thread or below) is cancelled. Measured in real time: it
+  // bounds real I/O, whatever the injected clock says.
   StopSignal finished;
   std::thread watchdog([this, &finished] {
-    if (!finished.WaitFor(std::chrono::duration_cast<std::chrono::milliseconds>(kShutdownBudget))) {
-      send_stop_.Request();
-    }
+    if (!finished.WaitFor(options_.shutdown_budget)) send_stop_.Request();
   });
 
   if (thread_.joinable()) thread_.join();
 
   int failures = 0;
-  while (failures < kShutdownAttempts && !send_stop_.Requested()) {
+  while (failures < options_.shutdown_attempts && !send_stop_.Requested()) {
     Flush();
     bool failed = false;
     {
@@ -318,9 +265,9 @@ void PlatformLogger::Shutdown() {
       // Flush() asks for another request at once after every success while stopping.
       failed = !urgent_;
     }
-    if (failed && ++failures < kShutdownAttempts) {
-      if (send_stop_.WaitFor(
-              std::min<std::chrono::milliseconds>(kShutdownPause, options_.flush_interval))) {
+    if (failed && ++failures < options_.shutdown_attempts) {
+      // The budget's watchdog cuts the pause short.
+      if (!clock_.Wait(std::min(options_.shutdown_pause, options_.flush_interval), send_stop_)) {
         break;
       }
     }

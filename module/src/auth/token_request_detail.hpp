@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "sekoia/auth/token_cache.hpp"
 #include "sekoia/clock.hpp"
 #include "sekoia/http/transport.hpp"
 #include "sekoia/secret_sink.hpp"
@@ -25,15 +26,10 @@ std::chrono::seconds ClampedExpiresIn(const nlohmann::json& answer);
  *  b64token, which a header can carry. Never quotes the token. */
 std::string CheckedAccessToken(const nlohmann::json& answer);
 
-struct IssuedToken {
-  std::string access_token;
-  TimePoint expires_at;
-};
-
 /** POSTs `form` to `token_url`; throws AuthError (400/401, with Microsoft's advice),
  *  HttpStatusError (other status or no access_token), TransportError, StopRequested.
  *  The new token is given to `secrets` before it is returned. */
-IssuedToken RequestToken(http::HttpTransport& transport, const std::string& token_url, const std::string& form,
+AccessToken RequestToken(http::HttpTransport& transport, const std::string& token_url, const std::string& form,
                          Clock& clock, SecretSink* secrets, const StopSignal& stop);
 
 }  // namespace sekoia::auth::detail

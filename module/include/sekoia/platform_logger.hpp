@@ -4,37 +4,23 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <ostream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "sekoia/clock.hpp"
+#include "sekoia/logger.hpp"
 #include "sekoia/redaction.hpp"
-#include "sekoia/secret_sink.hpp"
+#include "sekoia/stop_signal.hpp"
 
 namespace sekoia {
 
 namespace http {
 class HttpTransport;
 }
-
-enum class LogLevel { kDebug, kInfo, kWarning, kError, kCritical };
-const char* LevelName(LogLevel level);
-
-/** Where the module's messages go. Thread-safe. */
-class Logger {
- public:
-  virtual ~Logger() = default;
-  virtual void Log(LogLevel level, const std::string& message) = 0;
-  void Debug(const std::string& m) { Log(LogLevel::kDebug, m); }
-  void Info(const std::string& m) { Log(LogLevel::kInfo, m); }
-  void Warning(const std::string& m) { Log(LogLevel::kWarning, m); }
-  void Error(const std::string& m) { Log(LogLevel::kError, m); }
-  void Critical(const std::string& m) { Log(LogLevel::kCritical, m); }
-};
 
 struct PlatformLoggerOptions final {
   std::string url_logs;                        ///< empty: stderr only
@@ -44,6 +30,12 @@ struct PlatformLoggerOptions final {
   std::chrono::seconds dedupe_window{60};      ///< same (level, message) sent at most once per window
   std::size_t max_queue = 10000;               ///< oldest entries dropped past this (counted, reported)
   LogLevel min_level = LogLevel::kInfo;        ///< below it, stderr only
+  /// Shutdown's bound in real time: past it a send still blocked is cancelled and what is queued
+  /// is lost. Below the platform's grace period between SIGTERM and SIGKILL.
+  std::chrono::milliseconds shutdown_budget{5000};
+  int shutdown_attempts = 3;                   ///< failed sends before Shutdown gives up (at least 1)
+  /// Wait between two failed sends at shutdown, on the injected clock (at most flush_interval).
+  std::chrono::milliseconds shutdown_pause{1000};
 };
 
 /**
@@ -62,7 +54,8 @@ class PlatformLogger final : public Logger {
   void Log(LogLevel level, const std::string& message) override;
   /** Sends what is queued now; bounded by one request. */
   void Flush();
-  /** Flushes (a few attempts, bounded in time) and stops the background thread; idempotent. */
+  /** Flushes (up to shutdown_attempts failed sends, shutdown_pause apart, all within
+   *  shutdown_budget) and stops the background thread; idempotent. */
   void Shutdown();
 
  private:
@@ -91,18 +84,6 @@ class PlatformLogger final : public Logger {
   std::size_t dropped_ = 0;
   StopSignal send_stop_;
   std::thread thread_;
-};
-
-/** A Logger that writes to a stream only (tools, tests). */
-class StreamLogger final : public Logger {
- public:
-  StreamLogger(std::ostream& out, const Redactor& redactor) : out_(out), redactor_(redactor) {}
-  void Log(LogLevel level, const std::string& message) override;
-
- private:
-  std::mutex mutex_;
-  std::ostream& out_;
-  const Redactor& redactor_;
 };
 
 }  // namespace sekoia
