@@ -51,14 +51,4 @@ class FakeClock final : public Clock {
   std::vector<std::chrono::milliseconds> waits_;
 };
 
-/** Always the same number, so jitter is predictable. */
-class FakeRandom final : public Random {
- public:
-  explicit FakeRandom(double value = 1.0 - 1e-12) : value_(value) {}
-  double Uniform() override { return value_; }
-
- private:
-  double value_;
-};
-
 }  // namespace sekoia::testing

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fake_clock.hpp"
+#include "fake_random.hpp"
 #include "fake_transport.hpp"
 
 namespace sekoia::intake {
@@ -147,14 +148,52 @@ TEST(IntakeBatcher, RetriesFailuresWithBackoff) {
   EXPECT_EQ(f.clock.waits(), (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(500), std::chrono::milliseconds(1000)}));
 }
 
+// Issue 17.1: one retry policy. 408 and 429 are retried like 5xx and lost connections.
+TEST(IntakeBatcher, RetriesWhatTheRetryPolicyNames) {
+  Fixture f;
+  f.options.chunk_size = 10;
+  f.transport.Push({408, "", {}});
+  f.transport.Push({429, "", {}});
+  f.transport.Push({502, "", {}});
+  f.transport.Push({200, "{}", {}});
+  auto batcher = f.Make();
+  StopSignal stop;
+  EXPECT_EQ(batcher.Forward({"{}"}, stop), ForwardResult::kAcknowledged);
+  EXPECT_EQ(f.clock.waits(), (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(500), std::chrono::milliseconds(1000),
+                                                                     std::chrono::milliseconds(2000)}));
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "sending events to the intake failed (HTTP 429), attempt 2; retrying in 1000 ms"));
+}
+
+// A status the policy does not retry, and to which the intake gives no meaning of its own, fails
+// the batch at once: sent again for an hour, it would get the same answer each time.
+TEST(IntakeBatcher, AStatusThePolicyDoesNotRetryFailsTheBatchAtOnce) {
+  for (int status : {302, 405, 409}) {
+    Fixture f;
+    f.options.chunk_size = 10;
+    f.transport.Push({status, "{\"message\":\"no\"}", {}});
+    auto batcher = f.Make();
+    StopSignal stop;
+    EXPECT_EQ(batcher.Forward({"{}"}, stop), ForwardResult::kFailed) << status;
+    EXPECT_EQ(f.transport.requests().size(), 1u) << status;
+    EXPECT_TRUE(f.clock.waits().empty()) << status;
+    EXPECT_TRUE(f.logger.Contains(LogLevel::kError, "the intake answered HTTP " + std::to_string(status) +
+                                                        ": {\"message\":\"no\"}, which the same batch"))
+        << status;
+    EXPECT_EQ(f.metrics.forwarded(), 0u);
+  }
+}
+
 TEST(IntakeBatcher, GivesUpAfterTheRetryPeriod) {
   Fixture f;
-  f.options.give_up_after = std::chrono::seconds(30);
+  f.options.backoff.max_elapsed = std::chrono::seconds(30);
   f.transport.SetHandler([](const http::HttpRequest&) { return http::HttpResponse{503, "", {}}; });
   auto batcher = f.Make();
   StopSignal stop;
   EXPECT_EQ(batcher.Forward({"{}"}, stop), ForwardResult::kFailed);
   EXPECT_EQ(f.metrics.forwarded(), 0u);
+  // 0.5 + 1 + 2 + 4 + 5 + 5 + 5 + 5 + 5 = 32.5 s: the attempt after the 30th second is the last.
+  EXPECT_EQ(f.transport.requests().size(), 10u);
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kError, "the intake failed for 32 s (HTTP 503); giving up this batch"));
 }
 
 TEST(IntakeBatcher, RefusedKeyIsCriticalAndNotAcknowledged) {

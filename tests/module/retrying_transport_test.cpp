@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_clock.hpp"
+#include "fake_random.hpp"
 #include "fake_transport.hpp"
 
 namespace sekoia::http {
@@ -87,7 +88,7 @@ TEST(RetryingTransport, HonoursRetryAfterOn429) {
 TEST(RetryingTransport, A429WaitsAsAskedAndSpendsNoAttempt) {
   Fixture f;
   RetryOptions options;
-  options.max_attempts = 2;
+  options.backoff.max_attempts = 2;
   // Three 429s and a 503 within two attempts: the 429s are waits, not failures.
   f.inner.Push({429, "", {{"Retry-After", "2.128"}, {"request-id", "rid-1"}}});
   f.inner.Push({429, "", {{"Retry-After", "5"}}});
@@ -108,7 +109,7 @@ TEST(RetryingTransport, A429WaitsAsAskedAndSpendsNoAttempt) {
 TEST(RetryingTransport, ThrottledRetriesHaveTheirOwnBound) {
   Fixture f;
   RetryOptions options;
-  options.max_attempts = 2;
+  options.backoff.max_attempts = 2;
   options.max_throttled_retries = 3;
   for (int i = 0; i < 6; ++i) f.inner.Push({429, "", {{"Retry-After", "1"}}});
   RetryingTransport transport(options, f.inner, f.clock, f.random, f.logger);
@@ -125,11 +126,40 @@ TEST(RetryingTransport, BacksOffExponentiallyOn5xxAndTransportErrors) {
   f.inner.Push({500, "", {}});
   f.inner.Push({200, "ok", {}});
   RetryOptions options;
-  options.initial_backoff = milliseconds(1000);
+  options.backoff.initial = milliseconds(1000);
   RetryingTransport transport(options, f.inner, f.clock, f.random, f.logger);
   StopSignal stop;
   EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).body, "ok");
   EXPECT_EQ(f.clock.waits(), (std::vector<milliseconds>{milliseconds(500), milliseconds(1000), milliseconds(2000)}));
+}
+
+// Issue 17.1: the top of the random source waits the whole ceiling (equal jitter: the bottom,
+// above, half of it); a 408 is retried like a 5xx.
+TEST(RetryingTransport, TheHighestDrawWaitsTheWholeCeiling) {
+  Fixture f;
+  testing::FakeRandom highest;
+  f.inner.Push({408, "", {}});
+  f.inner.Push({503, "", {}});
+  f.inner.Push({200, "ok", {}});
+  RetryingTransport transport(RetryOptions{}, f.inner, f.clock, highest, f.logger);
+  StopSignal stop;
+  EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).body, "ok");
+  EXPECT_EQ(f.clock.waits(), (std::vector<milliseconds>{milliseconds(1000), milliseconds(2000)}));
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "failed (HTTP 408), attempt 1 of 6; retrying in 1.000 s"));
+}
+
+// The give-up bound may be a time too: measured from the first attempt, on the monotonic clock.
+TEST(RetryingTransport, GivesUpOnceMaxElapsedHasPassed) {
+  Fixture f;
+  RetryOptions options;
+  options.backoff.max_attempts = 100;
+  options.backoff.max_elapsed = milliseconds(2500);
+  for (int i = 0; i < 10; ++i) f.inner.Push({503, "", {}});
+  RetryingTransport transport(options, f.inner, f.clock, f.random, f.logger);
+  StopSignal stop;
+  EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).status, 503);
+  // Waits of 0.5, 1 and 2 s: the 4th attempt comes 3.5 s after the first, past the bound.
+  EXPECT_EQ(f.inner.requests().size(), 4u);
 }
 
 // Issue 13.7: a request that got no answer is named by the id we sent.
@@ -161,7 +191,7 @@ TEST(RetryingTransport, ReturnsNonRetryableAndLastAnswers) {
   Fixture f;
   f.inner.Push({403, "denied", {}});
   RetryOptions options;
-  options.max_attempts = 2;
+  options.backoff.max_attempts = 2;
   RetryingTransport transport(options, f.inner, f.clock, f.random, f.logger);
   StopSignal stop;
   EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).status, 403);

@@ -7,6 +7,7 @@
 
 #include "collector.hpp"
 #include "fake_clock.hpp"
+#include "fake_random.hpp"
 #include "fake_stores.hpp"
 #include "fake_transport.hpp"
 #include "sekoia/errors.hpp"
@@ -55,6 +56,7 @@ class ScriptedSource final : public TraceSource {
 
 struct Fixture {
   sekoia::testing::FakeClock clock{*sekoia::ParseIso8601("2026-01-21T12:00:00Z")};
+  sekoia::testing::FakeRandom random;  // the top of [0, 1): each failure backoff is its ceiling
   sekoia::testing::FakeCheckpointStore checkpoints;
   sekoia::testing::FakeIntake intake;
   sekoia::testing::FakeLogger logger;
@@ -62,7 +64,7 @@ struct Fixture {
   sekoia::HealthState health{sekoia::HealthOptions{}, clock.Now()};
   CollectorOptions options;
   std::unique_ptr<Collector> Make(TraceSource& source) {
-    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, logger, metrics, health);
+    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, random, logger, metrics, health);
   }
 };
 

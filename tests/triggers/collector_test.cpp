@@ -8,9 +8,11 @@
 #include <set>
 
 #include "fake_clock.hpp"
+#include "fake_random.hpp"
 #include "fake_stores.hpp"
 #include "fake_transport.hpp"
 #include "test_dir.hpp"
+#include "sekoia/backoff.hpp"
 #include "sekoia/errors.hpp"
 #include "sekoia/time_format.hpp"
 
@@ -93,6 +95,7 @@ class FakeSource final : public TraceSource {
 
 struct Fixture {
   sekoia::testing::FakeClock clock{*sekoia::ParseIso8601("2026-01-21T12:00:00Z")};
+  sekoia::testing::FakeRandom random;  // the top of [0, 1): each failure backoff is its ceiling
   sekoia::testing::FakeCheckpointStore checkpoints;
   sekoia::testing::FakeIntake intake;
   sekoia::testing::FakeLogger logger;
@@ -101,7 +104,7 @@ struct Fixture {
   CollectorOptions options;
 
   std::unique_ptr<Collector> Make(FakeSource& source, ForwardedKeys* keys = nullptr) {
-    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, logger, metrics, health, keys);
+    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, random, logger, metrics, health, keys);
   }
   TimePoint Now() const { return clock.Now(); }
 };
@@ -365,7 +368,7 @@ TEST(Collector, CheckpointIsSavedSoonAfterTheDirectoryIsWritableAgain) {
       stop.Request();
     }
   };
-  Collector collector(f.options, source, f.intake, f.checkpoints, clock, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, f.intake, f.checkpoints, clock, f.random, f.logger, f.metrics, f.health);
   collector.Run(stop);
   EXPECT_EQ(f.intake.received.size(), 1u);
   EXPECT_LE(clock.inner.waits().at(0), seconds(10));
@@ -395,7 +398,7 @@ TEST(CollectorLookback, KeysThatCouldNotBeSavedAreSavedSoonAfterTheDirectoryIsWr
       stop.Request();
     }
   };
-  Collector collector(f.options, source, f.intake, f.checkpoints, clock, f.logger, f.metrics, f.health, &keys);
+  Collector collector(f.options, source, f.intake, f.checkpoints, clock, f.random, f.logger, f.metrics, f.health, &keys);
   collector.Run(stop);
   EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kError, "cannot save the forwarded keys"));
   EXPECT_LE(clock.inner.waits().at(0), seconds(10));
@@ -453,7 +456,7 @@ TEST(Collector, ProgressInsideALongWindowComesFromTheRecordDatesRead) {
    private:
     sekoia::testing::FakeClock& clock_;
   } intake(f.clock);
-  Collector collector(f.options, source, intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
   sekoia::StopSignal stop;
   EXPECT_TRUE(collector.RunOnce(stop));
   std::string lines;
@@ -482,7 +485,7 @@ TEST(Collector, RepeatedFailuresRaiseOneCriticalAfterTheGrace) {
   } failing;
   sekoia::StopSignal stop;
   failing.stop = &stop;
-  Collector collector(f.options, failing, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  Collector collector(f.options, failing, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
   collector.Run(stop);
   int criticals = 0, errors = 0, warnings = 0;
   for (const auto& [level, message] : f.logger.entries()) {
@@ -530,7 +533,7 @@ TEST(Collector, FailuresBetweenAcknowledgedPagesAreNotInARow) {
   } flaky(records);
   sekoia::StopSignal stop;
   flaky.stop = &stop;
-  Collector collector(f.options, flaky, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  Collector collector(f.options, flaky, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
   collector.Run(stop);
   EXPECT_EQ(f.intake.received.size(), 12u);
   int criticals = 0, errors = 0, warnings = 0;
@@ -629,7 +632,7 @@ TEST(CollectorClock, ABackfillGoesOnWhenTheSystemClockStepsBackAnHour) {
     sekoia::testing::FakeClock& clock_;
     sekoia::testing::FakeLogger& logger_;
   } source(records, f.clock, f.logger);
-  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
   Drain(collector);
   // Every record arrived, once, and the window ended.
   EXPECT_EQ(f.intake.received.size(), 60u);
@@ -649,10 +652,17 @@ TEST(CollectorFailures, EachFailureIsClassifiedOnce) {
   EXPECT_EQ(ClassifyFailure(sekoia::AuthError("AADSTS7000215: Invalid client secret provided")), FailureClass::kPermanent);
   EXPECT_EQ(ClassifyFailure(sekoia::ConfigError("tenant_id: missing")), FailureClass::kPermanent);
   EXPECT_EQ(ClassifyFailure(IntakeRefusedError("refused")), FailureClass::kPermanent);
-  for (int status : {400, 401, 403, 404})
+  // The permanent statuses are ones the one retry policy never retries either; the statuses it
+  // retries are passing here too (the transport has spent its attempts on them already).
+  for (int status : {400, 401, 403, 404}) {
     EXPECT_EQ(ClassifyFailure(sekoia::HttpStatusError(status, "x")), FailureClass::kPermanent) << status;
-  for (int status : {200, 408, 429, 500, 502, 503, 504})
+    EXPECT_FALSE(sekoia::IsRetryableStatus(status)) << status;
+  }
+  for (int status : {408, 429, 500, 502, 503, 504}) {
     EXPECT_EQ(ClassifyFailure(sekoia::HttpStatusError(status, "x")), FailureClass::kPassing) << status;
+    EXPECT_TRUE(sekoia::IsRetryableStatus(status)) << status;
+  }
+  EXPECT_EQ(ClassifyFailure(sekoia::HttpStatusError(200, "x")), FailureClass::kPassing);
   EXPECT_EQ(ClassifyFailure(sekoia::TransportError("connection refused")), FailureClass::kPassing);
   EXPECT_EQ(ClassifyFailure(sekoia::ParseError("invalid page")), FailureClass::kPassing);
   EXPECT_EQ(ClassifyFailure(std::runtime_error("the intake did not acknowledge the events")), FailureClass::kPassing);
@@ -683,7 +693,7 @@ TEST(CollectorFailures, APermanentFailureIsCriticalAtOnceThenRetriedAtTheSdksPac
   sekoia::StopSignal stop;
   ThrowingSource source([] { throw sekoia::AuthError("AADSTS7000215: Invalid client secret provided -> give the Value"); },
                         4, stop);
-  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
   collector.Run(stop);
   auto entries = f.logger.entries();
   std::vector<sekoia::LogLevel> failures;
@@ -702,7 +712,7 @@ TEST(CollectorFailures, APassingFailureIsAWarningUntilItPersistsThenAnError) {
   sekoia::StopSignal stop;
   ThrowingSource source([] { throw sekoia::TransportError("graph_url graph.microsoft.com:443: connection refused"); },
                         9, stop);
-  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
   collector.Run(stop);
   std::vector<sekoia::LogLevel> failures;
   for (const auto& [level, message] : f.logger.entries())
@@ -715,12 +725,28 @@ TEST(CollectorFailures, APassingFailureIsAWarningUntilItPersistsThenAnError) {
   EXPECT_NE(f.health.Render(f.clock.Now()).second.find("\"permanent_failure\":false"), std::string::npos);
 }
 
+// Issue 17.1: the failure backoff is the one Backoff, jittered with the injected random source:
+// at its bottom each wait is half its ceiling (5 s, 10 s, 20 s...), and the line says the wait
+// in whole seconds, rounded up.
+TEST(CollectorFailures, ThePassingFailureBackoffIsJitteredByTheInjectedRandom) {
+  Fixture f;
+  sekoia::testing::FakeRandom lowest(0.0);
+  sekoia::StopSignal stop;
+  ThrowingSource source([] { throw sekoia::TransportError("connection refused"); }, 4, stop);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, lowest, f.logger, f.metrics, f.health);
+  collector.Run(stop);
+  EXPECT_EQ(f.clock.waits(), (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(2500), seconds(5),
+                                                                     seconds(10), seconds(20)}));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning, "collection failed: connection refused; retrying in 3s"));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning, "collection failed: connection refused; retrying in 5s"));
+}
+
 TEST(CollectorFailures, A401AloneIsARevokedTokenAndOneThatComesBackIsPermanent) {
   Fixture f;
   sekoia::StopSignal stop;
   ThrowingSource source([] { throw sekoia::HttpStatusError(401, "Microsoft Graph answered HTTP 401: InvalidAuthenticationToken"); },
                         3, stop);
-  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
   collector.Run(stop);
   std::vector<sekoia::LogLevel> failures;
   for (const auto& [level, message] : f.logger.entries())
@@ -759,7 +785,7 @@ TEST(CollectorFailures, ARecoveredPermanentFailureIsSaidAndCriticalAgainIfItRetu
     int& calls_;
     sekoia::StopSignal& stop_;
   } source(records, calls, stop);
-  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
   collector.Run(stop);
   int criticals = 0;
   for (const auto& [level, message] : f.logger.entries())

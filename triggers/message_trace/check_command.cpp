@@ -56,9 +56,9 @@ void CheckReport::Skip(std::initializer_list<const char*> names) {
 
 sekoia::http::RetryOptions CheckRetryOptions() {
   sekoia::http::RetryOptions options;
-  options.max_attempts = 2;
-  options.initial_backoff = std::chrono::milliseconds(1000);
-  options.max_backoff = std::chrono::milliseconds(2000);
+  options.backoff.max_attempts = 2;
+  options.backoff.initial = std::chrono::milliseconds(1000);
+  options.backoff.max = std::chrono::milliseconds(2000);
   options.max_retry_after = std::chrono::milliseconds(10000);
   options.max_throttled_retries = 1;
   return options;

@@ -39,6 +39,11 @@ FailureClass ClassifyFailure(const std::exception& error) {
       dynamic_cast<const IntakeRefusedError*>(&error)) {
     return FailureClass::kPermanent;
   }
+  // Not sekoia::IsRetryableStatus, on purpose: what arrives here has had the transport's retries
+  // already, and every cycle is retried anyway (the loop never gives up); the class only sets the
+  // pace and the level. Permanent are the statuses whose fix is a person's and known (each is one
+  // IsRetryableStatus refuses too); another refused status (a 405, a 409, a redirect, which is
+  // never followed) is passing: a warning, retried with the failure backoff.
   if (const auto* status = dynamic_cast<const sekoia::HttpStatusError*>(&error)) {
     const int code = status->status();
     if (code == 400 || code == 401 || code == 403 || code == 404) return FailureClass::kPermanent;
@@ -113,13 +118,15 @@ CollectorCursor CursorFromJson(const nlohmann::json& document) {
 }
 
 Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoia::intake::IntakeSink& intake,
-                     sekoia::CheckpointStore& checkpoints, sekoia::Clock& clock, sekoia::Logger& logger,
-                     sekoia::Metrics& metrics, sekoia::HealthState& health, ForwardedKeys* keys)
+                     sekoia::CheckpointStore& checkpoints, sekoia::Clock& clock, sekoia::Random& random,
+                     sekoia::Logger& logger, sekoia::Metrics& metrics, sekoia::HealthState& health,
+                     ForwardedKeys* keys)
     : options_(options),
       source_(source),
       intake_(intake),
       checkpoints_(checkpoints),
       clock_(clock),
+      failure_backoff_(options.failure_backoff, random),
       logger_(logger),
       metrics_(metrics),
       health_(health),
@@ -629,9 +636,11 @@ void Collector::Run(const sekoia::StopSignal& stop) {
       }
       const auto failing_for = duration_cast<seconds>(clock_.Steady() - failing_since);
       // Back off, doubling up to a ceiling; the window in progress is read again from its page.
-      auto backoff = std::min<seconds>(options_.max_failure_backoff,
-                                       seconds(5) * (1LL << std::min(consecutive_failures - 1, 10)));
-      const std::string line = "collection failed: " + what + "; retrying in " + HumanDuration(backoff);
+      // Jittered like every retry: triggers of many tenants that failed together (a Graph or
+      // intake outage) do not all come back at the same second.
+      const std::chrono::milliseconds backoff = failure_backoff_.Delay(consecutive_failures);
+      const std::string line =
+          "collection failed: " + what + "; retrying in " + HumanDuration(std::chrono::ceil<seconds>(backoff));
       // A passing failure is expected now and then: an error only once it persists.
       if (failing_for >= options_.passing_error_after) {
         logger_.Error(line + " (failing for " + HumanDuration(failing_for) + ")");

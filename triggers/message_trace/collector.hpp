@@ -5,12 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "sekoia/backoff.hpp"
 #include "sekoia/checkpoint_store.hpp"
 #include "sekoia/clock.hpp"
 #include "sekoia/health.hpp"
 #include "sekoia/intake/intake_batcher.hpp"
 #include "sekoia/logger.hpp"
 #include "sekoia/metrics.hpp"
+#include "sekoia/random.hpp"
 #include "forwarded_keys.hpp"
 #include "reread_schedule.hpp"
 #include "trace_source.hpp"
@@ -29,7 +31,11 @@ struct CollectorOptions final {
   double reread_merge_share = 0.25;          ///< see RereadScheduleOptions::merge_share
   std::chrono::seconds startup_grace{1800};  ///< failures before this are not "repeated failures"
   int failures_before_critical = 5;          ///< consecutive failed cycles that raise a critical log
-  std::chrono::seconds max_failure_backoff{600};
+  /// After a passing failure: waits of 5 s, 10 s, 20 s... at most 10 minutes (equal jitter, see
+  /// sekoia::Backoff), from 5 s again once a page is acknowledged; no bound (a poll loop never
+  /// gives up: a failed cycle backs off and goes on).
+  sekoia::BackoffOptions failure_backoff{std::chrono::seconds(5), std::chrono::seconds(600), 0,
+                                         std::chrono::milliseconds(0)};
   /// A permanent failure (see ClassifyFailure) is tried again this often: the SDK's rhythm after
   /// a critical (_STOP_EVENT_WAIT).
   std::chrono::seconds permanent_retry{120};
@@ -102,8 +108,9 @@ CollectorCursor CursorFromJson(const nlohmann::json& document);
 class Collector final {
  public:
   Collector(const CollectorOptions& options, TraceSource& source, sekoia::intake::IntakeSink& intake,
-            sekoia::CheckpointStore& checkpoints, sekoia::Clock& clock, sekoia::Logger& logger,
-            sekoia::Metrics& metrics, sekoia::HealthState& health, ForwardedKeys* keys = nullptr);
+            sekoia::CheckpointStore& checkpoints, sekoia::Clock& clock, sekoia::Random& random,
+            sekoia::Logger& logger, sekoia::Metrics& metrics, sekoia::HealthState& health,
+            ForwardedKeys* keys = nullptr);
   /** Runs until `stop`; saves the checkpoint before returning. */
   void Run(const sekoia::StopSignal& stop);
   /** One cycle: reads the next window if one is due. Returns false when nothing was due. Throws on failure. */
@@ -135,6 +142,7 @@ class Collector final {
   sekoia::intake::IntakeSink& intake_;
   sekoia::CheckpointStore& checkpoints_;
   sekoia::Clock& clock_;
+  sekoia::Backoff failure_backoff_;
   sekoia::Logger& logger_;
   sekoia::Metrics& metrics_;
   sekoia::HealthState& health_;

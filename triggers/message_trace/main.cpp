@@ -8,6 +8,7 @@
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <random>
 
 #include "check_command.hpp"
 #include "collector.hpp"
@@ -32,6 +33,7 @@
 #include "sekoia/metrics.hpp"
 #include "sekoia/object_store.hpp"
 #include "sekoia/platform_logger.hpp"
+#include "sekoia/random.hpp"
 #include "sekoia/s3_object_store.hpp"
 #include "sekoia/storage_config.hpp"
 #include "sekoia/stream_logger.hpp"
@@ -489,8 +491,8 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
       if (bucket) bucket->CheckBucket();
       if (kind == TriggerKind::kGraph) cache_filter = ResumePythonEventsCache(checkpoints, *trace_source, logger);
       TraceSource& source_read = cache_filter ? static_cast<TraceSource&>(*cache_filter) : *trace_source;
-      collector = std::make_unique<Collector>(config.common.collector, source_read, intake, checkpoints, clock, logger,
-                                              metrics, health, keys.get());
+      collector = std::make_unique<Collector>(config.common.collector, source_read, intake, checkpoints, clock, random,
+                                              logger, metrics, health, keys.get());
     } catch (const sekoia::StorageError& error) {
       // Never a fresh start over a checkpoint that exists but cannot be read: nothing is collected
       // (and so nothing claimed) until it can be.

@@ -1,8 +1,6 @@
 #pragma once
 
 #include <chrono>
-#include <cstdint>
-#include <random>
 
 #include "sekoia/stop_signal.hpp"
 
@@ -32,22 +30,6 @@ class SystemClock final : public Clock {
   bool Wait(std::chrono::milliseconds duration, const StopSignal& stop) override {
     return !stop.WaitFor(duration);
   }
-};
-
-/** A source of uniform numbers in [0, 1), for backoff jitter. */
-class Random {
- public:
-  virtual ~Random() = default;
-  virtual double Uniform() = 0;
-};
-
-class SeededRandom final : public Random {
- public:
-  explicit SeededRandom(std::uint64_t seed) : engine_(seed) {}
-  double Uniform() override { return std::uniform_real_distribution<double>(0.0, 1.0)(engine_); }
-
- private:
-  std::mt19937_64 engine_;
 };
 
 }  // namespace sekoia

@@ -21,9 +21,12 @@ std::string Where(const std::string& url) {
 // Beyond a year, a Retry-After is read as a year; the caller caps it far lower anyway.
 constexpr std::time_t kMaxRetryAfterSeconds = 365LL * 24 * 3600;
 
-}  // namespace
+RetryOptions Bounded(RetryOptions options) {
+  options.backoff.max_attempts = std::max(1, options.backoff.max_attempts);
+  return options;
+}
 
-bool IsRetryableStatus(int status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
+}  // namespace
 
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value, TimePoint now) {
   while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
@@ -79,21 +82,13 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
 
 RetryingTransport::RetryingTransport(const RetryOptions& options, HttpTransport& inner, Clock& clock,
                                      Random& random, Logger& logger)
-    : options_(options), inner_(inner), clock_(clock), random_(random), logger_(logger) {}
-
-std::chrono::milliseconds RetryingTransport::Backoff(int attempt) {
-  // Full jitter over a capped exponential: retries of many clients do not arrive together.
-  auto cap = options_.initial_backoff * (1LL << std::min(attempt - 1, 20));
-  cap = std::min<std::chrono::milliseconds>(cap, options_.max_backoff);
-  double u;
-  {
-    std::lock_guard<std::mutex> lock(random_mutex_);
-    u = random_.Uniform();
-  }
-  return std::chrono::milliseconds(static_cast<long long>(cap.count() * (0.5 + 0.5 * u)));
-}
+    : options_(Bounded(options)), backoff_(options_.backoff, random), inner_(inner), clock_(clock), logger_(logger) {}
 
 HttpResponse RetryingTransport::Send(const HttpRequest& request, const StopSignal& stop) {
+  const SteadyPoint first_attempt = clock_.Steady();
+  const auto give_up = [&](int attempt) {
+    return backoff_.GiveUp(attempt, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Steady() - first_attempt));
+  };
   int throttled = 0;
   for (int attempt = 1;; ++attempt) {
     if (stop.Requested()) throw StopRequested();
@@ -104,8 +99,8 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request, const StopSigna
       HttpResponse response = inner_.Send(request, stop);
       // A 429 is the service asking to wait, not a failure: it costs no attempt, within its own bound.
       throttle = response.status == 429 && throttled < options_.max_throttled_retries;
-      if (!IsRetryableStatus(response.status) || (!throttle && attempt >= options_.max_attempts)) return response;
-      wait = Backoff(attempt);
+      if (!IsRetryableStatus(response.status) || (!throttle && give_up(attempt))) return response;
+      wait = backoff_.Delay(attempt);
       if (auto retry_after = ParseRetryAfter(response.Header("Retry-After"), clock_.Now())) {
         wait = std::min(std::max(*retry_after, std::chrono::milliseconds(0)), options_.max_retry_after);
       }
@@ -114,8 +109,8 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request, const StopSigna
       const std::string request_id = response.Header("request-id");
       if (!request_id.empty()) reason += ", request-id " + request_id.substr(0, 64);
     } catch (const TransportError& error) {
-      if (attempt >= options_.max_attempts) throw;
-      wait = Backoff(attempt);
+      if (give_up(attempt)) throw;
+      wait = backoff_.Delay(attempt);
       reason = error.what();
     }
     // Ours also names a request that got no answer (a timeout) in the service's traces.
@@ -129,7 +124,7 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request, const StopSigna
                       std::to_string(wait.count() / 1000.0).substr(0, 5) + " s as asked, not counted as a failed attempt");
     } else {
       logger_.Warning(request.method + " " + Where(request.url) + " failed (" + reason + "), attempt " +
-                      std::to_string(attempt) + " of " + std::to_string(options_.max_attempts) +
+                      std::to_string(attempt) + " of " + std::to_string(options_.backoff.max_attempts) +
                       "; retrying in " + std::to_string(wait.count() / 1000.0).substr(0, 5) + " s");
     }
     if (!clock_.Wait(wait, stop)) throw StopRequested();

@@ -97,7 +97,7 @@ IntakeBatcher::IntakeBatcher(const IntakeOptions& options, http::HttpTransport& 
       user_agent_("sekoiaio-connector-" + options.intake_key),
       transport_(transport),
       clock_(clock),
-      random_(random),
+      backoff_(options.backoff, random),
       logger_(logger),
       metrics_(metrics),
       health_(health) {
@@ -225,9 +225,8 @@ void IntakeBatcher::Discard(std::string_view event, int status, const std::strin
 
 ForwardResult IntakeBatcher::SendChunk(const std::string_view* begin, const std::string_view* end,
                                        const StopSignal& stop, http::HttpRequest& request, bool split) {
-  const TimePoint first_attempt = clock_.Now();
+  const SteadyPoint first_attempt = clock_.Steady();
   BuildBatchBody(options_.intake_key, begin, end, request.body);
-  std::chrono::milliseconds backoff = options_.initial_backoff;
   for (int attempt = 1;; ++attempt) {
     if (stop.Requested()) return ForwardResult::kStopped;
     std::string failure;
@@ -281,26 +280,32 @@ ForwardResult IntakeBatcher::SendChunk(const std::string_view* begin, const std:
         return ForwardResult::kAcknowledged;
       }
       failure = "HTTP " + std::to_string(response.status);
+      // The statuses above have the intake's own meaning; of the others, only what the one
+      // retry policy names is worth the same batch again. A 409, a 3xx (a redirect is never
+      // followed) would come back for an hour: the page is read and sent again by the collector,
+      // at its own pace, instead.
+      if (!IsRetryableStatus(response.status)) {
+        const std::string answer = Printable(response.body, 200, options_.intake_key);
+        logger_.Error("the intake answered " + failure + (answer.empty() ? "" : ": " + answer) +
+                      ", which the same batch sent again would get again; giving up this batch, it will be "
+                      "read and sent again");
+        return ForwardResult::kFailed;
+      }
     } catch (const TransportError& error) {
       failure = error.what();
     } catch (const StopRequested&) {
       return ForwardResult::kStopped;
     }
-    if (clock_.Now() - first_attempt >= options_.give_up_after) {
-      logger_.Error("the intake failed for " + std::to_string(options_.give_up_after.count()) +
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Steady() - first_attempt);
+    if (backoff_.GiveUp(attempt, elapsed)) {
+      logger_.Error("the intake failed for " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count()) +
                     " s (" + failure + "); giving up this batch, it will be read and sent again");
       return ForwardResult::kFailed;
     }
-    double u;
-    {
-      std::lock_guard<std::mutex> lock(random_mutex_);
-      u = random_.Uniform();
-    }
-    auto wait = std::chrono::milliseconds(static_cast<long long>(backoff.count() * (0.5 + 0.5 * u)));
+    const std::chrono::milliseconds wait = backoff_.Delay(attempt);
     logger_.Warning("sending events to the intake failed (" + failure + "), attempt " + std::to_string(attempt) +
                     "; retrying in " + std::to_string(wait.count()) + " ms");
     if (!clock_.Wait(wait, stop)) return ForwardResult::kStopped;
-    backoff = std::min(backoff * 2, options_.max_backoff);
   }
 }
 

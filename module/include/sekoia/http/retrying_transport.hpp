@@ -5,16 +5,19 @@
 #include <optional>
 #include <string_view>
 
+#include "sekoia/backoff.hpp"
 #include "sekoia/clock.hpp"
+#include "sekoia/random.hpp"
 #include "sekoia/http/transport.hpp"
 #include "sekoia/logger.hpp"
 
 namespace sekoia::http {
 
 struct RetryOptions final {
-  int max_attempts = 6;                              ///< counts the first attempt
-  std::chrono::milliseconds initial_backoff{1000};   ///< first wait, before jitter
-  std::chrono::milliseconds max_backoff{60000};      ///< cap of the exponential backoff
+  /// Waits of 1 s, 2 s, 4 s... at most 60 s (equal jitter, see Backoff); 6 attempts, the first
+  /// counted. A max_attempts below 1 is read as 1: a request is never retried without a bound.
+  BackoffOptions backoff{std::chrono::milliseconds(1000), std::chrono::milliseconds(60000), 6,
+                         std::chrono::milliseconds(0)};
   std::chrono::milliseconds max_retry_after{600000}; ///< ceiling for a server's Retry-After
   int max_throttled_retries = 20;                    ///< 429 answers waited out without spending an attempt
 };
@@ -24,13 +27,11 @@ struct RetryOptions final {
  *  (section 5.6.7); nullopt when invalid. */
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value, TimePoint now);
 
-/** True for the statuses worth another attempt: 408, 429 and 5xx. */
-bool IsRetryableStatus(int status);
-
 /**
- * Retries transport errors, 408, 429 and 5xx with capped exponential backoff and full jitter,
- * honouring Retry-After. A 429 waits as asked and spends no attempt (up to
- * `max_throttled_retries` of them). Returns the last answer when attempts run out (the caller
+ * Retries what IsRetryableStatus names (408, 429, 5xx) and transport errors, waiting as Backoff
+ * draws (capped exponential, equal jitter) or as a Retry-After asks (up to max_retry_after), until
+ * Backoff::GiveUp. A 429 waits as asked and spends no attempt (up to `max_throttled_retries` of
+ * them). Returns the last answer when attempts run out (the caller
  * reports its status); rethrows the last TransportError. Each retry logs a warning naming the
  * status, the answer's `request-id` and the request's `client-request-id`.
  */
@@ -41,14 +42,11 @@ class RetryingTransport final : public HttpTransport {
   HttpResponse Send(const HttpRequest& request, const StopSignal& stop) override;
 
  private:
-  std::chrono::milliseconds Backoff(int attempt);
-
   RetryOptions options_;
+  Backoff backoff_;
   HttpTransport& inner_;
   Clock& clock_;
-  Random& random_;
   Logger& logger_;
-  std::mutex random_mutex_;
 };
 
 }  // namespace sekoia::http

@@ -11,11 +11,13 @@
 #include <thread>
 #include <vector>
 
+#include "sekoia/backoff.hpp"
 #include "sekoia/clock.hpp"
 #include "sekoia/health.hpp"
 #include "sekoia/http/transport.hpp"
 #include "sekoia/logger.hpp"
 #include "sekoia/metrics.hpp"
+#include "sekoia/random.hpp"
 
 namespace sekoia::intake {
 
@@ -44,9 +46,10 @@ struct IntakeOptions final {
   /// A helper thread with no chunk to send for this long ends (started again when a page needs
   /// it): a trigger at rest, one small batch a minute, keeps none standing.
   std::chrono::milliseconds helper_idle{30000};
-  std::chrono::milliseconds initial_backoff{1000};
-  std::chrono::milliseconds max_backoff{10000};
-  std::chrono::seconds give_up_after{3600};  ///< retry a chunk this long, then kFailed
+  /// Waits of 1 s, 2 s, 4 s... at most 10 s (equal jitter, see Backoff); a chunk is retried for
+  /// an hour since its first attempt, then kFailed.
+  BackoffOptions backoff{std::chrono::milliseconds(1000), std::chrono::milliseconds(10000), 0,
+                         std::chrono::milliseconds(3600000)};
   /** Top-level members whose value names an event in the log line of its discard (the first
    *  present wins), e.g. a record's id; none: the event is named by its length only. */
   std::vector<std::string> event_id_fields;
@@ -67,10 +70,12 @@ std::vector<std::pair<std::size_t, std::size_t>> PlanChunks(const std::vector<st
                                                            std::size_t max_chunk_bytes);
 
 /**
- * The SDK's batch sender: chunks posted concurrently to `{intake_url}/batch`, each retried with
- * exponential backoff (1 s .. 10 s) for up to an hour. A 413 splits the chunk in two. A 400 or
- * 422 is final for a chunk: it is bisected until the event the intake refuses is alone, and
- * that event is discarded (logged, counted in discarded_events), the others sent.
+ * The SDK's batch sender: chunks posted concurrently to `{intake_url}/batch`. A transport error,
+ * 408, 429 or 5xx (IsRetryableStatus) is retried as `options.backoff` says (1 s .. 10 s, for up
+ * to an hour), then kFailed. A 413 splits the chunk in two. A 400 or 422 is final for a chunk:
+ * it is bisected until the event the intake refuses is alone, and that event is discarded
+ * (logged, counted in discarded_events), the others sent. A 401, 403 or 404 is kRefused; any
+ * other status is kFailed at once (the same batch would get the same answer).
  *
  * The calling thread sends chunks too; up to `workers - 1` standing threads help it, started
  * when first needed and asleep between calls; one idle for `helper_idle` ends, so none stand at
@@ -107,8 +112,7 @@ class IntakeBatcher final : public IntakeSink {
   std::string user_agent_;
   http::HttpTransport& transport_;
   Clock& clock_;
-  Random& random_;
-  std::mutex random_mutex_;
+  Backoff backoff_;
   Logger& logger_;
   Metrics& metrics_;
   HealthState& health_;
