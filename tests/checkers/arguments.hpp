@@ -1,5 +1,6 @@
 #pragma once
-// The checkers' command lines: a subcommand, then --name value pairs and positional words.
+// The checkers' command lines: --name value pairs and words, the first word the subcommand, in
+// any order.
 
 #include <cstdlib>
 #include <map>
@@ -11,15 +12,16 @@ namespace checkers {
 
 class Arguments final {
  public:
-  /** argv[1] is the subcommand; every "--name" takes the next word as its value. Throws
-   *  std::invalid_argument on a "--name" without a value. */
+  /** Every "--name" takes the next word as its value; the first other word is the subcommand.
+   *  Throws std::invalid_argument on a "--name" without a value. */
   Arguments(int argc, char** argv) {
-    if (argc > 1) command_ = argv[1];
-    for (int i = 2; i < argc; ++i) {
+    for (int i = 1; i < argc; ++i) {
       const std::string word = argv[i];
       if (word.rfind("--", 0) == 0) {
         if (i + 1 >= argc) throw std::invalid_argument(word + ": a value is missing");
         named_[word.substr(2)] = argv[++i];
+      } else if (command_.empty()) {
+        command_ = word;
       } else {
         positional_.push_back(word);
       }

@@ -76,6 +76,10 @@ checkers::LogKey RequireLogKey(const Arguments& arguments) {
 
 int Run(const Arguments& arguments) {
   const std::string& command = arguments.command();
+  if (command != "init" && command != "life-ended" && command != "mark-log" && command != "logged" &&
+      command != "warned" && command != "report") {
+    throw std::invalid_argument(command.empty() ? "a command is missing" : "unknown command '" + command + "'");
+  }
   const std::string ledger_path = arguments.Text("ledger");
   if (command == "init") {
     SoakLedger ledger;
@@ -149,7 +153,7 @@ int Run(const Arguments& arguments) {
     }
     return report.failures.empty() ? 0 : 1;
   }
-  throw std::invalid_argument("unknown command '" + command + "'");
+  return 2;  // not reached: the command was checked first
 }
 
 }  // namespace
