@@ -12,7 +12,9 @@
 # the freshness of forwarded records (publication to intake, median and 99th percentile), how far
 # behind the first reads are at the end, and the largest rate the run's figures allow within the
 # budget. Exits non-zero if B forwarded a duplicate, missed a record state published within its
-# last re-read age, did not keep up, or if a trigger did not stop cleanly.
+# last re-read age, did not keep up, or if a trigger did not stop cleanly. The accounting is
+# tests/checkers/latency_recall_check.cpp's, from the simulators' /stats, the triggers'
+# context.json and Prometheus metrics; this script only starts, waits for and stops processes.
 #
 #   scripts/latency-recall.sh [--scale S] [--minutes N] [--rate R] [--ages LIST] [--lookback M]
 #                             [--seed N] [--build-dir DIR]
@@ -59,7 +61,8 @@ awk -v s="$scale" 'BEGIN { exit !(s > 0 && s <= 1) }' || { echo "--scale must be
 
 scripts/install-deps.sh
 [ -f "$build/CMakeCache.txt" ] || cmake -S . -B "$build" -DBUILD_TESTING=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j2 --target office365-messagetrace message-trace-simulator >/dev/null
+cmake --build "$build" -j2 --target office365-messagetrace message-trace-simulator latency_recall_check >/dev/null
+checker=$build/latency_recall_check
 
 calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
 timedelta=$(calc "5 * $scale")                         # trigger minutes
@@ -99,7 +102,7 @@ echo "   budget 80 requests per ${period} s, the simulators' throttle 100 per ${
 # Both simulators place their records from the same reference time: the same tenant, exactly.
 sim_start=$(date +%s)
 reference=$(iso "$sim_start")
-declare -A sim_url trigger_pid
+declare -A sim_url trigger_pid metrics_port
 for run in A B; do
   mkdir -p "$work/$run/config" "$work/$run/data"
   "$build/message-trace-simulator" --port 0 --port-file "$work/$run/port" --seed "$seed" --records "$records" \
@@ -123,7 +126,8 @@ for run in A B; do
  "graph_url": "${sim_url[$run]}", "login_url": "${sim_url[$run]}", "start_time": 0,
  "timedelta": $timedelta, "frequency": $frequency, $schedule}
 JSON
-  OFFICE365_BUDGET_PERIOD_SECONDS=$period LIVENESS_PORT=$(free_port) METRICS_PORT=$(free_port) \
+  metrics_port[$run]=$(free_port)
+  OFFICE365_BUDGET_PERIOD_SECONDS=$period LIVENESS_PORT=$(free_port) METRICS_PORT=${metrics_port[$run]} \
     "$build/office365-messagetrace" office365_messagetrace_trigger_graph \
     --config-dir "$work/$run/config" --data-dir "$work/$run/data" >"$work/$run/trigger.log" 2>&1 &
   trigger_pid[$run]=$!
@@ -132,9 +136,7 @@ trigger_start=$(date +%s.%N)
 since=$(iso $(( ${trigger_start%.*} + 2 )))
 echo "   measured: records received from $since to $until (both simulators)"
 
-stats() { curl -fsS "${sim_url[$1]}/stats?since=$since&until=$until&delay_at_most=$last_age"; }
-checkpoint() { jq -r '.most_recent_date_requested // ""' "$work/$1/data/context.json" 2>/dev/null || true; }
-passed_until() { [[ "$(checkpoint "$1")" > "$until" || "$(checkpoint "$1")" == "$until" ]]; }
+measured=(--sim-a "${sim_url[A]}" --sim-b "${sim_url[B]}" --since "$since" --until "$until" --age "$last_age")
 
 # Run until B has made its last re-read of the last window and both have read past the period,
 # and every record state of the measured period is published or the latest state within the last
@@ -149,26 +151,29 @@ while :; do
   for run in A B; do
     kill -0 "${trigger_pid[$run]}" 2>/dev/null || { echo "trigger $run stopped early:"; tail -20 "$work/$run/trigger.log"; exit 1; }
   done
-  sa=$(stats A) sb=$(stats B)
-  unpublished=$(( $(jq .unpublished <<<"$sa") + $(jq .unpublished <<<"$sb") ))
+  # The checker's first line: states not yet published (A+B), whether A and B read past $until.
+  progress=$("$checker" progress "${measured[@]}" --data-a "$work/A/data" --data-b "$work/B/data" \
+    --elapsed $((now - sim_start)))
+  { read -r unpublished passed_a passed_b; IFS= read -r progress_line; } <<<"$progress"
   if ((now - last_report >= 30)); then
     last_report=$now
-    printf '   %4ds  A received %7s  B received %7s  not yet published (A+B) %7s\n' $((now - sim_start)) \
-      "$(jq .published_received <<<"$sa")" "$(jq .published_received <<<"$sb")" "$unpublished"
+    echo "$progress_line"
   fi
   if ((now >= until_epoch && (unpublished == 0 || now >= done_rereading))) && [ -z "$published_at" ]; then published_at=$now; fi
   if [ -n "$published_at" ] && ((now >= done_rereading)) &&
-    awk -v n="$now" -v p="$published_at" -v m="$margin" 'BEGIN { exit !(n >= p + m) }' && passed_until A && passed_until B; then
+    awk -v n="$now" -v p="$published_at" -v m="$margin" 'BEGIN { exit !(n >= p + m) }' && ((passed_a && passed_b)); then
     break
   fi
   ((now < deadline)) || { echo "   deadline reached before both triggers had read past the period"; break; }
 done
 
-declare -A code behind
+# What the checker measures at the end: the checkpoints and the triggers' metrics, before SIGTERM.
+declare -A code
+measured_at=$(date +%s)
 for run in A B; do
-  position=$(checkpoint $run)
-  behind[$run]=$(awk -v n="$(date +%s)" -v p="$(date -u -d "${position:-@0}" +%s)" -v s="$scale" -v t="$timedelta" \
-    'BEGIN { b = (n - p) / 60 / s - t / s; printf "%.0f", b < 0 ? 0 : b }')
+  cp "$work/$run/data/context.json" "$work/$run/context-at-end.json" 2>/dev/null || true
+  curl -fsS "http://127.0.0.1:${metrics_port[$run]}/metrics" >"$work/$run/metrics" ||
+    { echo "trigger $run: no metrics on port ${metrics_port[$run]}"; exit 1; }
 done
 for run in A B; do kill -TERM "${trigger_pid[$run]}"; done
 for run in A B; do
@@ -179,72 +184,7 @@ for run in A B; do
   set -e
 done
 trigger_seconds=$(awk -v s="$trigger_start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
-sa=$(stats A) sb=$(stats B)
-
-field() { jq -r "$2" <<<"$1"; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.1f%%", 100 * a / b }'; }
-rph() { awk -v r="$1" -v t="$trigger_seconds" -v s="$2" 'BEGIN { printf "%.0f", r / t * 3600 * s }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
-budget_waits() { grep -c "budget of .* is used up" "$work/$1/trigger.log" || true; }
-minutes_of() { jq -r "if .freshness_minutes then (.freshness_minutes.$2 * 10 | round / 10 | tostring) + \" min\" else \"-\" end" <<<"$1"; }
-# The largest rate within the budget, from this run's figures: rows read per record of the
-# tenant (k) and requests per hour (q); at the rate R the full pages are R k / 5000 an hour, the
-# other requests (about one a query) do not grow with the rate: R max = (960 - (q - R k / 5000))
-# x 5000 / k. Meaningful for a run that kept up (a run held back by the budget reads less).
-sustained() {
-  awk -v q="$(rph "$(field "$1" .graph_requests)" "$scale")" -v rows="$(field "$1" .graph_records_served)" \
-    -v n="$(field "$1" .tenant_records)" -v r="$rate" 'BEGIN {
-      if (n == 0 || rows == 0) { print "-"; exit }
-      k = rows / n; fixed = q - r * k / 5000; if (fixed < 0) fixed = 0
-      printf "%.0f", (960 - fixed) * 5000 / k }'
-}
-row() { printf '   %-52s %-22s %s\n' "$1" "$2" "$3"; }
-
-echo
-echo "== results (scale $label; per hour = Microsoft's time; the budget: 80 per 5 minutes = 960 an hour)"
-row "" "A: full lookback $lookback" "B: re-reads $ages"
-row "records published (states visible at the end)" "$(field "$sa" .published)" "$(field "$sb" .published)"
-row "recall, published at most $last_age min late" \
-  "$(pct "$(field "$sa" .within_delay.received)" "$(field "$sa" .within_delay.published)") ($(field "$sa" .within_delay.received) / $(field "$sa" .within_delay.published))" \
-  "$(pct "$(field "$sb" .within_delay.received)" "$(field "$sb" .within_delay.published)") ($(field "$sb" .within_delay.received) / $(field "$sb" .within_delay.published))"
-row "recall, all" "$(pct "$(field "$sa" .published_received)" "$(field "$sa" .published)")" \
-  "$(pct "$(field "$sb" .published_received)" "$(field "$sb" .published)")"
-row "status changes received / published (within $last_age min)" \
-  "$(field "$sa" .within_delay.status_changes_received) / $(field "$sa" .within_delay.status_changes_published)" \
-  "$(field "$sb" .within_delay.status_changes_received) / $(field "$sb" .within_delay.status_changes_published)"
-row "duplicates" "$(field "$sa" .duplicates)" "$(field "$sb" .duplicates)"
-row "rows read from Graph" "$(field "$sa" .graph_records_served)" "$(field "$sb" .graph_records_served)"
-row "distinct record states received" "$(field "$sa" .received_distinct)" "$(field "$sb" .received_distinct)"
-row "rows read per record of the tenant" "$(ratio "$(field "$sa" .graph_records_served)" "$(field "$sa" .tenant_records)")" \
-  "$(ratio "$(field "$sb" .graph_records_served)" "$(field "$sb" .tenant_records)")"
-row "rows read per distinct record state" "$(ratio "$(field "$sa" .graph_records_served)" "$(field "$sa" .received_distinct)")" \
-  "$(ratio "$(field "$sb" .graph_records_served)" "$(field "$sb" .received_distinct)")"
-row "Graph requests" "$(field "$sa" .graph_requests)" "$(field "$sb" .graph_requests)"
-row "requests per hour (budget 960)" "$(rph "$(field "$sa" .graph_requests)" "$scale")" "$(rph "$(field "$sb" .graph_requests)" "$scale")"
-row "budget waits logged / 429s" "$(budget_waits A) / $(field "$sa" .throttled)" "$(budget_waits B) / $(field "$sb" .throttled)"
-row "freshness, publication to intake: median" "$(minutes_of "$sa" median)" "$(minutes_of "$sb" median)"
-row "freshness: 99th percentile" "$(minutes_of "$sa" p99)" "$(minutes_of "$sb" p99)"
-row "first reads behind at the end (beyond timedelta)" "${behind[A]} min" "${behind[B]} min"
-row "largest rate within the budget (from this run)" "$(sustained "$sa")/h" "$(sustained "$sb")/h"
-row "trigger exit code (SIGTERM)" "${code[A]}" "${code[B]}"
-echo
-echo "   by publication delay (minutes of Microsoft's time): received / published"
-for i in $(seq 0 $(( $(jq '.by_delay | length' <<<"$sb") - 1 ))); do
-  bucket=$(jq -r ".by_delay[$i] | \"\(.from_minutes)-\(.to_minutes // \"\")\"" <<<"$sb")
-  row "  $bucket" "$(jq -r ".by_delay[$i] | \"\(.received) / \(.published)\"" <<<"$sa")" \
-    "$(jq -r ".by_delay[$i] | \"\(.received) / \(.published)\"" <<<"$sb")"
-done
-
-failures=()
-[ "$(field "$sb" .duplicates)" = 0 ] || failures+=("B forwarded duplicates")
-[ "$(field "$sb" .within_delay.received)" = "$(field "$sb" .within_delay.published)" ] ||
-  failures+=("B missed record states published within its last re-read age")
-[ "${code[A]}" = 0 ] && [ "${code[B]}" = 0 ] || failures+=("a trigger did not exit 0 on SIGTERM")
-passed_until B || failures+=("trigger B did not pass $until")
-passed_until A || echo "   A did not keep up: its first reads ended ${behind[A]} minutes behind"
-echo
-if ((${#failures[@]})); then
-  printf '== FAILED: %s\n' "${failures[@]}"
-  exit 1
-fi
-echo "== B: 0 duplicates, every record state published within $last_age minutes received"
+"$checker" report "${measured[@]}" --context-a "$work/A/context-at-end.json" --context-b "$work/B/context-at-end.json" \
+  --metrics-a "$work/A/metrics" --metrics-b "$work/B/metrics" --exit-a "${code[A]}" --exit-b "${code[B]}" \
+  --ages "$ages" --lookback "$lookback" --scale "$scale" --scale-label "$label" --rate "$rate" \
+  --measured-at "$measured_at" --trigger-seconds "$trigger_seconds"

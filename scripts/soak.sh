@@ -16,13 +16,15 @@
 #   with inotify), restarts on a context.json that is truncated, empty, not JSON or dated in
 #   the future, and a data directory made read-only for a while.
 #
-# What it checks: nothing lost (every record of the tenant received); no crash (the trigger
-# only ever ends by our signals); every duplicate comes from a kill that fell after the intake
-# accepted a page and before the checkpoint moved past it, at most one page per such kill (each
-# kill's share is read from the checkpoint it left and the simulator's ledger); the warnings of
-# the unusable checkpoints and the errors of the read-only directory were logged; SIGTERM at
-# the end exits 0. The trigger runs as nobody when this runs as root, so that a read-only
-# directory is read-only for it.
+# What it checks (tests/checkers/soak_check.cpp does the accounting, from the simulator's /stats
+# and /logs-received and the data directory's context.json; this script only starts, kills and
+# restarts processes, waits, and calls it): nothing lost (every record of the tenant received);
+# no crash (the trigger only ever ends by our signals); every duplicate comes from a kill that
+# fell after the intake accepted a page and before the checkpoint moved past it, at most one page
+# per such kill (each kill's share is read from the checkpoint it left and the simulator's
+# ledger); the warnings of the unusable checkpoints and the error of the read-only directory
+# reached the platform (the simulator's /logs-received); SIGTERM at the end exits 0. The trigger
+# runs as nobody when this runs as root, so that a read-only directory is read-only for it.
 #
 # The tenant: three quarters of the records in the past (as much time before the start as the
 # records arrive live during it, three times), the rest arriving live. The backfill starts from
@@ -56,7 +58,7 @@ done
 
 scripts/install-deps.sh
 [ -f "$build/CMakeCache.txt" ] || cmake -S . -B "$build" -DBUILD_TESTING=ON >/dev/null
-cmake --build "$build" -j2 --target office365-messagetrace message-trace-simulator >/dev/null
+cmake --build "$build" -j2 --target office365-messagetrace message-trace-simulator soak_check >/dev/null
 work=$(mktemp -d)
 chmod 755 "$work"
 # A copy, so that nobody can run it wherever the checkout is (a clone under /root, mode 700).
@@ -122,6 +124,8 @@ sim_pid=$!
 for _ in $(seq 600); do [ -s "$work/port" ] && break; sleep 0.1; done
 [ -s "$work/port" ] || { echo "the simulator did not start:"; cat "$work/simulator.log"; exit 1; }
 sim="http://127.0.0.1:$(cat "$work/port")"
+check=("$build/soak_check" --ledger "$work/ledger.json" --sim "$sim")
+"${check[@]}" init --page-size "$page_size"
 until_epoch=$((start_epoch + $(awk -v f="$future_minutes" 'BEGIN { printf "%d", f * 60 + 2 }')))
 until=$(iso "$until_epoch")
 
@@ -138,12 +142,7 @@ printf '{"most_recent_date_requested": "%s"}\n' "$(iso $((start_epoch - past_sec
 echo "   trigger: page_size $page_size, chunk_size $chunk_size, frequency ${frequency} s, timedelta ${timedelta_seconds} s, http_timeout 5 s,"
 echo "   lookback 30 s, start_time 0; intake answers ${latency} s late, 413 over 110,000 bytes (about half the full chunks)"
 
-stats() { curl -fsS "$sim/stats$1"; }
-rss_peak_kib=0 restarts=0 crashes=0
-declare -A kills=()
-# Duplicates are accounted per life of the trigger: what one life re-sends must not exceed what
-# the kill that ended the life before left beyond its checkpoint (`allowance`).
-allowance=0 duplicates_seen=0 beyond_total=0 resend_kills=0 over_one_page=0 unexplained=0
+rss_peak_kib=0
 
 start_trigger() {
   LIVENESS_PORT=$(free_port) METRICS_PORT=$(free_port) TOKEN=sim-platform-token URL_LOGS="$sim/logs" \
@@ -151,17 +150,20 @@ start_trigger() {
     --config-dir "$config" --data-dir "$data" >>"$work/trigger.log" 2>&1 &
   trigger_pid=$!
 }
-# The trigger must only end by our signals: one that ended by itself crashed (or gave up).
-crashed() {  # exit code
-  crashes=$((crashes + 1))
-  say "the trigger ended by itself (exit $1)"
+# A life of the trigger ended (kind: a SIGKILL's, crash, sigterm): the checker accounts for its
+# duplicates and reads the checkpoint it left; its lines are said here.
+life_ended() {  # kind exit-code
+  local lines line
+  lines=$("${check[@]}" life-ended --data "$data" --end "$1" --exit-code "$2") ||
+    { echo "soak_check life-ended failed" >&2; exit 1; }
+  while IFS= read -r line; do [ -z "$line" ] || say "$line"; done <<<"$lines"
 }
+# The trigger must only end by our signals: one that ended by itself crashed (or gave up).
 check_alive() {
   if ! kill -0 "$trigger_pid" 2>/dev/null; then
     local code=0
     wait "$trigger_pid" || code=$?
-    crashed "$code"
-    life_ended
+    life_ended crash "$code"
     restart
   fi
 }
@@ -171,74 +173,12 @@ note_memory() {
   ((${hwm:-0} > rss_peak_kib)) && rss_peak_kib=$hwm
   return 0
 }
-# How many records the intake holds beyond the checkpoint the kill left: they are read and sent
-# again after the restart (at most; keys saved before the checkpoint spare some).
-resends_beyond_checkpoint() {
-  local doc=$1 start skip=0 link qs before
-  if jq -e '.window' <<<"$doc" >/dev/null; then
-    start=$(jq -r .window.start <<<"$doc")
-    link=$(jq -r '.window.next_link // ""' <<<"$doc")
-    if [ -n "$link" ]; then
-      # rows_read counts from the query's start, the lookback before the window included.
-      link=${link//+/ }
-      qs=$(printf '%b' "${link//%/\\x}" | sed -n 's/.*receivedDateTime ge \([^ &]*\).*/\1/p')
-      before=0
-      [ -n "$qs" ] && [ "$qs" != "$start" ] && before=$(stats "?since=$qs&until=$start" | jq .expected)
-      skip=$(( $(jq .window.rows_read <<<"$doc") - before ))
-      ((skip < 0)) && skip=0
-    fi
-  else
-    start=$(jq -r .most_recent_date_requested <<<"$doc")
-  fi
-  stats "?after=$start&skip=$skip" | jq .received_after
-}
-# Once the intake is quiet: a batch whose body reached it before the kill is still recorded.
-settle() {
-  local before after
-  after=$(stats "" | jq .received_total)
-  for _ in $(seq 20); do
-    before=$after
-    sleep 0.3
-    after=$(stats "" | jq .received_total)
-    ((after == before)) && break
-  done
-}
-# The life that just ended may have re-sent at most the allowance its start was given.
-account_life() {
-  local now_dup life_dup
-  settle
-  now_dup=$(stats "" | jq .duplicates)
-  life_dup=$((now_dup - duplicates_seen))
-  duplicates_seen=$now_dup
-  if ((life_dup > allowance)); then
-    unexplained=$((unexplained + life_dup - allowance))
-    say "this life of the trigger re-sent $life_dup record(s), more than the $allowance left beyond its checkpoint"
-  fi
-}
-# A life ended: account for it, and give the next one what the intake holds beyond the
-# checkpoint as its allowance. Sets `resent`.
-life_ended() {
-  local doc
-  account_life
-  resent=0
-  if doc=$(jq -c . "$data/context.json" 2>/dev/null) && [ -n "$doc" ]; then resent=$(resends_beyond_checkpoint "$doc"); fi
-  allowance=$resent
-  if ((resent > 0)); then
-    resend_kills=$((resend_kills + 1))
-    beyond_total=$((beyond_total + resent))
-    ((resent > page_size)) && over_one_page=$((over_one_page + 1))
-  fi
-  return 0
-}
 sigkill() {  # kind
   note_memory
   kill -9 "$trigger_pid" 2>/dev/null || true
   local code=0
   wait "$trigger_pid" 2>/dev/null || code=$?
-  ((code == 137)) || crashed "$code"
-  life_ended
-  kills[$1]=$(( ${kills[$1]:-0} + 1 ))
-  say "SIGKILL ($1); the intake holds $resent record(s) beyond the checkpoint it left"
+  life_ended "$1" "$code"
 }
 # Restarts the trigger, and returns once it has logged its start (so that the log's last start
 # is this life's).
@@ -246,7 +186,6 @@ restart() {
   local starts
   starts=$(grep -c "INFO starting the Microsoft Graph" "$work/trigger.log" || true)
   start_trigger
-  restarts=$((restarts + 1))
   for _ in $(seq 50); do
     (($(grep -c "INFO starting the Microsoft Graph" "$work/trigger.log" || true) > starts)) && break
     sleep 0.1
@@ -283,7 +222,6 @@ for kind in 500 503 429_seconds 429_date close bad_json 401 slow token_503 intak
   curl -fsS -X POST "$sim/control/fault?kind=$kind" >/dev/null
 done
 
-damaged=0 readonly_errors_before=0 unwarned=()
 pause "$slot"
 for step in "${plan[@]}"; do
   case "$step" in
@@ -304,15 +242,13 @@ for step in "${plan[@]}"; do
       say "intake outage of $outage s begins"
       pause "$slot" ;;
     readonly)
-      readonly_errors_before=$(grep -c "cannot save the checkpoint" "$work/trigger.log" || true)
+      "${check[@]}" mark-log readonly
       chmod 555 "$data"
       say "data directory read-only"
-      # A slot, and longer until the trigger has met it (a checkpoint it could not save), a minute at most.
+      # A slot, and longer until the trigger has reported it to the platform (a checkpoint it
+      # could not save), a minute at most.
       pause "$slot"
-      for _ in $(seq 300); do
-        (($(grep -c "cannot save the checkpoint" "$work/trigger.log" || true) > readonly_errors_before)) && break
-        pause 0.2
-      done
+      for _ in $(seq 300); do "${check[@]}" logged readonly && break; pause 0.2; done
       chmod 755 "$data"
       # Writable again: the next kill waits until the checkpoint was saved since.
       touch "$work/writable-since"
@@ -323,23 +259,19 @@ for step in "${plan[@]}"; do
       for _ in $(seq $((total * 5))); do caught_up && { ready=yes; break; }; pause 0.2; done
       [ "$ready" = yes ] || { say "not caught up: skipping $step"; continue; }
       sigkill "${step#damage:}"
-      warning="the checkpoint is unusable"
       case "${step#damage:}" in
         truncated) head -c 25 "$data/context.json" >"$work/damaged" ;;
         empty) : >"$work/damaged" ;;
         not-json) echo "most_recent_date_requested = yesterday" >"$work/damaged" ;;
         future)
-          printf '{"most_recent_date_requested": "%s"}\n' "$(iso $(($(date +%s) + 5 * 365 * 86400)))" >"$work/damaged"
-          warning="is in the future; starting from now" ;;
+          printf '{"most_recent_date_requested": "%s"}\n' "$(iso $(($(date +%s) + 5 * 365 * 86400)))" >"$work/damaged" ;;
       esac
-      warned_before=$(grep -c "$warning" "$work/trigger.log" || true)
       cat "$work/damaged" >"$data/context.json"
-      damaged=$((damaged + 1))
       say "context.json made ${step#damage:}"
       restart
-      # Each damaged file has its warning, from the start it was given to.
-      for _ in $(seq 50); do (($(grep -c "$warning" "$work/trigger.log" || true) > warned_before)) && break; pause 0.2; done
-      (($(grep -c "$warning" "$work/trigger.log" || true) > warned_before)) || unwarned+=("${step#damage:}") ;;
+      # Each damaged file has its warning, from the start it was given to, at the platform (sent
+      # within the logger's 5 s, or 10 when the log service failed once): half a minute at most.
+      for _ in $(seq 100); do "${check[@]}" warned --kind "${step#damage:}" && break; pause 0.2; done ;;
   esac
 done
 
@@ -362,67 +294,11 @@ wait "$trigger_pid" || exit_code=$?
 stop_seconds=$(awk -v s="$stop_start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 trigger_pid=""
 say "SIGTERM: exit $exit_code after $stop_seconds s"
-account_life
+life_ended sigterm "$exit_code"
 
-s=$(stats "?until=$until")
-received_total=$(jq .received_total <<<"$s")
-lost=$(jq .missing <<<"$s")
-duplicates=$(jq .duplicates <<<"$s")
-readonly_errors=$(( $(grep -c "cannot save the checkpoint" "$work/trigger.log" || true) - readonly_errors_before ))
-failed_cycles=$(grep -c "ERROR collection failed" "$work/trigger.log" || true)
-kill_total=0
-for k in "${!kills[@]}"; do kill_total=$((kill_total + kills[$k])); done
-
-row() { printf '   %-58s %s\n' "$1" "$2"; }
-echo
-echo "== soak result"
-row "records in the tenant" "$(jq .tenant_records <<<"$s")"
-row "records served by Microsoft (sim), distinct" "$(jq .served_distinct <<<"$s")"
-row "records received by the intake (distinct / total)" "$(jq .received_distinct <<<"$s") / $received_total"
-row "lost" "$lost"
-row "duplicated" "$duplicates"
-row "  records beyond the checkpoint at kills ($resend_kills kills)" "$beyond_total"
-row "  duplicates beyond what the kill before left (unexplained)" "$unexplained"
-row "  kills that left more than one page ($page_size) beyond it" "$over_one_page"
-row "SIGKILL restarts (random / checkpoint write / damaged context)" \
-  "$kill_total ($((${kills[random]:-0})) / $((${kills[checkpoint-write]:-0})) / $damaged)"
-row "restarts in all / after the trigger ended by itself (crashes)" "$restarts / $crashes"
-row "damaged context.json files warned about (of $damaged)" "$((damaged - ${#unwarned[@]}))"
-row "read-only data directory errors" "$readonly_errors"
-row "failed cycles logged (error)" "$failed_cycles"
-row "Graph requests / throttled (429 from the budget)" "$(jq .graph_requests <<<"$s") / $(jq .throttled <<<"$s")"
-row "intake requests / token requests" "$(jq .intake_requests <<<"$s") / $(jq .token_requests <<<"$s")"
-row "platform log entries received" "$(jq .logs_received <<<"$s")"
-row "peak resident memory of the trigger" "$(awk -v k="$rss_peak_kib" 'BEGIN { printf "%.1f MiB", k / 1024 }')"
-row "SIGTERM at the end: exit code, seconds" "$exit_code, $stop_seconds"
-echo "   faults injected, by kind:"
-jq -r '.faults | to_entries[] | "\(.key) \(.value)"' <<<"$s" |
-  awk '{ printf "     %-26s", $0; if (NR % 3 == 0) printf "\n" } END { if (NR % 3) printf "\n" }'
-
-failures=()
-((lost == 0)) || failures+=("$lost records lost")
-((unexplained == 0)) || failures+=("$unexplained duplicates beyond what the kills left beyond the checkpoint")
-((over_one_page == 0)) || failures+=("$over_one_page kills left more than one page beyond the checkpoint")
-((crashes == 0)) || failures+=("the trigger ended by itself $crashes time(s)")
-((kill_total >= 10)) || failures+=("only $kill_total SIGKILL restarts")
-((damaged == 4)) || failures+=("only $damaged of the 4 damaged context.json files were made (the trigger was not caught up)")
-((${#unwarned[@]} == 0)) || failures+=("damaged context.json files not warned about: ${unwarned[*]}")
-((readonly_errors >= 1)) || failures+=("the read-only data directory was not reported")
-((exit_code == 0)) || failures+=("SIGTERM: exit $exit_code")
-missing_kinds=$(jq -r '.faults | to_entries[] | select(.value == 0) | .key' <<<"$s" | paste -sd, -)
-[ -z "$missing_kinds" ] || failures+=("faults never injected: $missing_kinds")
-echo
-if ((${#failures[@]})); then
-  printf '== FAILED: %s\n' "${failures[@]}"
-  if ((lost > 0)); then
-    echo "   where the lost records were received (10-second buckets, records' receivedDateTime):"
-    for ((t = start_epoch - past_seconds; t < until_epoch; t += 10)); do
-      m=$(stats "?since=$(iso $t)&until=$(iso $((t + 10)))" | jq .missing)
-      ((m == 0)) || echo "     $(iso $t) +10 s: $m"
-    done
-  fi
+if ! "${check[@]}" report --from "$(iso $((start_epoch - past_seconds)))" --until "$until" \
+  --exit-code "$exit_code" --stop-seconds "$stop_seconds" --rss-kib "$rss_peak_kib"; then
   echo "   the trigger's last lines:"; tail -n 15 "$work/trigger.log" | sed 's/^/   | /'
   cp "$work/trigger.log" "${TMPDIR:-/tmp}/soak-trigger.log" && echo "   its whole log: ${TMPDIR:-/tmp}/soak-trigger.log"
   exit 1
 fi
-echo "== soak passed: 0 lost; every duplicate from a kill between the intake's acceptance and the checkpoint"
