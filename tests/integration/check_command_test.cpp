@@ -131,6 +131,21 @@ TEST(CheckCommand, LegacyBasicAndOAuthPassWithoutAndWithATokenStep) {
   ExpectNothingForwarded(simulator);
 }
 
+// A full lookback longer than the legacy service's 6-hour window leaves: refused by the loader, so
+// `check` says it too (it was found only once the trigger's collector started).
+TEST(CheckCommand, ALookbackTooLongForTheApiFailsTheConfigurationStep) {
+  auto dir = ScratchDir();
+  Simulator simulator(dir, SimulatorArgs({"--mode", "reporting", "--records", "10"}));
+  nlohmann::json configuration = ReportingConfiguration(simulator, false);
+  configuration.update({{"reread_after_minutes", "full"}, {"lookback", 240}, {"frequency", 7201}});
+  const CheckRun run = RunCheck(dir, kBasic, configuration);
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_EQ(Lines(run.out),
+            (std::vector<std::string>{"FAIL configuration: lookback: too long for this API; give at most 239 minutes",
+                                      "skip query", "skip intake"}));
+  EXPECT_EQ(simulator.Stats()["reporting_requests"], 0);
+}
+
 TEST(CheckCommand, BadConfigurationFailsNamingTheArgumentAndSkipsTheRest) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "10"}));

@@ -10,7 +10,9 @@
 #include "fake_clock.hpp"
 #include "fake_random.hpp"
 #include "fake_stores.hpp"
+#include "keys_file.hpp"
 #include "fake_transport.hpp"
+#include "record_key.hpp"
 #include "test_dir.hpp"
 #include "sekoia/backoff.hpp"
 #include "sekoia/errors.hpp"
@@ -385,7 +387,8 @@ TEST(CollectorLookback, KeysThatCouldNotBeSavedAreSavedSoonAfterTheDirectoryIsWr
   f.options.start_time = hours(3);
   sekoia::testing::TestDir dir;
   const auto folder = dir.path() / "not-yet";
-  ForwardedKeys keys(folder / "keys.txt");  // its folder is missing: saving the keys fails
+  KeysFile keys_file(folder / "keys.txt");  // its folder is missing: saving the keys fails
+  ForwardedKeys& keys = keys_file.keys;
   FakeSource source({});
   source.Publish(f.Now() - minutes(30), "a", "delivered");
   HealingClock clock;
@@ -404,7 +407,8 @@ TEST(CollectorLookback, KeysThatCouldNotBeSavedAreSavedSoonAfterTheDirectoryIsWr
   EXPECT_LE(clock.inner.waits().at(0), seconds(10));
   EXPECT_TRUE(keys_saved_at_second_wait);
   EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "the forwarded keys can be saved again"));
-  ForwardedKeys reloaded(folder / "keys.txt");
+  KeysFile reloaded_file(folder / "keys.txt");
+  ForwardedKeys& reloaded = reloaded_file.keys;
   reloaded.Load();
   EXPECT_EQ(reloaded.size(), 1u);
 }
@@ -798,7 +802,8 @@ TEST(CollectorLookback, LateRecordsAndStatusChangesAreForwardedOnceEach) {
   Fixture f;
   f.options.lookback = minutes(60);
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   FakeSource source({});
   auto a = source.Publish(f.Now() - minutes(30), "a", "pending");
   auto collector = f.Make(source, &keys);
@@ -825,7 +830,8 @@ TEST(CollectorLookback, QueriesStartALookbackBeforeTheWindow) {
   f.options.lookback = minutes(60);
   f.options.start_time = hours(3);  // the keys begin at 09:00, so a lookback from 10:55 is allowed
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   FakeSource source({});
   auto collector = f.Make(source, &keys);
   Drain(*collector);
@@ -840,7 +846,8 @@ TEST(CollectorLookback, NeverReachesBeforeTheKeysBeganWhenResumingAPythonCheckpo
   f.options.lookback = minutes(60);
   f.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", "2026-01-21T11:30:00+00:00"}};
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");  // no file: the Python trigger kept no keys
+  KeysFile keys_file(dir.path() / "keys.txt");  // no file: the Python trigger kept no keys
+  ForwardedKeys& keys = keys_file.keys;
   FakeSource source({});
   auto sent_by_python = source.Publish(f.Now() - minutes(40), "p", "delivered");
   auto after = source.Publish(f.Now() - minutes(20), "q", "delivered");
@@ -859,13 +866,15 @@ TEST(CollectorLookback, KeysSurviveARestart) {
   FakeSource source({});
   source.Publish(f.Now() - minutes(30), "a", "pending");
   {
-    ForwardedKeys keys(dir.path() / "keys.txt");
+    KeysFile keys_file(dir.path() / "keys.txt");
+    ForwardedKeys& keys = keys_file.keys;
     auto collector = f.Make(source, &keys);
     Drain(*collector);
   }
   ASSERT_EQ(f.intake.received.size(), 1u);
   f.clock.Advance(seconds(60));
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   auto restarted = f.Make(source, &keys);
   Drain(*restarted);
   EXPECT_EQ(f.intake.received.size(), 1u) << "re-reading the lookback after a restart sent a record twice";
@@ -876,7 +885,8 @@ TEST(CollectorLookback, KeysStayWithinTheLookbackHorizon) {
   Fixture f;
   f.options.lookback = minutes(10);
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   FakeSource source({});
   auto collector = f.Make(source, &keys);
   Drain(*collector);
@@ -942,7 +952,8 @@ LateRun RunLateTenant(CollectorOptions options) {
   f.options = options;
   f.options.start_time = hours(0);
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   FakeSource source({}, 5);
   const TimePoint start = f.Now();
   LateTenant tenant(start, 60);
@@ -981,7 +992,8 @@ TEST(CollectorReread, ARecordPublishedAfterTheLastReReadIsNotCollected) {
   f.options.reread_after = {minutes(15), minutes(30)};
   f.options.start_time = hours(0);
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   FakeSource source({});
   const TimePoint start = f.Now();
   auto collector = f.Make(source, &keys);
@@ -1005,7 +1017,8 @@ TEST(CollectorReread, RestartInTheMiddleOfAReReadResumesAtItsPage) {
   const TimePoint start = f.Now();  // 12:00
   for (int i = 0; i < 7; ++i) source.Publish(start + seconds(10 + i), "m" + std::to_string(i), "delivered");
   {
-    ForwardedKeys keys(dir.path() / "keys.txt");
+    KeysFile keys_file(dir.path() / "keys.txt");
+    ForwardedKeys& keys = keys_file.keys;
     auto collector = f.Make(source, &keys);
     for (int minute = 0; minute < 16; ++minute) {
       Drain(*collector);
@@ -1029,7 +1042,8 @@ TEST(CollectorReread, RestartInTheMiddleOfAReReadResumesAtItsPage) {
     (void)late;
   }
   // The restarted trigger goes on from the page it had reached: the rest of the re-read.
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   auto restarted = f.Make(source, &keys);
   const int calls_before = source.calls;
   sekoia::StopSignal stop;
@@ -1049,7 +1063,8 @@ TEST(CollectorReread, KeysAreKeptUntilTheLastReReadThenExpire) {
   Fixture f;
   f.options.reread_after = {minutes(15), minutes(30)};
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   FakeSource source({});
   auto collector = f.Make(source, &keys);
   std::size_t most = 0;
@@ -1086,11 +1101,13 @@ TEST(CollectorReread, ACheckpointWrittenWithAFullLookbackGetsItsRereads) {
   f.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", "2026-01-21T11:55:00Z"}};
   sekoia::testing::TestDir dir;
   {
-    ForwardedKeys earlier(dir.path() / "keys.txt");
+    KeysFile earlier_file(dir.path() / "keys.txt");
+    ForwardedKeys& earlier = earlier_file.keys;
     earlier.Add({{RecordKey("old", "", "delivered"), 0}});
     earlier.Persist();
   }
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   FakeSource source({});
   auto collector = f.Make(source, &keys);
   ASSERT_EQ(collector->cursor().rereads.size(), 1u);
@@ -1104,19 +1121,33 @@ TEST(CollectorReread, ACheckpointWrittenWithAFullLookbackGetsItsRereads) {
   EXPECT_EQ(f.intake.received, std::vector<std::string>{source.Record(late)});
 }
 
-TEST(CollectorLookback, TooLongForTheApiIsAConfigurationError) {
+// The configuration loader refuses it, naming lookback (TriggerConfig.*LookbackTooLongForTheApi*);
+// a collector given one all the same does not start.
+TEST(CollectorLookback, TooLongForTheApiIsRefused) {
   Fixture f;
   f.options.lookback = hours(24 * 10);
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   FakeSource source({});
-  try {
-    f.Make(source, &keys);
-    FAIL() << "accepted a lookback as long as the API's longest window";
-  } catch (const sekoia::ConfigError& error) {
-    EXPECT_EQ(std::string(error.what()).rfind("lookback: too long for this API; give at most 14399 minutes", 0), 0u)
-        << error.what();
-  }
+  EXPECT_THROW(f.Make(source, &keys), std::logic_error);
+}
+
+// The legacy service's windows are at most 6 hours; a day's frequency (the form allows it) is
+// read in windows of 6 hours, one after the other, once a day's worth is due.
+TEST(CollectorWindows, AFrequencyLongerThanTheApisWindowIsReadInWindowsOfItsLength) {
+  Fixture f;
+  f.options.frequency = hours(24);
+  f.options.start_time = hours(24);
+  f.options.timedelta = minutes(0);
+  FakeSource source({f.Now() - hours(20), f.Now() - hours(1)});
+  source.limits = {hours(6), hours(24 * 30) - minutes(10)};
+  auto collector = f.Make(source);
+  Drain(*collector);
+  ASSERT_EQ(source.windows.size(), 4u);
+  for (const auto& [start, end] : source.windows) EXPECT_EQ(end - start, hours(6));
+  EXPECT_EQ(f.intake.received.size(), 2u);
+  EXPECT_EQ(collector->cursor().next_start, f.Now());
 }
 
 // The events_lags sample of an exposition, if there is one.

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "fake_stores.hpp"
+#include "keys_file.hpp"
 #include "sekoia/errors.hpp"
 #include "test_dir.hpp"
 
@@ -16,24 +17,19 @@ namespace {
 using sekoia::TimePoint;
 using std::chrono::seconds;
 
-TEST(RecordKey, DiffersByStatusAndBySeparation) {
-  EXPECT_NE(RecordKey("\"id\"", "\"a@x\"", "\"pending\""), RecordKey("\"id\"", "\"a@x\"", "\"delivered\""));
-  EXPECT_NE(RecordKey("ab", "c", "d"), RecordKey("a", "bc", "d"));
-  EXPECT_EQ(RecordKey("id", "r", "s"), RecordKey("id", "r", "s"));
-  EXPECT_NE(RecordKey("", "", ""), 0u);
-}
-
 TEST(ForwardedKeys, SurviveARestart) {
   sekoia::testing::TestDir dir;
   {
-    ForwardedKeys keys(dir.path() / "keys.txt");
+    KeysFile keys_file(dir.path() / "keys.txt");
+    ForwardedKeys& keys = keys_file.keys;
     EXPECT_EQ(keys.Load(), "");
     keys.Add({{11, 1000}, {12, 1001}});
     keys.Persist();
     keys.Add({{13, 1002}});
     keys.Persist();
   }
-  ForwardedKeys restarted(dir.path() / "keys.txt");
+  KeysFile restarted_file(dir.path() / "keys.txt");
+  ForwardedKeys& restarted = restarted_file.keys;
   EXPECT_EQ(restarted.Load(), "");
   EXPECT_EQ(restarted.size(), 3u);
   EXPECT_TRUE(restarted.Contains(11));
@@ -43,7 +39,8 @@ TEST(ForwardedKeys, SurviveARestart) {
 
 TEST(ForwardedKeys, ExpiredKeysAreDroppedAndTheFileStaysBounded) {
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   keys.Load();
   // A long run: each cycle adds 100 keys and expires those older than 10 cycles.
   for (std::int64_t cycle = 0; cycle < 500; ++cycle) {
@@ -59,7 +56,8 @@ TEST(ForwardedKeys, ExpiredKeysAreDroppedAndTheFileStaysBounded) {
   std::ifstream in(dir.path() / "keys.txt");
   std::size_t lines = std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
   EXPECT_LE(lines, 2 * keys.size() + 1024 + 100);  // compacted, not growing without end
-  ForwardedKeys reloaded(dir.path() / "keys.txt");
+  KeysFile reloaded_file(dir.path() / "keys.txt");
+  ForwardedKeys& reloaded = reloaded_file.keys;
   reloaded.Load();
   reloaded.Expire(TimePoint(seconds(499 - 10)));
   EXPECT_EQ(reloaded.size(), keys.size());
@@ -68,7 +66,8 @@ TEST(ForwardedKeys, ExpiredKeysAreDroppedAndTheFileStaysBounded) {
 TEST(ForwardedKeys, KeepsTheFirstOfAddedDuplicatesAndTheLastLineOfTheFile) {
   sekoia::testing::TestDir dir;
   dir.Write("keys.txt", "000000000000000b 1000\n000000000000000b 2000\n");
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   EXPECT_EQ(keys.Load(), "");
   EXPECT_EQ(keys.size(), 1u);
   keys.Add({{12, 10}, {12, 5000}});
@@ -80,7 +79,8 @@ TEST(ForwardedKeys, KeepsTheFirstOfAddedDuplicatesAndTheLastLineOfTheFile) {
 
 TEST(ForwardedKeys, AnswersAsASetDoes) {
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   keys.Load();
   std::set<std::uint64_t> expected;
   std::mt19937_64 random(5);
@@ -101,14 +101,17 @@ TEST(ForwardedKeys, ALineCutByACrashIsReportedAndTheRestKept) {
   sekoia::testing::TestDir dir;
   dir.Write("keys.txt", "000000000000000b 1000\n000000000000000c 10");
   dir.Write("keys2.txt", "000000000000000b 1000\n00000000000");
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   EXPECT_EQ(keys.Load(), "");
   EXPECT_TRUE(keys.Contains(11));
-  ForwardedKeys cut(dir.path() / "keys2.txt");
+  KeysFile cut_file(dir.path() / "keys2.txt");
+  ForwardedKeys& cut = cut_file.keys;
   EXPECT_NE(cut.Load().find("1 unreadable line"), std::string::npos);
   EXPECT_TRUE(cut.Contains(11));
   cut.Persist();  // rewrites the file clean
-  ForwardedKeys again(dir.path() / "keys2.txt");
+  KeysFile again_file(dir.path() / "keys2.txt");
+  ForwardedKeys& again = again_file.keys;
   EXPECT_EQ(again.Load(), "");
 }
 
@@ -142,7 +145,8 @@ TEST(ForwardedKeys, OverAStoreThatCannotAppendTheWholeSetIsWrittenEachTime) {
 TEST(ForwardedKeys, AnUnreadableFileIsAnErrorNotAnEmptySet) {
   sekoia::testing::TestDir dir;
   std::filesystem::create_directory(dir.path() / "keys.txt");
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   EXPECT_THROW(keys.Load(), sekoia::StorageError);
   sekoia::testing::FakeObjectStore bucket;
   bucket.fail = true;

@@ -160,6 +160,64 @@ nlohmann::json WithCertificate(const sekoia::testing::TestCertificate& pair) {
   return arguments;
 }
 
+std::string ReportingErrorOf(const nlohmann::json& arguments) {
+  try {
+    LoadReportingTriggerConfig(sekoia::Arguments(arguments), "", ReportingAuth::kBasic);
+  } catch (const sekoia::ConfigError& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+// The service's windows are at most 6 hours, the lookback included: the loader says so, where a
+// collector would only find it out at its start.
+TEST(ReportingTriggerConfig, AFullLookbackTooLongForTheApiIsAConfigurationError) {
+  nlohmann::json arguments = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"},
+                              {"reread_after_minutes", "full"}, {"lookback", 240}, {"frequency", 7201}};
+  EXPECT_EQ(ReportingErrorOf(arguments), "lookback: too long for this API; give at most 239 minutes");
+  arguments["frequency"] = 7200;
+  EXPECT_EQ(ReportingErrorOf(arguments), "(no error)");
+  arguments["frequency"] = 86400;
+  EXPECT_EQ(ReportingErrorOf(arguments),
+            "lookback: a full lookback leaves no room in this API's windows of 360 minutes at this frequency; give a "
+            "frequency under 21540 seconds, or re-reads instead of reread_after_minutes 'full'");
+  // Without a full lookback, a frequency longer than the API's window is read in windows of 6
+  // hours (CollectorWindows.AFrequencyLongerThanTheApisWindowIsReadInWindowsOfItsLength).
+  arguments.erase("reread_after_minutes");
+  arguments["frequency"] = 86400;
+  EXPECT_EQ(ReportingErrorOf(arguments), "(no error)");
+}
+
+TEST(CheckAgainstLimits, TheLastRereadMustComeBeforeTheServiceDropsTheData) {
+  CollectorOptions collector;
+  collector.frequency = std::chrono::seconds(60);
+  collector.reread_after = {std::chrono::minutes(5), std::chrono::hours(2)};
+  const SourceLimits limits{std::chrono::hours(6), std::chrono::hours(1)};
+  try {
+    CheckAgainstLimits(collector, limits);
+    ADD_FAILURE() << "accepted a re-read after the data is gone";
+  } catch (const sekoia::ConfigError& error) {
+    EXPECT_STREQ(error.what(), "lookback: the last re-read comes after the service drops the data; give at most 59 minutes");
+  }
+  collector.reread_after = {std::chrono::minutes(5), std::chrono::minutes(59)};
+  EXPECT_NO_THROW(CheckAgainstLimits(collector, limits));
+}
+
+TEST(LoadBudgetPeriod, IsMicrosofts5MinutesUnlessTheMeasurementVariableShortensIt) {
+  EXPECT_EQ(LoadBudgetPeriod(nullptr), std::chrono::seconds(300));
+  EXPECT_EQ(LoadBudgetPeriod(""), std::chrono::seconds(300));
+  EXPECT_EQ(LoadBudgetPeriod("15"), std::chrono::seconds(15));
+  EXPECT_EQ(LoadBudgetPeriod("300"), std::chrono::seconds(300));
+  for (const char* bad : {"0", "301", "-5", "1.5", "15s", "99999999999999999999"}) {
+    try {
+      LoadBudgetPeriod(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const sekoia::ConfigError& error) {
+      EXPECT_EQ(std::string(error.what()).rfind("OFFICE365_BUDGET_PERIOD_SECONDS: '", 0), 0u) << error.what();
+    }
+  }
+}
+
 TEST(ClientCredentialsConfig, ACertificateReplacesTheSecret) {
   auto pair = sekoia::testing::MakeTestCertificate();
   auto config = LoadGraphTriggerConfig(sekoia::Arguments(WithCertificate(pair)), "");

@@ -1,13 +1,12 @@
 #include "collector.hpp"
 
 #include <algorithm>
-#include <deque>
 #include <functional>
 #include <unordered_set>
 
 #include "sekoia/errors.hpp"
-#include "sekoia/json/raw_json.hpp"
 #include "sekoia/time_format.hpp"
+#include "record_selection.hpp"
 
 namespace message_trace {
 namespace {
@@ -136,12 +135,11 @@ Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoi
   if ((options_.lookback.count() > 0 || schedule_.enabled()) && keys_ == nullptr)
     throw std::logic_error("a lookback needs the forwarded keys");
   if (options_.lookback.count() > 0 && schedule_.enabled()) throw std::logic_error("a full lookback or re-reads, not both");
+  // The configuration loader refuses these (CheckAgainstLimits), naming the argument.
   if (schedule_.last_age() + options_.frequency > limits_.max_age)
-    throw sekoia::ConfigError("lookback: the last re-read comes after the service drops the data; give at most " +
-                              std::to_string((limits_.max_age - options_.frequency).count() / 60) + " minutes");
-  if (options_.lookback + options_.frequency > limits_.max_window)
-    throw sekoia::ConfigError("lookback: too long for this API; give at most " +
-                              std::to_string((limits_.max_window - options_.frequency).count() / 60) + " minutes");
+    throw std::logic_error("the last re-read comes after the service drops the data");
+  if (options_.lookback.count() > 0 && options_.lookback + options_.frequency > limits_.max_window)
+    throw std::logic_error("a lookback longer than the API's window");
   // The service limits the whole query, lookback included.
   limits_.max_window -= options_.lookback;
   const bool replaced = LoadCursor();
@@ -275,7 +273,9 @@ void Collector::SaveProgress() {
 std::optional<Window> Collector::NextWindow(sekoia::TimePoint now) const {
   const sekoia::TimePoint latest_end = Truncate(now - options_.timedelta);
   const sekoia::TimePoint start = std::max(cursor_.next_start, Truncate(now - limits_.max_age));
-  if (latest_end - start < options_.frequency) return std::nullopt;  // caught up: wait
+  // Caught up: wait. A frequency longer than the API's window (the legacy service's 6 hours) is
+  // read in windows of that length until less than one is left.
+  if (latest_end - start < std::min<std::chrono::seconds>(options_.frequency, limits_.max_window)) return std::nullopt;
   return Window{start, std::min(start + limits_.max_window, latest_end)};
 }
 
@@ -314,6 +314,14 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
   // Only the records of the last lookback period before the next window can be read again; with
   // re-reads, every record of the window until its last one.
   const sekoia::TimePoint keep_from = schedule_.enabled() ? query.start : window.end - options_.lookback;
+  RecordSelectionOptions selection_options;
+  selection_options.window = window;
+  selection_options.query = query;
+  selection_options.rows_outside_window = limits_.rows_outside_window;
+  selection_options.keep_keys_from = keep_from;
+  // A row the service returns whatever its date must be known while the next windows may return
+  // it again.
+  selection_options.rows_outside_key_time = schedule_.enabled() ? query.end : keep_from;
   std::string url = cursor_.next_url ? *cursor_.next_url : source_.FirstPageUrl(query);
   bool resumed_link = cursor_.next_url.has_value();
   // Paging must end: the links followed here (hashed) and the pages and rows they gave.
@@ -351,42 +359,16 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
     }
     resumed_link = false;
 
-    std::vector<std::string_view> events;
-    events.reserve(page.records.size());
-    std::deque<std::string> repaired;  // records whose invalid UTF-8 was replaced: the intake takes only UTF-8
-    std::vector<std::pair<std::uint64_t, std::int64_t>> new_keys;
-    std::size_t undated = 0;
-    for (const TraceRecord& record : page.records) {
-      // The service's bounds are inclusive; keeping [start, end) sends a boundary record once.
-      // A record whose date cannot be read is kept: better sent than lost.
-      if (!record.received) ++undated;
-      if (!limits_.rows_outside_window && record.received &&
-          (*record.received < query.start || *record.received >= query.end))
-        continue;
-      if (record.received && *record.received >= window.start) {
-        if (!window_dates_) window_dates_.emplace(*record.received, *record.received);
-        window_dates_->first = std::min(window_dates_->first, *record.received);
-        window_dates_->second = std::max(window_dates_->second, *record.received);
-      }
-      if (keys_ && record.key != 0) {
-        if (keys_->Contains(record.key)) continue;  // forwarded before, in this state
-        sekoia::TimePoint time = record.received.value_or(window.end);
-        // A row the service returns whatever its date must be known while the next windows may
-        // return it again.
-        if (limits_.rows_outside_window) time = std::max(time, schedule_.enabled() ? query.end : keep_from);
-        if (time >= keep_from)
-          new_keys.emplace_back(record.key, std::chrono::duration_cast<seconds>(time.time_since_epoch()).count());
-      }
-      if (sekoia::json::IsValidUtf8(record.raw)) {
-        events.push_back(record.raw);
-      } else {
-        sekoia::json::RepairUtf8(record.raw, repaired.emplace_back());
-        events.push_back(repaired.back());
-      }
+    RecordSelection selection = SelectRecords(page, selection_options, keys_);
+    if (selection.dates) {
+      if (!window_dates_) window_dates_ = selection.dates;
+      window_dates_->first = std::min(window_dates_->first, selection.dates->first);
+      window_dates_->second = std::max(window_dates_->second, selection.dates->second);
     }
+    const std::vector<std::string_view>& events = selection.events;
     if (page.warning) logger_.Warning(*page.warning + " (window " + Span(window) + ")");
-    if (undated > 0) {
-      logger_.Warning(std::to_string(undated) + " record(s) of the window " + Span(window) +
+    if (selection.undated > 0) {
+      logger_.Warning(std::to_string(selection.undated) + " record(s) of the window " + Span(window) +
                       " have no readable date; they are forwarded as they are");
     }
     if (!events.empty()) {
@@ -399,9 +381,9 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
         throw std::runtime_error("the intake did not acknowledge the events");
       }
     }
-    if (keys_) keys_->Add(new_keys);
-    metrics_.AddRepaired(repaired.size());
-    window_repaired_ += repaired.size();
+    if (keys_) keys_->Add(selection.new_keys);
+    metrics_.AddRepaired(selection.repaired.size());
+    window_repaired_ += selection.repaired.size();
     forwarded_total_ += events.size();
     window_forwarded_ += events.size();
     ++window_pages_;

@@ -107,6 +107,9 @@ CollectorCursor CursorFromJson(const nlohmann::json& document);
  */
 class Collector final {
  public:
+  /** Throws std::logic_error when `options` do not fit `source`'s limits (the configuration
+   *  loader refuses those, see CheckAgainstLimits), or a lookback comes without `keys`;
+   *  StorageError when the checkpoint or the keys cannot be read. */
   Collector(const CollectorOptions& options, TraceSource& source, sekoia::intake::IntakeSink& intake,
             sekoia::CheckpointStore& checkpoints, sekoia::Clock& clock, sekoia::Random& random,
             sekoia::Logger& logger, sekoia::Metrics& metrics, sekoia::HealthState& health,

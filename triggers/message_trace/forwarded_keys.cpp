@@ -32,27 +32,6 @@ void SortUnique(std::vector<Entry>& entries) {
 
 }  // namespace
 
-std::uint64_t RecordKey(std::string_view trace_id, std::string_view recipient, std::string_view status) {
-  std::uint64_t hash = 14695981039346656037ULL;
-  auto mix = [&](std::string_view part) {
-    for (unsigned char c : part) {
-      hash ^= c;
-      hash *= 1099511628211ULL;
-    }
-    hash ^= 0x1f;  // a separator, so ("ab","c") and ("a","bc") differ
-    hash *= 1099511628211ULL;
-  };
-  mix(trace_id);
-  mix(recipient);
-  mix(status);
-  return hash == 0 ? 1 : hash;
-}
-
-ForwardedKeys::ForwardedKeys(const std::filesystem::path& path)
-    : owned_(std::make_unique<sekoia::DirectoryObjectStore>(path.parent_path())),
-      objects_(owned_.get()),
-      name_(path.filename().string()) {}
-
 std::string ForwardedKeys::Load() {
   keys_.clear();
   pending_.clear();

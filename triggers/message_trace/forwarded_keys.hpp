@@ -1,20 +1,13 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
-#include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "sekoia/clock.hpp"
 #include "sekoia/object_store.hpp"
 
 namespace message_trace {
-
-/** The identity of one state of a record: trace id, recipient and status, hashed (64-bit FNV-1a
- *  over the three values' raw JSON bytes). A status change is a new key. 0 means "no key". */
-std::uint64_t RecordKey(std::string_view trace_id, std::string_view recipient, std::string_view status);
 
 /**
  * The keys of the records forwarded within the lookback horizon, so a re-read period forwards
@@ -26,8 +19,6 @@ std::uint64_t RecordKey(std::string_view trace_id, std::string_view recipient, s
  */
 class ForwardedKeys final {
  public:
-  /** The keys in the file `path` (its directory must exist). */
-  explicit ForwardedKeys(const std::filesystem::path& path);
   /** The keys in the object `name` of `objects` (borrowed). */
   ForwardedKeys(sekoia::ObjectStore& objects, std::string name) : objects_(&objects), name_(std::move(name)) {}
   /** Reads the object; returns a description of the damaged lines (skipped), or "". Throws
@@ -47,7 +38,6 @@ class ForwardedKeys final {
  private:
   void Compact();
 
-  std::unique_ptr<sekoia::ObjectStore> owned_;
   sekoia::ObjectStore* objects_;
   std::string name_;
   // Sorted by key, one entry per key: 16 bytes a key, where a hash map's nodes and buckets took

@@ -1,6 +1,6 @@
 #include "graph_source.hpp"
 
-#include "forwarded_keys.hpp"
+#include "record_key.hpp"
 
 #include <strings.h>
 
@@ -116,7 +116,7 @@ TracePage ParseGraphPage(std::string body) {
   return page;
 }
 
-SourceLimits GraphSource::Limits() const {
+SourceLimits GraphSource::ServiceLimits() {
   // 90 days is Microsoft's limit for the start; keep 10 minutes inside it so a request built
   // now is still valid when it arrives.
   return {std::chrono::hours(24 * 10), std::chrono::hours(24 * 90) - std::chrono::minutes(10)};

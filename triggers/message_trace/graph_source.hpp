@@ -31,7 +31,9 @@ class GraphSource final : public TraceSource {
  public:
   GraphSource(const GraphSourceOptions& options, sekoia::http::HttpTransport& transport)
       : options_(options), transport_(transport) {}
-  SourceLimits Limits() const override;
+  /** The API's limits, known before any source exists (the configuration loader checks against them). */
+  static SourceLimits ServiceLimits();
+  SourceLimits Limits() const override { return ServiceLimits(); }
   std::string FirstPageUrl(const Window& window) const override;
   TracePage FetchPage(const std::string& url, std::size_t rows_read, const sekoia::StopSignal& stop) override;
 

@@ -9,18 +9,12 @@
 #include <cstdlib>
 #include <iostream>
 #include <random>
+#include <optional>
 
 #include "check_command.hpp"
 #include "collector.hpp"
-#include "graph_source.hpp"
 #include "python_context.hpp"
-#include "reporting_source.hpp"
 #include "request_budget.hpp"
-#include "sekoia/auth/basic_auth_transport.hpp"
-#include "sekoia/auth/bearer_auth_transport.hpp"
-#include "sekoia/auth/client_certificate_credential.hpp"
-#include "sekoia/auth/client_secret_credential.hpp"
-#include "sekoia/auth/token_provider.hpp"
 #include "sekoia/checkpoint_store.hpp"
 #include "sekoia/config.hpp"
 #include "sekoia/errors.hpp"
@@ -40,6 +34,7 @@
 #include "sekoia/time_format.hpp"
 #include "sekoia/url.hpp"
 #include "trigger_config.hpp"
+#include "trigger_kinds.hpp"
 
 namespace {
 
@@ -55,21 +50,6 @@ constexpr std::chrono::seconds kConfigurationRetry{120};
 // unreadable file), how often it is tried again; nothing is collected meanwhile.
 constexpr std::chrono::seconds kStorageRetry{60};
 
-enum class TriggerKind { kGraph, kReportingBasic, kReportingOAuth };
-
-struct Command {
-  const char* name;
-  TriggerKind kind;
-  const char* what;
-};
-constexpr Command kCommands[] = {
-    {"office365_messagetrace_trigger_graph", TriggerKind::kGraph, "Microsoft Graph messageTraces (client credentials)"},
-    // The command of Sekoia's Python Graph connector: its image can be swapped for this one.
-    {"office365_messagetrace_trigger_graph_api", TriggerKind::kGraph, "the same, under the name of Sekoia's Python Graph connector"},
-    {"office365_messagetrace_trigger", TriggerKind::kReportingBasic, "legacy Reporting Web Service, Basic auth"},
-    {"office365_messagetrace_trigger_oauth", TriggerKind::kReportingOAuth, "legacy Reporting Web Service, OAuth"},
-};
-
 struct CommandLine {
   std::string command;
   std::string target;  ///< the trigger command `check` checks
@@ -77,17 +57,11 @@ struct CommandLine {
   std::string data_dir = "/symphony_data";
 };
 
-std::string CommandNames() {
-  std::string names;
-  for (const Command& command : kCommands) names += (names.empty() ? "" : ", ") + std::string(command.name);
-  return names;
-}
-
 std::string Usage(const po::options_description& options) {
   std::ostringstream out;
   out << "usage: office365-messagetrace <command> [--config-dir DIR] [--data-dir DIR]\n"
          "       office365-messagetrace check <command> [--config-dir DIR]\n\ncommands:\n";
-  for (const Command& command : kCommands) out << "  " << command.name << "\n      " << command.what << "\n";
+  for (const TriggerKind& kind : TriggerKinds()) out << "  " << kind.command << "\n      " << kind.description << "\n";
   out << "  check <command>\n"
          "      reads <command>'s configuration as it does, gets a token, makes one query ($top=1) over the\n"
          "      last hour and posts an empty batch to the intake (no record is forwarded); one line per\n"
@@ -150,34 +124,6 @@ class MemoryReleasingClock final : public sekoia::Clock {
   sekoia::Clock& inner_;
 };
 
-// The trigger's validated arguments, whichever the kind.
-struct TriggerConfig {
-  CommonConfig common;
-  GraphTriggerConfig graph;
-  ReportingTriggerConfig reporting;
-  // The copies of the secrets die wiped, not in freed memory a later allocation could expose.
-  ~TriggerConfig() {
-    for (std::string* secret : {&graph.credentials.client_secret, &graph.credentials.client_private_key,
-                                &reporting.credentials.client_secret, &reporting.credentials.client_private_key,
-                                &reporting.account_password}) {
-      sekoia::Wipe(*secret);
-    }
-  }
-};
-
-TriggerConfig LoadConfig(TriggerKind kind, const sekoia::Arguments& arguments, const std::string& intake_url) {
-  TriggerConfig config;
-  if (kind == TriggerKind::kGraph) {
-    config.graph = LoadGraphTriggerConfig(arguments, intake_url);
-    config.common = config.graph.common;
-  } else {
-    config.reporting = LoadReportingTriggerConfig(
-        arguments, intake_url, kind == TriggerKind::kReportingBasic ? ReportingAuth::kBasic : ReportingAuth::kOAuth);
-    config.common = config.reporting.common;
-  }
-  return config;
-}
-
 // Masks in `redactor`, before anything can print them, the secrets the arguments hold, even
 // when the configuration turns out to be invalid.
 void RegisterSecrets(const sekoia::Arguments& arguments, sekoia::Redactor& redactor) {
@@ -194,30 +140,17 @@ void RegisterSecrets(const sekoia::Arguments& arguments, sekoia::Redactor& redac
   }
 }
 
-// Says when the certificate has expired or soon will: Microsoft refuses an expired one.
-void WarnAboutExpiry(const sekoia::auth::ClientCertificate& certificate, sekoia::TimePoint now, sekoia::Logger& logger) {
-  const sekoia::TimePoint expiry = certificate.NotAfter();
-  const std::string date = sekoia::FormatIso8601(expiry);
-  if (expiry <= now) {
-    logger.Error("client_certificate expired on " + date +
-                 ": Microsoft refuses it; upload a new certificate to the application and give it here");
-  } else if (expiry - now < std::chrono::hours(24 * 30)) {
-    logger.Warning("client_certificate expires on " + date + " (in " +
-                   sekoia::HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(expiry - now)) +
-                   "): upload a new certificate to the application and give it here before then");
-  }
-}
-
 // Everything the trigger reads from its configuration, validated.
 struct LoadedConfig {
   sekoia::ModuleConfig module;
   sekoia::http::ProxySettings proxy;
-  TriggerConfig trigger;
+  std::optional<TriggerConfig> trigger;  ///< absent when the configuration is not valid
   sekoia::StorageConfig storage;
+  std::chrono::seconds budget_period{300};  ///< the request budget's: see LoadBudgetPeriod
   std::string problem;  ///< empty when valid
 };
 
-LoadedConfig ReadConfiguration(TriggerKind kind, const sekoia::ConfigSource& source, sekoia::Redactor& redactor) {
+LoadedConfig ReadConfiguration(const TriggerKind& kind, const sekoia::ConfigSource& source, sekoia::Redactor& redactor) {
   LoadedConfig loaded;
   try {
     for (const char* name : sekoia::kStorageSecretNames) {
@@ -235,80 +168,41 @@ LoadedConfig ReadConfiguration(TriggerKind kind, const sekoia::ConfigSource& sou
     loaded.proxy = sekoia::http::ProxyFromEnvironment();
     redactor.Add(sekoia::http::SplitProxyUrl(loaded.proxy.https_proxy).password);
     redactor.Add(sekoia::http::SplitProxyUrl(loaded.proxy.http_proxy).password);
-    loaded.trigger = LoadConfig(kind, arguments, loaded.module.intake_url);
+    loaded.trigger = kind.load(arguments, loaded.module.intake_url);
+    loaded.budget_period = LoadBudgetPeriod(std::getenv(kBudgetPeriodVariable));
   } catch (const sekoia::ConfigError& error) {
+    loaded.trigger.reset();
     loaded.problem = error.what();
   }
   return loaded;
 }
 
 // The HTTP client of every request: its errors name the argument that configures the service.
-std::unique_ptr<sekoia::http::HttpTransport> MakeNetwork(const TriggerConfig& config, const sekoia::ModuleConfig& module,
+// Before the configuration is valid (`config` absent), the logger's: defaults, no Microsoft service.
+std::unique_ptr<sekoia::http::HttpTransport> MakeNetwork(const TriggerKind& kind,
+                                                         const std::optional<TriggerConfig>& config,
+                                                         const sekoia::ModuleConfig& module,
                                                          const sekoia::http::ProxySettings& proxy) {
+  const CommonConfig defaults;
+  const CommonConfig& common = config ? Common(*config) : defaults;
   sekoia::http::CurlTransportOptions options;
-  options.timeout = config.common.http_timeout;
+  options.timeout = common.http_timeout;
   options.user_agent = std::string("sekoiaio-connector/") + MODULE_SLUG + "-" + MODULE_VERSION;
-  options.ca_bundle = config.common.ca_bundle;
+  options.ca_bundle = common.ca_bundle;
   options.proxy = proxy;
-  const std::pair<const char*, const std::string*> services[] = {
-      {"url_logs", &module.url_logs},
-      {"intake_server", &config.common.intake_server},
-      {"login_url", &config.graph.credentials.login_url},
-      {"graph_url", &config.graph.graph.graph_url},
-      {"login_url", &config.reporting.credentials.login_url},
-      {"reporting_url", &config.reporting.reporting.reporting_url},
-  };
+  std::vector<std::pair<const char*, std::string>> services = {{"url_logs", module.url_logs},
+                                                                {"intake_server", common.intake_server}};
+  if (config) {
+    if (const ClientCredentialsConfig* credentials = kind.credentials(*config)) {
+      services.emplace_back("login_url", credentials->login_url);
+    }
+    const ServiceEndpoint service = kind.service(*config);
+    services.emplace_back(service.argument, service.url);
+  }
   for (const auto& [name, url] : services) {
-    if (auto parsed = sekoia::ParseUrl(*url)) options.service_names.emplace_back(sekoia::Origin(*parsed), name);
+    if (auto parsed = sekoia::ParseUrl(url)) options.service_names.emplace_back(sekoia::Origin(*parsed), name);
   }
   return sekoia::http::MakeCurlTransport(options);
-}
-
-// How requests to Microsoft authenticate, over `inner`: a token credential (Graph, OAuth), whose
-// token requests go through `login`, or Basic auth. The trigger's and the check's.
-struct MicrosoftAuth {
-  std::unique_ptr<sekoia::auth::ClientCertificate> certificate;  // outlives the credential using it
-  std::unique_ptr<sekoia::auth::TokenProvider> credential;       // null with Basic auth
-  std::unique_ptr<sekoia::http::HttpTransport> authorized;
-  std::string token_url;                                         // empty with Basic auth
-};
-
-MicrosoftAuth MakeMicrosoftAuth(TriggerKind kind, const TriggerConfig& config, sekoia::http::HttpTransport& inner,
-                                sekoia::http::HttpTransport& login, sekoia::Clock& clock, sekoia::Logger& logger,
-                                sekoia::Redactor& redactor) {
-  MicrosoftAuth auth;
-  const ClientCredentialsConfig& credentials =
-      kind == TriggerKind::kGraph ? config.graph.credentials : config.reporting.credentials;
-  if (kind == TriggerKind::kReportingBasic) {
-    auth.authorized = std::make_unique<sekoia::auth::BasicAuthTransport>(
-        inner, config.reporting.account_name, config.reporting.account_password, config.reporting.reporting.reporting_url,
-        &redactor);
-    return auth;
-  }
-  const std::string& scope = credentials.scope;
-  auth.token_url = credentials.login_url + "/" + credentials.tenant_id + "/oauth2/v2.0/token";
-  // Every access token obtained is registered in the redactor before it is used.
-  if (!credentials.client_certificate.empty()) {
-    auth.certificate = std::make_unique<sekoia::auth::ClientCertificate>(credentials.client_certificate,
-                                                                         credentials.client_private_key);
-    WarnAboutExpiry(*auth.certificate, clock.Now(), logger);
-    sekoia::auth::ClientCertificateOptions options;
-    options.token_url = auth.token_url;
-    options.client_id = credentials.client_id;
-    options.scope = scope;
-    auth.credential = std::make_unique<sekoia::auth::ClientCertificateCredential>(options, *auth.certificate, login,
-                                                                                  clock, &redactor);
-  } else {
-    auth.credential = std::make_unique<sekoia::auth::ClientSecretCredential>(
-        sekoia::auth::ClientCredentialsOptions{auth.token_url, credentials.client_id, credentials.client_secret, scope},
-        login, clock, &redactor);
-  }
-  // The token goes only to the configured service's origin, whatever URL a page or a stored
-  // checkpoint names.
-  auth.authorized = std::make_unique<sekoia::auth::BearerAuthTransport>(
-      inner, *auth.credential,
-      kind == TriggerKind::kGraph ? config.graph.graph.graph_url : config.reporting.reporting.reporting_url);
-  return auth;
 }
 
 // The Python Graph connector's events_cache in a context.json it left: the records it forwarded
@@ -335,7 +229,7 @@ std::unique_ptr<EventsCacheFilter> ResumePythonEventsCache(ContextPreservingStor
   return nullptr;
 }
 
-int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSignal& stop,
+int RunTrigger(const TriggerKind& kind, const CommandLine& command_line, sekoia::StopSignal& stop,
                sekoia::Redactor& redactor) {
   sekoia::SystemClock system_clock;
   MemoryReleasingClock clock(system_clock);
@@ -347,14 +241,15 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   LoadedConfig loaded = ReadConfiguration(kind, source, redactor);
   const sekoia::ModuleConfig module = loaded.module;
   sekoia::http::ProxySettings proxy = loaded.proxy;
-  TriggerConfig config = loaded.trigger;
+  std::optional<TriggerConfig> valid_config = loaded.trigger;
   sekoia::StorageConfig storage = loaded.storage;
+  std::chrono::seconds budget_period = loaded.budget_period;
   const std::string config_problem = loaded.problem;
 
   // Every service's answer and every request passes the sanitizer (header values checked, error
   // texts redacted before any excerpt is cut from them).
   auto network =
-      std::make_unique<sekoia::http::SanitizingTransport>(MakeNetwork(config, module, proxy), redactor);
+      std::make_unique<sekoia::http::SanitizingTransport>(MakeNetwork(kind, valid_config, module, proxy), redactor);
   sekoia::PlatformLoggerOptions log_options;
   log_options.url_logs = module.url_logs;
   log_options.token = module.token;
@@ -392,19 +287,22 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
     loaded = ReadConfiguration(kind, source, redactor);
     problem = loaded.problem;
     if (problem.empty()) {
-      config = loaded.trigger;
+      valid_config = loaded.trigger;
       proxy = loaded.proxy;
       storage = loaded.storage;
+      budget_period = loaded.budget_period;
       logger.Info("the configuration is valid now; starting");
-      trigger_network =
-          std::make_unique<sekoia::http::SanitizingTransport>(MakeNetwork(config, module, proxy), redactor);
+      trigger_network = std::make_unique<sekoia::http::SanitizingTransport>(
+          MakeNetwork(kind, valid_config, module, proxy), redactor);
     }
   }
   // The logger keeps the transport it was built with; the trigger's follows its configuration.
   sekoia::http::HttpTransport& transport = trigger_network ? *trigger_network : *network;
+  const TriggerConfig& config = *valid_config;
+  const CommonConfig& common = Common(config);
 
-  for (const std::string& warning : config.common.warnings) logger.Warning("configuration: " + warning);
-  sekoia::Metrics metrics(config.common.intake_key);
+  for (const std::string& warning : common.warnings) logger.Warning("configuration: " + warning);
+  sekoia::Metrics metrics(common.intake_key);
   serve_health(metrics);
 
   // Microsoft side: retries outside, authentication inside them (each attempt re-checks the
@@ -414,37 +312,22 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   sekoia::http::RetryOptions retry;
   sekoia::http::HttpTransport& login = transport;
   RequestBudgetOptions budget;
-  budget.max_requests = config.common.requests_per_5_minutes;
-  // Time-compressed measurements (scripts/latency-recall.sh) shorten the budget's period as they
-  // shorten every other duration; never set in production.
-  if (const char* period = std::getenv("OFFICE365_BUDGET_PERIOD_SECONDS")) {
-    const long seconds = std::strtol(period, nullptr, 10);
-    if (seconds >= 1 && seconds < 300) {
-      budget.period = std::chrono::seconds(seconds);
-      logger.Warning("OFFICE365_BUDGET_PERIOD_SECONDS: the request budget runs per " + std::to_string(seconds) +
-                     " s, not Microsoft's 5 minutes (for time-compressed measurements only)");
-    }
+  budget.max_requests = common.requests_per_5_minutes;
+  budget.period = budget_period;
+  if (budget.period != RequestBudgetOptions{}.period) {
+    logger.Warning(std::string(kBudgetPeriodVariable) + ": the request budget runs per " +
+                   std::to_string(budget.period.count()) +
+                   " s, not Microsoft's 5 minutes (for time-compressed measurements only)");
   }
   PacedTransport paced(budget, transport, clock, logger, &metrics);
-  const ClientCredentialsConfig& credentials =
-      kind == TriggerKind::kGraph ? config.graph.credentials : config.reporting.credentials;
-  const MicrosoftAuth auth = MakeMicrosoftAuth(kind, config, paced, login, clock, logger, redactor);
+  const MicrosoftAuth auth = kind.make_auth(config, paced, login, clock, logger, redactor);
   sekoia::http::RetryingTransport microsoft(retry, *auth.authorized, clock, random, logger);
-  std::unique_ptr<TraceSource> trace_source;
-  std::string what;
-  if (kind == TriggerKind::kGraph) {
-    trace_source = std::make_unique<GraphSource>(config.graph.graph, microsoft);
-    what = "Microsoft Graph message trace trigger, tenant " + credentials.tenant_id;
-  } else {
-    trace_source = std::make_unique<ReportingSource>(config.reporting.reporting, microsoft);
-    what = std::string("Reporting Web Service message trace trigger (") +
-           (kind == TriggerKind::kReportingBasic ? "Basic auth" : "OAuth, tenant " + credentials.tenant_id) + ")";
-  }
+  std::unique_ptr<TraceSource> trace_source = kind.make_source(config, microsoft, 0);
 
   sekoia::intake::IntakeOptions intake_options;
-  intake_options.intake_url = config.common.intake_server;
-  intake_options.intake_key = config.common.intake_key;
-  intake_options.chunk_size = config.common.chunk_size;
+  intake_options.intake_url = common.intake_server;
+  intake_options.intake_key = common.intake_key;
+  intake_options.chunk_size = common.chunk_size;
   // A discarded event is named in the log by its trace id (Graph `id`, Reporting `MessageTraceId`).
   intake_options.event_id_fields = {"id", "MessageTraceId"};
   sekoia::intake::IntakeBatcher intake(intake_options, transport, clock, random, logger, metrics, health);
@@ -479,19 +362,19 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
   // events_cache) stays there, so going back to them works.
   ContextPreservingStore checkpoints(stored_checkpoints);
   std::unique_ptr<ForwardedKeys> keys;
-  if (config.common.collector.lookback.count() > 0 || !config.common.collector.reread_after.empty()) {
+  if (common.collector.lookback.count() > 0 || !common.collector.reread_after.empty()) {
     keys = std::make_unique<ForwardedKeys>(*objects, "forwarded_keys.txt");
   }
-  logger.Info("starting the " + what + ", version " + MODULE_VERSION + "; the checkpoint is " +
+  logger.Info("starting the " + kind.name(config) + ", version " + MODULE_VERSION + "; the checkpoint is " +
               objects->Where("context.json"));
   std::unique_ptr<EventsCacheFilter> cache_filter;
   std::unique_ptr<Collector> collector;
   while (!collector) {
     try {
       if (bucket) bucket->CheckBucket();
-      if (kind == TriggerKind::kGraph) cache_filter = ResumePythonEventsCache(checkpoints, *trace_source, logger);
+      if (kind.resumes_python_graph_context) cache_filter = ResumePythonEventsCache(checkpoints, *trace_source, logger);
       TraceSource& source_read = cache_filter ? static_cast<TraceSource&>(*cache_filter) : *trace_source;
-      collector = std::make_unique<Collector>(config.common.collector, source_read, intake, checkpoints, clock, random,
+      collector = std::make_unique<Collector>(common.collector, source_read, intake, checkpoints, clock, random,
                                               logger, metrics, health, keys.get());
     } catch (const sekoia::StorageError& error) {
       // Never a fresh start over a checkpoint that exists but cannot be read: nothing is collected
@@ -505,16 +388,6 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
         logger.Shutdown();
         return 0;
       }
-    } catch (const sekoia::ConfigError& error) {
-      // Found only once the API's limits are known (a lookback too long for it): as any
-      // configuration error, no collection and no exit into a restart loop; SIGTERM ends it.
-      const std::string problem = error.what();
-      do {
-        logger.Critical("Configuration error: " + problem);
-      } while (clock.Wait(kConfigurationRetry, stop));
-      if (health_server) health_server->Stop();
-      logger.Shutdown();
-      return 0;
     }
   }
   collector->Run(stop);
@@ -526,7 +399,7 @@ int RunTrigger(TriggerKind kind, const CommandLine& command_line, sekoia::StopSi
 
 // `check <command>`: the trigger's configuration and wiring, one pass over each service, no
 // record forwarded; one line per step on stdout, exit 0 when every step passed, else 1.
-int RunCheck(TriggerKind kind, const char* command, const CommandLine& command_line, sekoia::StopSignal& stop,
+int RunCheck(const TriggerKind& kind, const CommandLine& command_line, sekoia::StopSignal& stop,
              sekoia::Redactor& redactor) {
   sekoia::SystemClock clock;
   sekoia::SeededRandom random(std::random_device{}());
@@ -536,44 +409,31 @@ int RunCheck(TriggerKind kind, const char* command, const CommandLine& command_l
   report.Step("configuration", [&] {
     loaded = ReadConfiguration(kind, source, redactor);
     if (!loaded.problem.empty()) throw sekoia::ConfigError(loaded.problem);
-    const ClientCredentialsConfig& credentials =
-        kind == TriggerKind::kGraph ? loaded.trigger.graph.credentials : loaded.trigger.reporting.credentials;
-    return std::string(command) + (kind == TriggerKind::kReportingBasic ? "" : ", tenant " + credentials.tenant_id);
+    const ClientCredentialsConfig* credentials = kind.credentials(*loaded.trigger);
+    return std::string(kind.command) + (credentials ? ", tenant " + credentials->tenant_id : "");
   });
-  for (const std::string& warning : loaded.trigger.common.warnings) report.Warning("configuration", warning);
   if (report.failed()) {
-    if (kind == TriggerKind::kReportingBasic) report.Skip({"query", "intake"});
-    else report.Skip({"token", "query", "intake"});
+    if (kind.uses_token) report.Skip({"token", "query", "intake"});
+    else report.Skip({"query", "intake"});
     return report.ExitCode();
   }
-  const TriggerConfig& config = loaded.trigger;
+  const TriggerConfig& config = *loaded.trigger;
+  const CommonConfig& common = Common(config);
+  for (const std::string& warning : common.warnings) report.Warning("configuration", warning);
   sekoia::StreamLogger logger(std::cerr, redactor);
   // The trigger's own HTTP client, from the same configuration.
-  sekoia::http::SanitizingTransport network(MakeNetwork(config, loaded.module, loaded.proxy), redactor);
+  sekoia::http::SanitizingTransport network(MakeNetwork(kind, loaded.trigger, loaded.module, loaded.proxy), redactor);
   sekoia::http::RetryingTransport retrying(CheckRetryOptions(), network, clock, random, logger);
-  const MicrosoftAuth auth = MakeMicrosoftAuth(kind, config, network, retrying, clock, logger, redactor);
+  const MicrosoftAuth auth = kind.make_auth(config, network, retrying, clock, logger, redactor);
   if (auth.credential) {
     report.Step("token", [&] { return CheckToken(*auth.credential, auth.token_url, stop); });
   }
   sekoia::http::RetryingTransport microsoft(CheckRetryOptions(), *auth.authorized, clock, random, logger);
-  std::unique_ptr<TraceSource> query_source;
-  std::string argument, service_url;
-  if (kind == TriggerKind::kGraph) {
-    GraphSourceOptions options = config.graph.graph;
-    options.page_size = 1;
-    query_source = std::make_unique<GraphSource>(options, microsoft);
-    argument = "graph_url";
-    service_url = options.graph_url;
-  } else {
-    ReportingSourceOptions options = config.reporting.reporting;
-    options.page_rows = 1;
-    query_source = std::make_unique<ReportingSource>(options, microsoft);
-    argument = "reporting_url";
-    service_url = options.reporting_url;
-  }
-  report.Step("query", [&] { return CheckQuery(*query_source, argument, service_url, clock.Now(), stop); });
-  report.Step("intake",
-              [&] { return CheckIntake(retrying, config.common.intake_server, config.common.intake_key, stop); });
+  // One record ($top=1): the query checks access, it collects nothing.
+  const std::unique_ptr<TraceSource> query_source = kind.make_source(config, microsoft, 1);
+  const ServiceEndpoint service = kind.service(config);
+  report.Step("query", [&] { return CheckQuery(*query_source, service.argument, service.url, clock.Now(), stop); });
+  report.Step("intake", [&] { return CheckIntake(retrying, common.intake_server, common.intake_key, stop); });
   return report.ExitCode();
 }
 
@@ -629,14 +489,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command_line.command.empty()) {
-    std::cerr << "office365-messagetrace: missing command; give one of " << CommandNames() << " (see --help)\n";
+    std::cerr << "office365-messagetrace: missing command; give one of " << TriggerCommands() << " (see --help)\n";
     return kUsageError;
   }
   if (command_line.command == "check") {
-    for (const Command& command : kCommands) {
-      if (command_line.target != command.name) continue;
+    if (const TriggerKind* kind = FindTriggerKind(command_line.target)) {
       try {
-        return RunCheck(command.kind, command.name, command_line, stop, redactor);
+        return RunCheck(*kind, command_line, stop, redactor);
       } catch (const std::exception& error) {
         std::cerr << "office365-messagetrace: fatal: " << redactor.Apply(error.what()) << "\n";
         return 1;
@@ -645,19 +504,18 @@ int main(int argc, char** argv) {
     std::cerr << "office365-messagetrace: check "
               << (command_line.target.empty() ? std::string("needs a command")
                                               : "'" + command_line.target + "' is not a command")
-              << "; give one of " << CommandNames() << " (see --help)\n";
+              << "; give one of " << TriggerCommands() << " (see --help)\n";
     return kUsageError;
   }
-  for (const Command& command : kCommands) {
-    if (command_line.command != command.name) continue;
+  if (const TriggerKind* kind = FindTriggerKind(command_line.command)) {
     try {
-      return RunTrigger(command.kind, command_line, stop, redactor);
+      return RunTrigger(*kind, command_line, stop, redactor);
     } catch (const std::exception& error) {
       std::cerr << "office365-messagetrace: fatal: " << redactor.Apply(error.what()) << "\n";
       return 1;
     }
   }
   std::cerr << "office365-messagetrace: unknown command '" << command_line.command << "'; give one of "
-            << CommandNames() << " (see --help)\n";
+            << TriggerCommands() << " (see --help)\n";
   return kUsageError;
 }

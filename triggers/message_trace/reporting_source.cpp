@@ -1,6 +1,6 @@
 #include "reporting_source.hpp"
 
-#include "forwarded_keys.hpp"
+#include "record_key.hpp"
 
 #include <algorithm>
 
@@ -166,7 +166,7 @@ std::string DescribeReportingError(int status, const std::string& body, Reportin
   return message;
 }
 
-SourceLimits ReportingSource::Limits() const {
+SourceLimits ReportingSource::ServiceLimits() {
   // The service documents no window limit; 6 hours (the lookback included) keeps each query
   // modest while catching up, and paging makes any size complete. Data older than 30 days is gone.
   // StartDate and EndDate bound the first and last processing steps, not Received [RWS]: every

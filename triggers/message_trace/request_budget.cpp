@@ -17,13 +17,6 @@ constexpr std::chrono::milliseconds kLongestSilentWait = std::chrono::minutes(1)
 
 }  // namespace
 
-int PacedTransport::InPeriod() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto now = clock_.Steady();
-  while (!sent_.empty() && *sent_.begin() <= now - options_.period) sent_.erase(sent_.begin());
-  return static_cast<int>(sent_.size());
-}
-
 std::chrono::milliseconds PacedTransport::Spacing() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(options_.period) / std::max(1, options_.max_requests);
 }

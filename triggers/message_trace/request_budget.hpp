@@ -44,8 +44,6 @@ class PacedTransport final : public sekoia::http::HttpTransport {
                  sekoia::Logger& logger, sekoia::Metrics* metrics = nullptr)
       : options_(options), inner_(inner), clock_(clock), logger_(logger), metrics_(metrics) {}
   sekoia::http::HttpResponse Send(const sekoia::http::HttpRequest& request, const sekoia::StopSignal& stop) override;
-  /** Requests sent in the current period. */
-  int InPeriod();
 
  private:
   /** Waits for a slot (budget and, while slowed down, spacing), then takes it. */

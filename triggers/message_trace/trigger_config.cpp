@@ -6,6 +6,7 @@
 #include "sekoia/errors.hpp"
 #include "sekoia/http/sanitizing_transport.hpp"
 #include "sekoia/http/curl_transport.hpp"
+#include "sekoia/secret_sink.hpp"
 #include "sekoia/url.hpp"
 
 namespace message_trace {
@@ -82,6 +83,50 @@ std::string NormalizePem(std::string pem) {
     pos = end_end + 5;
   }
   return out.empty() ? pem : out;
+}
+
+ClientCredentialsConfig::~ClientCredentialsConfig() {
+  sekoia::Wipe(client_secret);
+  sekoia::Wipe(client_private_key);
+}
+
+ReportingTriggerConfig::~ReportingTriggerConfig() { sekoia::Wipe(account_password); }
+
+void CheckAgainstLimits(const CollectorOptions& collector, const SourceLimits& limits) {
+  const std::chrono::seconds last_age =
+      collector.reread_after.empty() ? std::chrono::seconds(0) : collector.reread_after.back();
+  if (last_age + collector.frequency > limits.max_age) {
+    throw sekoia::ConfigError("lookback: the last re-read comes after the service drops the data; give at most " +
+                              std::to_string((limits.max_age - collector.frequency).count() / 60) + " minutes");
+  }
+  // Without a full lookback, a frequency longer than the API's longest window is read in windows
+  // of that length, one after the other.
+  if (collector.lookback.count() > 0 && collector.lookback + collector.frequency > limits.max_window) {
+    if (limits.max_window - collector.frequency < std::chrono::minutes(1)) {
+      throw sekoia::ConfigError("lookback: a full lookback leaves no room in this API's windows of " +
+                                std::to_string(limits.max_window.count() / 60) +
+                                " minutes at this frequency; give a frequency under " +
+                                std::to_string(limits.max_window.count() - 60) +
+                                " seconds, or re-reads instead of reread_after_minutes 'full'");
+    }
+    throw sekoia::ConfigError("lookback: too long for this API; give at most " +
+                              std::to_string((limits.max_window - collector.frequency).count() / 60) + " minutes");
+  }
+}
+
+std::chrono::seconds LoadBudgetPeriod(const char* value) {
+  const std::chrono::seconds microsoft{300};
+  if (value == nullptr || *value == '\0') return microsoft;
+  const std::string text = value;
+  const bool digits =
+      text.size() <= 3 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const int seconds = digits ? std::stoi(text) : 0;
+  if (seconds < 1 || seconds > microsoft.count()) {
+    throw sekoia::ConfigError(std::string(kBudgetPeriodVariable) + ": '" + text.substr(0, 20) +
+                              "' is not a period of 1 to 300 seconds; it is for time-compressed measurements only: "
+                              "unset it to use Microsoft's 5 minutes");
+  }
+  return std::chrono::seconds(seconds);
 }
 
 void LoadRereads(const sekoia::Arguments& arguments, CollectorOptions& collector, double max_minutes) {
@@ -179,6 +224,7 @@ GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& given, const 
   config.graph.page_size = static_cast<int>(arguments.Integer("page_size", 5000, 1, 5000));
   config.common.collector.lookback = arguments.Minutes("lookback", kDefaultLookbackMinutes, 0, 1440);
   LoadRereads(arguments, config.common.collector, 1440);
+  CheckAgainstLimits(config.common.collector, GraphSource::ServiceLimits());
   config.common.warnings = sekoia::UnknownArgumentWarnings(arguments);
   return config;
 }
@@ -200,6 +246,7 @@ ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& given
   config.credentials.scope = ReportingScope(config.reporting.reporting_url);
   config.common.collector.lookback = arguments.Minutes("lookback", kDefaultLookbackMinutes, 0, 240);
   LoadRereads(arguments, config.common.collector, 1440);
+  CheckAgainstLimits(config.common.collector, ReportingSource::ServiceLimits());
   config.common.warnings = sekoia::UnknownArgumentWarnings(arguments);
   return config;
 }

@@ -44,6 +44,8 @@ struct ClientCredentialsConfig final {
   std::string client_private_key;  ///< PEM (unencrypted RSA); secret
   std::string login_url = "https://login.microsoftonline.com";
   std::string scope;  ///< the token's resource: Graph's, or Exchange Online's (beside reporting_url's host)
+  /** The copies of the secrets die wiped, not in freed memory a later allocation could expose. */
+  ~ClientCredentialsConfig();
 };
 
 struct GraphTriggerConfig final {
@@ -59,6 +61,7 @@ struct ReportingTriggerConfig final {
   ClientCredentialsConfig credentials;  ///< OAuth only
   std::string account_name;             ///< Basic only
   std::string account_password;         ///< Basic only; secret
+  ~ReportingTriggerConfig();            ///< wipes account_password
 };
 
 /** A PEM as it was exported: forms and environment variables often flatten one, with "\n"
@@ -76,6 +79,18 @@ std::string ReportingScope(const std::string& reporting_url);
 /** Sets `collector`'s re-read ages (or its full lookback) from reread_after_minutes and
  *  lookback, once `collector.lookback` holds the lookback argument. Throws ConfigError. */
 void LoadRereads(const sekoia::Arguments& arguments, CollectorOptions& collector, double max_minutes);
+
+/** Throws ConfigError unless the collector's timing fits the API's `limits`: the last re-read
+ *  before the service drops the data; a full lookback, with `frequency`, within its longest window. */
+void CheckAgainstLimits(const CollectorOptions& collector, const SourceLimits& limits);
+
+/** The environment variable that shortens the request budget's period; for time-compressed
+ *  measurements only (scripts/latency-recall.sh, the LateRecords integration test). */
+constexpr const char* kBudgetPeriodVariable = "OFFICE365_BUDGET_PERIOD_SECONDS";
+
+/** The request budget's period: Microsoft's 5 minutes, unless `value` (kBudgetPeriodVariable,
+ *  null when unset or empty) gives whole seconds from 1 to 300. Throws ConfigError otherwise. */
+std::chrono::seconds LoadBudgetPeriod(const char* value);
 
 /** Reads and validates; throws sekoia::ConfigError naming the argument. The trigger loaders
  *  put in `common.warnings` one warning per argument they do not know (UnknownArgumentWarnings). */
