@@ -34,7 +34,7 @@ done
 
 scripts/install-deps.sh
 build=build-bench
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >/dev/null
+cmake --preset bench >/dev/null  # $build, Release
 cmake --build "$build" -j2 --target office365-messagetrace message-trace-simulator bench-floor-client >/dev/null
 
 work=$(mktemp -d)

@@ -33,8 +33,7 @@ if ((${#need[@]})); then
 fi
 
 build=build-fuzz
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUZZ=ON \
-  -DBUILD_TESTING=OFF >/dev/null
+cmake --preset fuzz >/dev/null  # $build: clang++-14, RelWithDebInfo, FUZZ=ON, no tests
 cmake --build "$build" -j2 --target "${targets[@]}"
 
 samples="$root/../shared/samples"

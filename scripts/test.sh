@@ -7,11 +7,11 @@
 #                               the project is compiled once for the tests (and once in the image).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=build
-flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+# The configure presets of CMakePresets.json: release (build/) and sanitize (build-sanitize/).
+build=build preset=release
 for arg in "$@"; do
   case "$arg" in
-    --sanitize) build=build-sanitize; flags=(-DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON) ;;
+    --sanitize) build=build-sanitize preset=sanitize ;;
     *) echo "usage: scripts/test.sh [--sanitize]" >&2; exit 2 ;;
   esac
 done
@@ -25,7 +25,7 @@ if [ "$build" = build-sanitize ]; then
   export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0"
 fi
 start=$(date +%s)
-cmake -S . -B "$build" -DBUILD_TESTING=ON -DWERROR=ON "${flags[@]}" >/dev/null
+cmake --preset "$preset" >/dev/null
 cmake --build "$build" -j2
 echo "build: $(( $(date +%s) - start )) s"
 (cd "$build" && ctest --output-on-failure -j2 --timeout 300)

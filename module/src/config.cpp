@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -269,7 +270,7 @@ std::chrono::seconds Arguments::Minutes(const std::string& name, double fallback
     shown << minutes;
     throw ConfigError(name + ": " + shown.str() + " is out of range" + range());
   }
-  return std::chrono::seconds(static_cast<long long>(minutes * 60 + 0.5));
+  return std::chrono::seconds(std::llround(minutes * 60));
 }
 
 std::string Arguments::HttpUrl(const std::string& name, const std::string& fallback) const {

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "sekoia/errors.hpp"
@@ -363,7 +364,8 @@ class CurlTransport final : public HttpTransport {
       case CURLE_COULDNT_CONNECT:
         if (transfer.os_error == ECONNREFUSED) return "connection refused";
         if (transfer.os_error == ENETUNREACH || transfer.os_error == EHOSTUNREACH) {
-          return "the host is unreachable (" + std::string(std::strerror(transfer.os_error)) +
+          // Not strerror: transfers run in several threads at once (intake batches in flight).
+          return "the host is unreachable (" + std::generic_category().message(transfer.os_error) +
                  "): check the URL, the network and any firewall";
         }
         return "could not connect (" + detail + "): check the URL, the network and any firewall";
