@@ -235,8 +235,9 @@ void IntakeBatcher::ReleaseMemory() {
   std::vector<ForwardResult>().swap(results_);
   // glibc keeps freed memory for the next allocation, and gives back to the system only what is
   // free at the top of its heap: the pages of a page's buffers freed in the middle of it stay
-  // resident (8 MiB and more after a backfill) for as long as the trigger rests. malloc_trim
-  // returns every whole free page (madvise), once per rest, off the path of the records.
+  // resident for as long as the trigger rests (measured after 100,000 Graph records: 2.0 MiB of
+  // heap resident at rest, 0.8 MiB with this). malloc_trim returns every whole free page
+  // (madvise), once per rest, off the path of the records.
   malloc_trim(0);
 }
 
