@@ -69,10 +69,16 @@ class FakeIntake final : public intake::IntakeSink {
     if (on_forward) on_forward();
     return intake::ForwardResult::kAcknowledged;
   }
+  void ReleaseMemory() override {
+    ++releases;
+    if (on_release) on_release();
+  }
   std::vector<std::string> received;
   std::vector<intake::ForwardResult> results;  ///< consumed one per call; then acknowledged
   std::function<void()> on_forward;
   int calls = 0;
+  int releases = 0;                  ///< ReleaseMemory calls
+  std::function<void()> on_release;  ///< called by each of them
 
  private:
   std::mutex mutex_;

@@ -376,6 +376,36 @@ TEST(IntakeBatcher, IdleHelpersEndSoNoneStandAtRestAndComeBackForTheNextLargePag
   EXPECT_EQ(f.metrics.forwarded(), 16u);
 }
 
+TEST(IntakeBatcher, ReleasedBuffersComeBackForTheNextPageAndEveryEventIsSent) {
+  Fixture f;
+  f.options.chunk_size = 2;
+  f.options.workers = 4;
+  std::mutex mutex;
+  std::vector<std::string> bodies;
+  f.transport.SetHandler([&](const http::HttpRequest& request) {
+    std::lock_guard<std::mutex> lock(mutex);
+    bodies.push_back(request.body);
+    return http::HttpResponse{200, "{}", {}};
+  });
+  auto batcher = f.Make();
+  std::vector<std::string> storage = NumberedEvents(8, -1);  // 4 chunks of 2
+  std::vector<std::string_view> events(storage.begin(), storage.end());
+  StopSignal stop;
+  for (int page = 0; page < 3; ++page) {
+    ASSERT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged);
+    batcher.ReleaseMemory();  // as the collector does before each rest
+    EXPECT_EQ(batcher.threads(), 3u) << "the helpers stay: only their buffers go";
+  }
+  ASSERT_EQ(bodies.size(), 12u);
+  // Each page's bodies are whole, exactly as built from the events (not a freed buffer's bytes).
+  std::multiset<std::string> expected, sent(bodies.begin(), bodies.end());
+  for (int page = 0; page < 3; ++page) {
+    for (std::size_t i = 0; i < 8; i += 2) expected.insert(BuildBatchBody("key-1", &events[i], &events[i] + 2));
+  }
+  EXPECT_EQ(sent, expected);
+  EXPECT_EQ(f.metrics.forwarded(), 24u);
+}
+
 TEST(BuildBatchBody, ReusesTheBufferItIsGiven) {
   std::vector<std::string_view> events = {R"({"a":"x"})", R"({"b":"y"})"};
   std::string body;

@@ -428,6 +428,27 @@ TEST(Collector, CaughtUpMeansOneWindowPerFrequency) {
   EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kDebug, "done: 0 record(s) forwarded in 1 page(s)"));
 }
 
+TEST(Collector, ReleasesTheIntakeBuffersOnlyWhenCaughtUpBeforeEachRest) {
+  Fixture f;
+  f.options.start_time = hours(3);
+  const TimePoint now = f.Now();
+  FakeSource source({now - hours(2), now - hours(1), now - minutes(30), now - minutes(20), now - minutes(10)}, 2);
+  sekoia::StopSignal stop;
+  std::vector<std::size_t> received_at_release;
+  f.intake.on_release = [&] {
+    received_at_release.push_back(f.intake.received.size());
+    if (received_at_release.size() == 2) stop.Request();
+  };
+  auto collector = f.Make(source);
+  collector->Run(stop);
+  // Every record was forwarded before the first rest; none is sent while buffers are released.
+  ASSERT_EQ(received_at_release.size(), 2u);
+  EXPECT_EQ(received_at_release[0], 5u);
+  EXPECT_EQ(received_at_release[1], 5u);
+  EXPECT_EQ(f.intake.releases, 2);
+  EXPECT_EQ(f.clock.waits().size(), 2u) << "a release before each rest (the second one ended by the stop)";
+}
+
 TEST(Collector, CatchingUpReportsProgress) {
   Fixture f;
   f.options.start_time = hours(24 * 30);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 
@@ -61,6 +62,64 @@ TEST(ForwardedKeys, ExpiredKeysAreDroppedAndTheFileStaysBounded) {
   reloaded.Load();
   reloaded.Expire(TimePoint(seconds(499 - 10)));
   EXPECT_EQ(reloaded.size(), keys.size());
+}
+
+TEST(ForwardedKeys, ManyPagesOfKeysAnswerAsASetWouldAndSurviveARestart) {
+  // Enough keys for the index and for several folds of the recent keys into the others; each
+  // page repeats some keys already known and some of its own.
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  keys.Load();
+  std::mt19937_64 random(7);
+  std::map<std::uint64_t, std::int64_t> model;  // key -> the time of its first Add
+  std::vector<std::uint64_t> known;
+  for (std::int64_t page = 0; page < 30; ++page) {
+    std::vector<std::pair<std::uint64_t, std::int64_t>> batch;
+    for (int i = 0; i < 1000; ++i) {
+      std::uint64_t key = random() | 1;
+      if (i % 10 == 0 && !known.empty()) key = known[random() % known.size()];
+      if (i % 50 == 1 && !batch.empty()) key = batch.front().first;
+      batch.emplace_back(key, page);
+    }
+    for (const auto& [key, time] : batch) {
+      if (model.emplace(key, time).second) known.push_back(key);
+    }
+    keys.Add(batch);
+    keys.Persist();
+    ASSERT_EQ(keys.size(), model.size());
+  }
+  for (std::uint64_t key : known) ASSERT_TRUE(keys.Contains(key)) << key;
+  for (int i = 0; i < 10000; ++i) {
+    const std::uint64_t key = random() & ~std::uint64_t{1};  // even: never added
+    ASSERT_FALSE(keys.Contains(key));
+  }
+  EXPECT_FALSE(keys.Contains(0));
+  EXPECT_FALSE(keys.Contains(~std::uint64_t{0} - 1));
+  // Expiry by time, in both the recent keys and the others.
+  keys.Expire(TimePoint(seconds(15)));
+  std::size_t live = 0;
+  for (const auto& [key, time] : model) {
+    ASSERT_EQ(keys.Contains(key), time >= 15) << key;
+    live += time >= 15;
+  }
+  EXPECT_EQ(keys.size(), live);
+  keys.Persist();
+  ForwardedKeys reloaded(dir.path() / "keys.txt");
+  EXPECT_EQ(reloaded.Load(), "");
+  reloaded.Expire(TimePoint(seconds(15)));
+  EXPECT_EQ(reloaded.size(), live);
+  for (const auto& [key, time] : model) ASSERT_EQ(reloaded.Contains(key), time >= 15) << key;
+}
+
+TEST(ForwardedKeys, LinesAreSixteenHexDigitsAndTheSignedSeconds) {
+  sekoia::testing::TestDir dir;
+  ForwardedKeys keys(dir.path() / "keys.txt");
+  keys.Load();
+  keys.Add({{0xfedcba9876543210ULL, 1769000000}, {1, -5}, {0xa0, 0}});
+  keys.Persist();
+  std::ifstream in(dir.path() / "keys.txt");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "0000000000000001 -5\n00000000000000a0 0\nfedcba9876543210 1769000000\n");
 }
 
 TEST(ForwardedKeys, KeepsTheFirstOfAddedDuplicatesAndTheLastLineOfTheFile) {

