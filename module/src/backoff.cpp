@@ -5,11 +5,14 @@
 
 namespace sekoia {
 
-bool IsRetryableStatus(int status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
+bool IsRetryableStatus(int status) {
+  return status == 408 || status == 429 || (status >= 500 && status <= 599);
+}
 
 std::chrono::milliseconds Backoff::Ceiling(int retry) const {
   const std::chrono::milliseconds max = std::max(options_.max, std::chrono::milliseconds(0));
-  std::chrono::milliseconds ceiling = std::clamp(options_.initial, std::chrono::milliseconds(0), max);
+  std::chrono::milliseconds ceiling =
+      std::clamp(options_.initial, std::chrono::milliseconds(0), max);
   // Doubled step by step, never multiplied by 2^n: the collector counts its failures without end,
   // and a shift would overflow long before the cap stops it.
   for (int i = 1; i < retry && ceiling > std::chrono::milliseconds(0) && ceiling < max; ++i) {

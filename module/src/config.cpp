@@ -16,7 +16,8 @@ namespace {
 
 std::string Upper(const std::string& name) {
   std::string out = name;
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
   return out;
 }
 
@@ -59,11 +60,13 @@ std::optional<nlohmann::json> ConfigSource::GetJson(const std::string& name) con
   nlohmann::json value = nlohmann::json::parse(found->text, nullptr, false);
   if (value.is_discarded() && found->from_environment) {
     // The SDK's json_load: a variable that is not JSON may be the base64 of it.
-    if (auto decoded = DecodeBase64(found->text)) value = nlohmann::json::parse(*decoded, nullptr, false);
+    if (auto decoded = DecodeBase64(found->text))
+      value = nlohmann::json::parse(*decoded, nullptr, false);
   }
   if (value.is_discarded()) {
-    throw ConfigError(name + ": not valid JSON; give it as a JSON object (file " + (dir_ / name).string() +
-                      ", or environment variable " + Upper(name) + " holding the JSON or its base64)");
+    throw ConfigError(name + ": not valid JSON; give it as a JSON object (file " +
+                      (dir_ / name).string() + ", or environment variable " + Upper(name) +
+                      " holding the JSON or its base64)");
   }
   return value;
 }
@@ -87,7 +90,7 @@ std::optional<std::string> DecodeBase64(const std::string& text) {
       continue;
     }
     const int value = digit(c);
-    if (value < 0) continue;       // b64decode(validate=False) discards them
+    if (value < 0) continue;               // b64decode(validate=False) discards them
     if (padding > 0) return std::nullopt;  // data after the padding
     bits = (bits << 6) | static_cast<std::uint32_t>(value);
     if (++count % 4 == 0) {
@@ -119,7 +122,8 @@ namespace {
 // not part of it. Python's int() ignores it too; in a header it would make every request fail.
 std::optional<std::string> Line(const ConfigSource& source, const std::string& name) {
   auto value = source.Get(name);
-  while (value && !value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
+  while (value && !value->empty() && (value->back() == '\n' || value->back() == '\r'))
+    value->pop_back();
   return value;
 }
 
@@ -131,7 +135,8 @@ ModuleConfig LoadModuleConfig(const ConfigSource& source) {
   // It goes into the logs API's Authorization header: a CR or LF inside would inject headers.
   if (!http::IsSafeHeaderValue(config.token)) {
     config.token.clear();
-    throw ConfigError("token: holds a control character (a line break inside?); give the platform's token alone");
+    throw ConfigError(
+        "token: holds a control character (a line break inside?); give the platform's token alone");
   }
   config.url_callback = Line(source, "url_callback").value_or("");
   config.intake_url = Line(source, "intake_url").value_or("");
@@ -151,7 +156,8 @@ ModuleConfig LoadModuleConfig(const ConfigSource& source) {
       if (used == value->size() && port >= 0 && port <= 65535) return port;
     } catch (const std::exception&) {
     }
-    throw ConfigError(name + ": '" + *value + "' is not a port number; give an integer from 1 to 65535");
+    throw ConfigError(name + ": '" + *value +
+                      "' is not a port number; give an integer from 1 to 65535");
   };
   config.liveness_port = port("liveness_port", 8000);
   config.metrics_port = port("metrics_port", 8020);
@@ -163,7 +169,8 @@ nlohmann::json LoadTriggerArguments(const ConfigSource& source) {
     auto value = source.GetJson(name);
     if (!value) continue;
     if (!value->is_object()) {
-      throw ConfigError(std::string(name) + ": expected a JSON object of the trigger's arguments, got " +
+      throw ConfigError(std::string(name) +
+                        ": expected a JSON object of the trigger's arguments, got " +
                         TypeName(*value));
     }
     return *value;
@@ -211,7 +218,8 @@ std::int64_t Arguments::Integer(const std::string& name, std::int64_t fallback, 
     return "; give an integer from " + std::to_string(min) + " to " + std::to_string(max);
   };
   if (!value) return fallback;
-  if (value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(max)) {
+  if (value->is_number_unsigned() &&
+      value->get<std::uint64_t>() > static_cast<std::uint64_t>(max)) {
     throw ConfigError(name + ": " + value->dump() + " is out of range" + range());
   } else if (value->is_number_integer()) {
     number = value->get<std::int64_t>();
@@ -241,7 +249,8 @@ std::int64_t Arguments::Integer(const std::string& name, std::int64_t fallback, 
   return number;
 }
 
-std::chrono::seconds Arguments::Minutes(const std::string& name, double fallback, double min, double max) const {
+std::chrono::seconds Arguments::Minutes(const std::string& name, double fallback, double min,
+                                        double max) const {
   const nlohmann::json* value = Find(name);
   auto range = [&] {
     std::ostringstream text;
@@ -276,7 +285,8 @@ std::chrono::seconds Arguments::Minutes(const std::string& name, double fallback
 std::string Arguments::HttpUrl(const std::string& name, const std::string& fallback) const {
   std::string text = String(name, fallback);
   // A base URL: no user information (never quoted: it holds a password), no query, no fragment.
-  if (std::string problem = BaseUrlProblem(text); !problem.empty()) throw ConfigError(name + ": " + problem);
+  if (std::string problem = BaseUrlProblem(text); !problem.empty())
+    throw ConfigError(name + ": " + problem);
   while (!text.empty() && text.back() == '/') text.pop_back();
   return text;
 }
@@ -284,11 +294,13 @@ std::string Arguments::HttpUrl(const std::string& name, const std::string& fallb
 std::string Arguments::SecureUrl(const std::string& name, const std::string& fallback) const {
   std::string text = String(name, fallback);
   // A base URL: no user information (never quoted: it holds a password), no query, no fragment.
-  if (std::string problem = BaseUrlProblem(text); !problem.empty()) throw ConfigError(name + ": " + problem);
+  if (std::string problem = BaseUrlProblem(text); !problem.empty())
+    throw ConfigError(name + ": " + problem);
   auto url = ParseUrl(text);
   if (!IsSecureOrLoopback(*url)) {
-    throw ConfigError(name + ": '" + DisplayUrl(text) +
-                      "' must use https (plain http is only allowed for a loopback host such as 127.0.0.1)");
+    throw ConfigError(
+        name + ": '" + DisplayUrl(text) +
+        "' must use https (plain http is only allowed for a loopback host such as 127.0.0.1)");
   }
   while (!text.empty() && text.back() == '/') text.pop_back();
   return text;
@@ -306,7 +318,9 @@ std::vector<std::string> Arguments::Unread() const {
 }
 
 std::size_t EditDistance(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
@@ -314,7 +328,8 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1)});
+      row[j] = std::min(
+          {row[j] + 1, row[j - 1] + 1, diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1)});
       diagonal = above;
     }
   }
@@ -326,7 +341,8 @@ std::string ClosestName(const std::string& name, const std::vector<std::string>&
   std::size_t best_distance = std::string::npos;
   for (const std::string& candidate : known) {
     const std::size_t distance = EditDistance(name, candidate);
-    const std::size_t allowed = std::max<std::size_t>(2, std::max(name.size(), candidate.size()) / 3);
+    const std::size_t allowed =
+        std::max<std::size_t>(2, std::max(name.size(), candidate.size()) / 3);
     if (distance <= allowed && distance < best_distance) {
       best = candidate;
       best_distance = distance;
@@ -344,11 +360,13 @@ std::vector<std::string> UnknownArgumentWarnings(const Arguments& arguments) {
     for (char c : name) shown += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
     const std::string closest = ClosestName(name, known);
     if (!closest.empty()) {
-      warnings.push_back("unknown argument '" + shown + "' is ignored; did you mean '" + closest + "'?");
+      warnings.push_back("unknown argument '" + shown + "' is ignored; did you mean '" + closest +
+                         "'?");
     } else {
       std::string list;
       for (const std::string& candidate : known) list += (list.empty() ? "" : ", ") + candidate;
-      warnings.push_back("unknown argument '" + shown + "' is ignored; this trigger's arguments are " + list);
+      warnings.push_back("unknown argument '" + shown +
+                         "' is ignored; this trigger's arguments are " + list);
     }
   }
   return warnings;

@@ -79,7 +79,8 @@ constexpr const char* kForwarded = "symphony_module_common_forwarded_events_tota
 constexpr const char* kForwardedHelp = "Number of events forwarded to Sekoia.io";
 constexpr const char* kDuration = "symphony_module_common_forward_events_duration";
 // The SDK's text says "from eventhub" (copied from another connector); this says what is measured.
-constexpr const char* kDurationHelp = "Duration, in seconds, of each batch of events sent to the intake";
+constexpr const char* kDurationHelp =
+    "Duration, in seconds, of each batch of events sent to the intake";
 constexpr const char* kDiscarded = "symphony_module_common_discarded_events_total";
 constexpr const char* kDiscardedHelp = "Number of events discarded from the collect";
 constexpr const char* kLag = "symphony_module_common_events_lags";
@@ -90,16 +91,20 @@ constexpr const char* kLagHelp =
 // This trigger's own metrics.
 constexpr const char* kRepairedMetric = "symphony_module_common_repaired_events";
 constexpr const char* kRepaired = "symphony_module_common_repaired_events_total";
-constexpr const char* kRepairedHelp = "Number of events whose invalid UTF-8 was replaced by U+FFFD before forwarding";
+constexpr const char* kRepairedHelp =
+    "Number of events whose invalid UTF-8 was replaced by U+FFFD before forwarding";
 constexpr const char* kCheckpoint = "symphony_module_common_checkpoint_timestamp_seconds";
 constexpr const char* kCheckpointHelp =
     "The checkpoint's date (most_recent_date_requested), unix seconds: collected up to there";
-constexpr const char* kLastSuccess = "symphony_module_common_last_successful_cycle_timestamp_seconds";
-constexpr const char* kLastSuccessHelp = "When a collection cycle last ended without error, unix seconds";
+constexpr const char* kLastSuccess =
+    "symphony_module_common_last_successful_cycle_timestamp_seconds";
+constexpr const char* kLastSuccessHelp =
+    "When a collection cycle last ended without error, unix seconds";
 constexpr const char* kRequestsMetric = "symphony_module_common_source_requests";
 constexpr const char* kRequests = "symphony_module_common_source_requests_total";
 constexpr const char* kRequestsHelp =
-    "Requests to Microsoft's message trace service (each attempt), by outcome: ok, throttled (429), failed "
+    "Requests to Microsoft's message trace service (each attempt), by outcome: ok, throttled "
+    "(429), failed "
     "(another status, or no answer)";
 constexpr const char* kBudgetWaitsMetric = "symphony_module_common_budget_waits";
 constexpr const char* kBudgetWaits = "symphony_module_common_budget_waits_total";
@@ -107,7 +112,8 @@ constexpr const char* kBudgetWaitsHelp =
     "Waits before a request to Microsoft to stay within the requests_per_5_minutes budget";
 constexpr const char* kBudgetSecondsMetric = "symphony_module_common_budget_wait_seconds";
 constexpr const char* kBudgetSeconds = "symphony_module_common_budget_wait_seconds_total";
-constexpr const char* kBudgetSecondsHelp = "Seconds spent waiting for the requests_per_5_minutes budget";
+constexpr const char* kBudgetSecondsHelp =
+    "Seconds spent waiting for the requests_per_5_minutes budget";
 
 std::string EscapeLabelValue(const std::string& value) {
   std::string out;
@@ -149,8 +155,8 @@ void Sample(std::string& out, const std::string& name, const std::string& labels
 
 // generate_latest moves a family's `_created` samples into a gauge family of their own, named
 // after the metric (without `_total`), right after it.
-void Created(std::string& out, const std::string& metric, const char* help, const std::string& labels,
-             double created) {
+void Created(std::string& out, const std::string& metric, const char* help,
+             const std::string& labels, double created) {
   const std::string name = metric + "_created";
   Header(out, name.c_str(), help, "gauge");
   Sample(out, name, labels, created);
@@ -164,8 +170,7 @@ constexpr const char* kDiscardedMetric = "symphony_module_common_discarded_event
 Metrics::Metrics(std::string intake_key) : Metrics(std::move(intake_key), SystemClock()) {}
 
 Metrics::Metrics(std::string intake_key, const Clock& clock)
-    : label_("intake_key=\"" + EscapeLabelValue(intake_key) + "\""),
-      created_([&clock] {
+    : label_("intake_key=\"" + EscapeLabelValue(intake_key) + "\""), created_([&clock] {
         // Whole seconds and the fraction apart, so 1769000000.25 stays exactly that.
         const auto since_epoch = clock.Now().time_since_epoch();
         const auto whole = std::chrono::floor<std::chrono::seconds>(since_epoch);
@@ -201,7 +206,8 @@ namespace {
 double UnixSeconds(TimePoint time) {
   const auto since_epoch = time.time_since_epoch();
   const auto whole = std::chrono::floor<std::chrono::seconds>(since_epoch);
-  return static_cast<double>(whole.count()) + std::chrono::duration<double>(since_epoch - whole).count();
+  return static_cast<double>(whole.count()) +
+         std::chrono::duration<double>(since_epoch - whole).count();
 }
 }  // namespace
 
@@ -271,12 +277,14 @@ std::string Metrics::RenderPrometheus() const {
   Header(out, kRequests, kRequestsHelp, "counter");
   static constexpr const char* kOutcomes[] = {"ok", "throttled", "failed"};
   for (std::size_t i = 0; i < source_requests_.size(); ++i) {
-    Sample(out, kRequests, label_ + ",outcome=\"" + kOutcomes[i] + "\"", static_cast<double>(source_requests_[i]));
+    Sample(out, kRequests, label_ + ",outcome=\"" + kOutcomes[i] + "\"",
+           static_cast<double>(source_requests_[i]));
   }
   {
     const std::string name = std::string(kRequestsMetric) + "_created";
     Header(out, name.c_str(), kRequestsHelp, "gauge");
-    for (const char* outcome : kOutcomes) Sample(out, name, label_ + ",outcome=\"" + outcome + "\"", created_);
+    for (const char* outcome : kOutcomes)
+      Sample(out, name, label_ + ",outcome=\"" + outcome + "\"", created_);
   }
 
   Header(out, kBudgetWaits, kBudgetWaitsHelp, "counter");

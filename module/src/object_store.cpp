@@ -65,8 +65,10 @@ void SyncDirectory(const std::filesystem::path& file) {
 void RequireRegular(int fd, const std::filesystem::path& path) {
   struct stat status {};
   if (::fstat(fd, &status) != 0) Fail("examine", path, errno);
-  if (S_ISDIR(status.st_mode)) throw StorageError("cannot use " + path.string() + ": a directory is in its place");
-  if (!S_ISREG(status.st_mode)) throw StorageError("cannot use " + path.string() + ": it is not a regular file");
+  if (S_ISDIR(status.st_mode))
+    throw StorageError("cannot use " + path.string() + ": a directory is in its place");
+  if (!S_ISREG(status.st_mode))
+    throw StorageError("cannot use " + path.string() + ": it is not a regular file");
 }
 
 }  // namespace
@@ -79,7 +81,8 @@ void WriteFileDurably(const std::filesystem::path& path, std::string_view conten
   if (fd < 0 && errno == EEXIST) {
     // The leftover of a crash, or something planted there: removed (unlink removes a symbolic
     // link itself, never its target), then the file is created anew, exclusively.
-    if (::unlink(temporary.c_str()) != 0 && errno != ENOENT) Fail("remove the leftover", temporary, errno);
+    if (::unlink(temporary.c_str()) != 0 && errno != ENOENT)
+      Fail("remove the leftover", temporary, errno);
     fd = ::open(temporary.c_str(), flags, 0600);
   }
   if (fd < 0) Fail("create", temporary, errno);
@@ -99,7 +102,8 @@ void WriteFileDurably(const std::filesystem::path& path, std::string_view conten
 }
 
 void AppendFileDurably(const std::filesystem::path& path, std::string_view content) {
-  Descriptor file(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
+  Descriptor file(
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (file.get() < 0) Fail("open", path, errno);
   RequireRegular(file.get(), path);
   WriteAll(file.get(), content, path);
@@ -141,7 +145,9 @@ bool DirectoryObjectStore::Append(const std::string& name, std::string_view cont
   return true;
 }
 
-std::string DirectoryObjectStore::Where(const std::string& name) const { return (directory_ / name).string(); }
+std::string DirectoryObjectStore::Where(const std::string& name) const {
+  return (directory_ / name).string();
+}
 
 DirectoryLock::DirectoryLock(const std::filesystem::path& directory) {
   const std::filesystem::path path = directory / "trigger.lock";
@@ -152,10 +158,12 @@ DirectoryLock::DirectoryLock(const std::filesystem::path& directory) {
     char holder[32] = {};
     const ssize_t n = ::pread(file.get(), holder, sizeof holder - 1, 0);
     std::string pid = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : "";
-    while (!pid.empty() && (pid.back() == '\n' || pid.back() < '0' || pid.back() > '9')) pid.pop_back();
-    throw StorageError("another trigger is using " + directory.string() + " (lock held on " + path.string() +
-                       (pid.empty() ? "" : " by process " + pid) +
-                       "): stop it first, or give each trigger its own data directory (or sub_folder)");
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() < '0' || pid.back() > '9'))
+      pid.pop_back();
+    throw StorageError(
+        "another trigger is using " + directory.string() + " (lock held on " + path.string() +
+        (pid.empty() ? "" : " by process " + pid) +
+        "): stop it first, or give each trigger its own data directory (or sub_folder)");
   }
   // For the message above, in the next process that finds the lock held.
   const std::string pid = std::to_string(::getpid()) + "\n";

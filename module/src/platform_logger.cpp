@@ -209,7 +209,8 @@ bool PlatformLogger::SendBatch(const std::vector<Entry>& batch) {
   const auto seen = last_sent_.find(key);
   if (seen == last_sent_.end() || steady - seen->second >= options_.dedupe_window) {
     last_sent_[key] = steady;
-    err_ << detail::FormatLogLine(detail::FormatMillis(now), LogLevel::kWarning, text) << std::flush;
+    err_ << detail::FormatLogLine(detail::FormatMillis(now), LogLevel::kWarning, text)
+         << std::flush;
   }
   return false;
 }

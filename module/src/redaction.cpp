@@ -50,8 +50,8 @@ std::string JsonEscaped(const std::string& secret, bool ensure_ascii) {
 
 // Where a URL's authority ends (RFC 3986), or where the text around a URL in a message does.
 bool EndsAuthority(char c) {
-  return c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\' ||
-         std::isspace(static_cast<unsigned char>(c));
+  return c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' || c == '<' || c == '>' ||
+         c == '\\' || std::isspace(static_cast<unsigned char>(c));
 }
 
 }  // namespace
@@ -68,11 +68,14 @@ std::vector<std::string> SecretForms(const std::string& secret) {
   for (std::size_t at; (at = plus.find("%20")) != std::string::npos;) plus.replace(at, 3, "+");
   const std::string json = JsonEscaped(secret, false);
   std::string json_slash = json;
-  for (std::size_t at = json_slash.find('/'); at != std::string::npos; at = json_slash.find('/', at + 2)) {
+  for (std::size_t at = json_slash.find('/'); at != std::string::npos;
+       at = json_slash.find('/', at + 2)) {
     json_slash.insert(at, 1, '\\');
   }
-  for (std::string form : {percent, LowerHexEscapes(percent), plus, json, json_slash, JsonEscaped(secret, true)}) {
-    if (std::find(forms.begin(), forms.end(), form) == forms.end()) forms.push_back(std::move(form));
+  for (std::string form :
+       {percent, LowerHexEscapes(percent), plus, json, json_slash, JsonEscaped(secret, true)}) {
+    if (std::find(forms.begin(), forms.end(), form) == forms.end())
+      forms.push_back(std::move(form));
   }
   return forms;
 }
@@ -107,7 +110,9 @@ Redactor::~Redactor() {
 
 void Redactor::Add(const std::string& secret) { Register(secret, TimePoint::max()); }
 
-void Redactor::AddUntil(const std::string& secret, TimePoint expires_at) { Register(secret, expires_at); }
+void Redactor::AddUntil(const std::string& secret, TimePoint expires_at) {
+  Register(secret, expires_at);
+}
 
 void Redactor::Register(const std::string& secret, TimePoint expires_at) {
   if (secret.size() < kShortestSecret) return;

@@ -15,8 +15,8 @@ std::string EncodeSegment(std::string_view segment) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : segment) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -32,7 +32,8 @@ std::string EncodePath(const std::string& key) {
   std::size_t start = 0;
   while (true) {
     const std::size_t slash = key.find('/', start);
-    out += EncodeSegment(std::string_view(key).substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    out += EncodeSegment(std::string_view(key).substr(
+        start, slash == std::string::npos ? std::string::npos : slash - start));
     if (slash == std::string::npos) break;
     out += '/';
     start = slash + 1;
@@ -80,7 +81,8 @@ std::string ObjectKey(const S3Options& options, const std::string& name) {
 }
 
 std::string ObjectUrl(const S3Options& options, const std::string& name) {
-  return options.endpoint + "/" + EncodeSegment(options.bucket) + "/" + EncodePath(ObjectKey(options, name));
+  return options.endpoint + "/" + EncodeSegment(options.bucket) + "/" +
+         EncodePath(ObjectKey(options, name));
 }
 
 std::string BucketCheckUrl(const S3Options& options) {
@@ -95,14 +97,16 @@ std::vector<std::string> SignedHeaders(const S3Options& options, std::string_vie
   // libcurl 7.88 neither adds x-amz-content-sha256 for S3 nor signs without it; it signs the
   // headers given here along with the rest.
   std::vector<std::string> headers = {"x-amz-content-sha256: " + Sha256Hex(body)};
-  if (!options.session_token.empty()) headers.push_back("x-amz-security-token: " + options.session_token);
+  if (!options.session_token.empty())
+    headers.push_back("x-amz-security-token: " + options.session_token);
   return headers;
 }
 
 std::string Authority(const std::string& endpoint) {
   const auto url = ParseUrl(endpoint);
   if (!url) return Printable(endpoint, 80);
-  const std::string host = url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
+  const std::string host =
+      url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
   return host + ":" + std::to_string(url->port);
 }
 
@@ -120,15 +124,19 @@ std::string DescribeFailure(const S3Options& options, const std::string& action,
     fix = "check aws_access_key_id/aws_secret_access_key";
   } else if (code == "SignatureDoesNotMatch") {
     what = "signature refused";
-    fix = "check aws_secret_access_key (it must be the secret of aws_access_key_id) and aws_default_region";
+    fix =
+        "check aws_secret_access_key (it must be the secret of aws_access_key_id) and "
+        "aws_default_region";
   } else if (code == "ExpiredToken" || code == "InvalidToken" || code == "TokenRefreshRequired") {
     what = "session token refused";
-    fix = "check aws_session_token (a temporary one expires; give a fresh one with its key id and secret)";
+    fix =
+        "check aws_session_token (a temporary one expires; give a fresh one with its key id and "
+        "secret)";
   } else if (code == "NoSuchBucket") {
     what = "bucket " + bucket + " does not exist";
     fix = "create it, or correct aws_bucket_name";
-  } else if (code == "AuthorizationHeaderMalformed" || code == "PermanentRedirect" || code == "IllegalLocationConstraintException" ||
-             status == 301) {
+  } else if (code == "AuthorizationHeaderMalformed" || code == "PermanentRedirect" ||
+             code == "IllegalLocationConstraintException" || status == 301) {
     what = "the bucket is not in this region";
     fix = "check aws_default_region (and aws_s3_endpoint_url)";
   } else if (code == "AccessDenied" || code == "AllAccessDisabled" || status == 403) {
@@ -143,15 +151,17 @@ std::string DescribeFailure(const S3Options& options, const std::string& action,
     const std::string message = Element(body, "Message");
     fix = message.empty() ? "check aws_s3_endpoint_url (is it an S3 API?)" : message;
   }
-  return "object storage " + Authority(options.endpoint) + ": " + what + " (" + code + ") when " + action + ": " + fix;
+  return "object storage " + Authority(options.endpoint) + ": " + what + " (" + code + ") when " +
+         action + ": " + fix;
 }
 
-std::string DescribeUnreachable(const S3Options& options, const std::string& action, const std::string& reason,
-                                bool tls) {
+std::string DescribeUnreachable(const S3Options& options, const std::string& action,
+                                const std::string& reason, bool tls) {
   const std::string store = "object storage " + Authority(options.endpoint);
   if (tls) {
     return store + ": TLS failed when " + action + " (" + Printable(reason, 200) +
-           "): check ca_cert (the PEM of the CA that signed the store's certificate) and client_cert/client_key";
+           "): check ca_cert (the PEM of the CA that signed the store's certificate) and "
+           "client_cert/client_key";
   }
   return store + ": unreachable when " + action + " (" + Printable(reason, 200) +
          "): check aws_s3_endpoint_url and that the store is up and reachable from here";

@@ -28,7 +28,8 @@ void StopSignal::Request() noexcept {
 bool StopSignal::WaitFor(std::chrono::milliseconds duration) const {
   const auto deadline = std::chrono::steady_clock::now() + duration;
   while (!Requested()) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd watched{event_fd_, POLLIN, 0};
     // poll takes an int of milliseconds; a longer wait is made of several.

@@ -38,14 +38,15 @@ int DaysInMonth(int y, int m) {
 
 std::optional<TimePoint> ParseIso8601(std::string_view text) {
   int year, month, day, hour, minute, second;
-  if (!Digits(text, 0, 4, year) || text.size() < 19 || text[4] != '-' || !Digits(text, 5, 2, month) ||
-      text[7] != '-' || !Digits(text, 8, 2, day) || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
-      !Digits(text, 11, 2, hour) || text[13] != ':' || !Digits(text, 14, 2, minute) || text[16] != ':' ||
+  if (!Digits(text, 0, 4, year) || text.size() < 19 || text[4] != '-' ||
+      !Digits(text, 5, 2, month) || text[7] != '-' || !Digits(text, 8, 2, day) ||
+      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || !Digits(text, 11, 2, hour) ||
+      text[13] != ':' || !Digits(text, 14, 2, minute) || text[16] != ':' ||
       !Digits(text, 17, 2, second)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 || minute > 59 ||
-      second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
+      minute > 59 || second > 60) {
     return std::nullopt;
   }
   std::size_t pos = 19;
@@ -71,26 +72,28 @@ std::optional<TimePoint> ParseIso8601(std::string_view text) {
       if (!Digits(text, pos + 1, 2, oh)) return std::nullopt;
       std::size_t mpos = pos + 3;
       if (mpos < text.size() && text[mpos] == ':') ++mpos;
-      if (!Digits(text, mpos, 2, om) || mpos + 2 != text.size() || oh > 23 || om > 59) return std::nullopt;
+      if (!Digits(text, mpos, 2, om) || mpos + 2 != text.size() || oh > 23 || om > 59)
+        return std::nullopt;
       offset_seconds = (zone == '+' ? 1 : -1) * (oh * 3600 + om * 60);
       pos = text.size();
     } else {
       return std::nullopt;
     }
   }
-  std::int64_t seconds = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
-                         offset_seconds;
+  std::int64_t seconds =
+      DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
   // TimePoint counts nanoseconds in 64 bits: years 1678 to 2261 only. A date outside (found by
   // fuzzing: "1013-..." in a record) would overflow the conversion, so it is not a date here.
   constexpr std::int64_t kLimit =
       std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1;
   if (seconds <= -kLimit || seconds >= kLimit) return std::nullopt;
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds(seconds) +
-                                                                   std::chrono::microseconds(micros)));
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
+      std::chrono::seconds(seconds) + std::chrono::microseconds(micros)));
 }
 
 std::string FormatIso8601(TimePoint time) {
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
   std::int64_t seconds = micros / 1000000;
   std::int64_t fraction = micros % 1000000;
   if (fraction < 0) {
@@ -102,11 +105,12 @@ std::string FormatIso8601(TimePoint time) {
   gmtime_r(&t, &tm);
   char buffer[64];
   if (fraction == 0) {
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   } else {
     std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(fraction));
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<long long>(fraction));
   }
   return buffer;
 }
@@ -119,7 +123,8 @@ std::string FormatNaiveIso(TimePoint time) {
 
 std::optional<TimePoint> ParseMsJsonDate(std::string_view text) {
   constexpr std::string_view kPrefix = "/Date(";
-  if (text.substr(0, kPrefix.size()) != kPrefix || text.size() < kPrefix.size() + 3) return std::nullopt;
+  if (text.substr(0, kPrefix.size()) != kPrefix || text.size() < kPrefix.size() + 3)
+    return std::nullopt;
   std::size_t pos = kPrefix.size();
   bool negative = false;
   if (text[pos] == '-') {
@@ -141,11 +146,13 @@ std::optional<TimePoint> ParseMsJsonDate(std::string_view text) {
     if (pos - zone_start != 4) return std::nullopt;
   }
   if (text.substr(pos) != ")/") return std::nullopt;
-  // 15 digits of milliseconds reach far past what TimePoint's nanoseconds hold (years 1678 to 2261).
+  // 15 digits of milliseconds reach far past what TimePoint's nanoseconds hold (years 1678 to
+  // 2261).
   constexpr std::int64_t kLimit =
       std::chrono::duration_cast<std::chrono::milliseconds>(TimePoint::duration::max()).count() - 1;
   if (ms >= kLimit) return std::nullopt;
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(negative ? -ms : ms)));
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
+      std::chrono::milliseconds(negative ? -ms : ms)));
 }
 
 double Seconds(std::chrono::system_clock::duration duration) {

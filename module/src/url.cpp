@@ -11,7 +11,8 @@ namespace {
 
 std::string Lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -22,7 +23,8 @@ bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 // when it is none.
 std::optional<std::string> CanonicalIpv6(std::string_view host) {
   if (host.size() < 2 || host.size() > 45) return std::nullopt;
-  if (!std::all_of(host.begin(), host.end(), [](char c) { return IsHex(c) || c == ':' || c == '.'; })) {
+  if (!std::all_of(host.begin(), host.end(),
+                   [](char c) { return IsHex(c) || c == ':' || c == '.'; })) {
     return std::nullopt;
   }
   in6_addr address{};
@@ -64,7 +66,8 @@ std::optional<Url> ParseUrl(std::string_view text) {
   std::string_view rest = text.substr(scheme_end + 3);
   std::size_t authority_end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, authority_end);
-  std::string_view tail = authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+  std::string_view tail =
+      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
   if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no user info in URLs
   std::string_view host;
   std::string_view port;
@@ -91,18 +94,21 @@ std::optional<Url> ParseUrl(std::string_view text) {
   if (port.empty()) {
     url.port = url.scheme == "https" ? 443 : 80;
   } else {
-    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return std::nullopt;
     url.port = std::stoi(std::string(port));
     if (url.port < 1 || url.port > 65535) return std::nullopt;
   }
-  url.path_and_query = tail.empty() || tail.front() != '/' ? "/" + std::string(tail) : std::string(tail);
+  url.path_and_query =
+      tail.empty() || tail.front() != '/' ? "/" + std::string(tail) : std::string(tail);
   return url;
 }
 
 std::string Origin(const Url& url) {
   const bool v6 = url.host.find(':') != std::string::npos;
-  return url.scheme + "://" + (v6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
+  return url.scheme + "://" + (v6 ? "[" + url.host + "]" : url.host) + ":" +
+         std::to_string(url.port);
 }
 
 bool HasOrigin(std::string_view text, const std::string& origin) {
@@ -112,11 +118,15 @@ bool HasOrigin(std::string_view text, const std::string& origin) {
 
 std::string BaseUrlProblem(std::string_view text) {
   if (Authority(text).find('@') != std::string_view::npos) {
-    return "holds user information (user:password@): give credentials in their own arguments, never in a URL";
+    return "holds user information (user:password@): give credentials in their own arguments, "
+           "never in a URL";
   }
-  if (!ParseUrl(text)) return "is not an absolute http(s) URL; give the service's root, e.g. https://host";
-  if (text.find('?') != std::string_view::npos) return "holds a query ('?...'): give the service's root URL only";
-  if (text.find('#') != std::string_view::npos) return "holds a fragment ('#...'): give the service's root URL only";
+  if (!ParseUrl(text))
+    return "is not an absolute http(s) URL; give the service's root, e.g. https://host";
+  if (text.find('?') != std::string_view::npos)
+    return "holds a query ('?...'): give the service's root URL only";
+  if (text.find('#') != std::string_view::npos)
+    return "holds a fragment ('#...'): give the service's root URL only";
   return "";
 }
 
@@ -143,7 +153,8 @@ bool IsLoopbackHost(std::string_view host) {
   std::size_t pos = 0;
   while (pos <= host.size()) {
     std::size_t dot = host.find('.', pos);
-    std::string_view part = host.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+    std::string_view part =
+        host.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
     if (part.empty() || part.size() > 3 ||
         !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
         std::stoi(std::string(part)) > 255)

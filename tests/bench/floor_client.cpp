@@ -1,11 +1,11 @@
 // bench-floor-client: the floor of scripts/bench.sh. It does what the trigger does on the
-// network, with the same HTTP client (the project's libcurl transport), and nothing else: it fetches the same pages
-// of message traces from the simulator and posts the same bytes to its intake, without reading
-// any JSON. Each page is cut into as many equal pieces as it holds records (its byte count over
-// the size of a record, learnt from the first, full, page), and the pieces are posted as
-// intake batches of `--chunk-size` events, at most 4 in flight, as the trigger does. Escaping
-// a piece into a JSON string is the one byte transformation left: without it the intake would
-// refuse the batch. It uses the project's own escaping (sekoia::json::AppendQuoted).
+// network, with the same HTTP client (the project's libcurl transport), and nothing else: it
+// fetches the same pages of message traces from the simulator and posts the same bytes to its
+// intake, without reading any JSON. Each page is cut into as many equal pieces as it holds records
+// (its byte count over the size of a record, learnt from the first, full, page), and the pieces are
+// posted as intake batches of `--chunk-size` events, at most 4 in flight, as the trigger does.
+// Escaping a piece into a JSON string is the one byte transformation left: without it the intake
+// would refuse the batch. It uses the project's own escaping (sekoia::json::AppendQuoted).
 //
 // Prints one line of `key=value`: pages, bytes_in, bytes_out, posts, cpu_seconds (user +
 // system), system_seconds, wall_seconds, peak_rss_kib. Exits 1 on any HTTP failure.
@@ -50,19 +50,29 @@ Options ParseArguments(int argc, char** argv) {
     std::string name = argv[i];
     if (i + 1 >= argc) throw std::invalid_argument("missing value for " + name);
     std::string value = argv[++i];
-    if (name == "--base") options.base = value;
-    else if (name == "--api") options.api = value;
-    else if (name == "--start") options.start = value;
-    else if (name == "--end") options.end = value;
-    else if (name == "--page-size") options.page_size = std::stoi(value);
-    else if (name == "--chunk-size") options.chunk_size = std::stoul(value);
-    else if (name == "--intake-key") options.intake_key = value;
-    else throw std::invalid_argument("unknown option " + name);
+    if (name == "--base")
+      options.base = value;
+    else if (name == "--api")
+      options.api = value;
+    else if (name == "--start")
+      options.start = value;
+    else if (name == "--end")
+      options.end = value;
+    else if (name == "--page-size")
+      options.page_size = std::stoi(value);
+    else if (name == "--chunk-size")
+      options.chunk_size = std::stoul(value);
+    else if (name == "--intake-key")
+      options.intake_key = value;
+    else
+      throw std::invalid_argument("unknown option " + name);
   }
   if (options.base.empty() || options.start.empty() || options.end.empty() ||
-      (options.api != "graph" && options.api != "legacy") || options.page_size < 1 || options.chunk_size < 1) {
+      (options.api != "graph" && options.api != "legacy") || options.page_size < 1 ||
+      options.chunk_size < 1) {
     throw std::invalid_argument(
-        "usage: bench-floor-client --base URL --start ISO --end ISO [--api graph|legacy] [--page-size N] "
+        "usage: bench-floor-client --base URL --start ISO --end ISO [--api graph|legacy] "
+        "[--page-size N] "
         "[--chunk-size N] [--intake-key KEY]");
   }
   return options;
@@ -75,7 +85,8 @@ std::string StringAfter(const std::string& body, const std::string& name) {
   if (at == std::string::npos) return "";
   const std::size_t start = at + marker.size();
   const std::size_t end = body.find('"', start);
-  if (end == std::string::npos || body.find('\\', start) < end) throw std::runtime_error("unexpected " + name);
+  if (end == std::string::npos || body.find('\\', start) < end)
+    throw std::runtime_error("unexpected " + name);
   return body.substr(start, end - start);
 }
 
@@ -87,14 +98,19 @@ HttpResponse Check(HttpResponse response, const char* what) {
   return response;
 }
 
-std::string GraphToken(HttpTransport& client, const Options& options, const sekoia::StopSignal& stop) {
-  const std::string form = "grant_type=client_credentials&client_id=" + options.client_id + "&client_secret=" +
-                           options.client_secret + "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default";
-  std::string body = Check(client.Send({"POST", options.base + "/" + options.tenant_id + "/oauth2/v2.0/token", form,
-                                        {{"Content-Type", "application/x-www-form-urlencoded"}}},
-                                       stop),
-                           "token")
-                         .body;
+std::string GraphToken(HttpTransport& client, const Options& options,
+                       const sekoia::StopSignal& stop) {
+  const std::string form = "grant_type=client_credentials&client_id=" + options.client_id +
+                           "&client_secret=" + options.client_secret +
+                           "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default";
+  std::string body =
+      Check(client.Send({"POST",
+                         options.base + "/" + options.tenant_id + "/oauth2/v2.0/token",
+                         form,
+                         {{"Content-Type", "application/x-www-form-urlencoded"}}},
+                        stop),
+            "token")
+          .body;
   std::string token = StringAfter(body, "access_token");
   if (token.empty()) throw std::runtime_error("no access_token in " + body.substr(0, 200));
   return token;
@@ -123,7 +139,8 @@ std::string Base64(const std::string& text) {
 }
 
 double CpuSeconds(const rusage& usage) {
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace
@@ -139,16 +156,18 @@ int main(int argc, char** argv) {
 
     std::string authorization;
     std::string url;
-    const std::string filter_graph = "receivedDateTime ge " + options.start + " and receivedDateTime le " + options.end;
+    const std::string filter_graph =
+        "receivedDateTime ge " + options.start + " and receivedDateTime le " + options.end;
     const std::string filter_legacy =
         "StartDate eq datetime'" + options.start + "' and EndDate eq datetime'" + options.end + "'";
     if (options.api == "graph") {
       authorization = "Bearer " + GraphToken(*client, options, stop);
-      url = options.base + "/v1.0/admin/exchange/tracing/messageTraces?$filter=" + sekoia::PercentEncode(filter_graph) +
-            "&$top=" + std::to_string(options.page_size);
+      url = options.base + "/v1.0/admin/exchange/tracing/messageTraces?$filter=" +
+            sekoia::PercentEncode(filter_graph) + "&$top=" + std::to_string(options.page_size);
     } else {
       authorization = "Basic " + Base64(options.account_name + ":" + options.account_password);
-      url = options.base + "/ecp/reportingwebservice/reporting.svc/MessageTrace?$format=json&$filter=" +
+      url = options.base +
+            "/ecp/reportingwebservice/reporting.svc/MessageTrace?$format=json&$filter=" +
             sekoia::PercentEncode(filter_legacy);
     }
     const std::string link_name = options.api == "graph" ? "@odata.nextLink" : "__next";
@@ -159,7 +178,11 @@ int main(int argc, char** argv) {
     double record_bytes = 0;  // learnt from the first page, which is full
     while (!url.empty()) {
       const std::string page =
-          Check(client->Send({"GET", url, "", {{"Authorization", authorization}, {"Accept", "application/json"}}}, stop),
+          Check(client->Send({"GET",
+                              url,
+                              "",
+                              {{"Authorization", authorization}, {"Accept", "application/json"}}},
+                             stop),
                 "page")
               .body;
       ++pages;
@@ -167,12 +190,14 @@ int main(int argc, char** argv) {
       const int per_page = options.api == "graph" ? options.page_size : 2000;
       if (record_bytes == 0) record_bytes = static_cast<double>(page.size()) / per_page;
       const auto pieces = std::max<std::size_t>(
-          1, std::min<std::size_t>(per_page, static_cast<std::size_t>(page.size() / record_bytes + 0.5)));
+          1, std::min<std::size_t>(per_page,
+                                   static_cast<std::size_t>(page.size() / record_bytes + 0.5)));
 
       std::vector<std::future<void>> in_flight;
       for (std::size_t first = 0; first < pieces; first += options.chunk_size) {
         const std::size_t last = std::min(pieces, first + options.chunk_size);
-        auto body = std::make_shared<std::string>("{\"intake_key\":\"" + options.intake_key + "\",\"jsons\":[");
+        auto body = std::make_shared<std::string>("{\"intake_key\":\"" + options.intake_key +
+                                                  "\",\"jsons\":[");
         body->reserve(static_cast<std::size_t>((last - first) * record_bytes * 1.25) + 64);
         for (std::size_t piece = first; piece < last; ++piece) {
           const std::size_t from = Boundary(page, page.size() * piece / pieces);
@@ -184,7 +209,9 @@ int main(int argc, char** argv) {
         bytes_out += body->size();
         ++posts;
         in_flight.push_back(std::async(std::launch::async, [&, body] {
-          Check(client->Send({"POST", options.base + "/batch", *body,
+          Check(client->Send({"POST",
+                              options.base + "/batch",
+                              *body,
                               {{"User-Agent", user_agent}, {"Content-Type", "application/json"}}},
                              stop),
                 "intake");
@@ -203,12 +230,14 @@ int main(int argc, char** argv) {
 
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::printf(
-        "pages=%zu bytes_in=%llu bytes_out=%llu posts=%zu cpu_seconds=%.3f system_seconds=%.3f wall_seconds=%.3f "
+        "pages=%zu bytes_in=%llu bytes_out=%llu posts=%zu cpu_seconds=%.3f system_seconds=%.3f "
+        "wall_seconds=%.3f "
         "peak_rss_kib=%ld\n",
-        pages, bytes_in, bytes_out, posts, CpuSeconds(usage), usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6, wall,
-        usage.ru_maxrss);
+        pages, bytes_in, bytes_out, posts, CpuSeconds(usage),
+        usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6, wall, usage.ru_maxrss);
     return 0;
   } catch (const std::exception& error) {
     std::cerr << "bench-floor-client: " << error.what() << "\n";

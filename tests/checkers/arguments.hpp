@@ -44,10 +44,13 @@ class Arguments final {
     const std::string& text = Text(name);
     char* end = nullptr;
     const double value = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0') throw std::invalid_argument("--" + name + ": '" + text + "' is not a number");
+    if (text.empty() || *end != '\0')
+      throw std::invalid_argument("--" + name + ": '" + text + "' is not a number");
     return value;
   }
-  double Number(const std::string& name, double otherwise) const { return Has(name) ? Number(name) : otherwise; }
+  double Number(const std::string& name, double otherwise) const {
+    return Has(name) ? Number(name) : otherwise;
+  }
 
  private:
   std::string command_;

@@ -12,8 +12,8 @@ namespace checkers {
 inline std::optional<long long> ParseIsoSeconds(const std::string& text) {
   std::tm tm{};
   char rest[32] = {};
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%31s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, rest) != 7 ||
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%31s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, rest) != 7 ||
       rest[std::string(rest).size() - 1] != 'Z') {
     return std::nullopt;
   }

@@ -35,12 +35,18 @@ std::string Row(const std::string& label, const std::string& value) {
 }  // namespace
 
 json LedgerToJson(const SoakLedger& ledger) {
-  return {{"page_size", ledger.page_size},         {"allowance", ledger.allowance},
-          {"duplicates_seen", ledger.duplicates_seen}, {"beyond_total", ledger.beyond_total},
-          {"resend_kills", ledger.resend_kills},   {"over_one_page", ledger.over_one_page},
-          {"unexplained", ledger.unexplained},     {"crashes", ledger.crashes},
-          {"restarts", ledger.restarts},           {"kills", ledger.kills},
-          {"damaged", ledger.damaged},             {"warned", ledger.warned},
+  return {{"page_size", ledger.page_size},
+          {"allowance", ledger.allowance},
+          {"duplicates_seen", ledger.duplicates_seen},
+          {"beyond_total", ledger.beyond_total},
+          {"resend_kills", ledger.resend_kills},
+          {"over_one_page", ledger.over_one_page},
+          {"unexplained", ledger.unexplained},
+          {"crashes", ledger.crashes},
+          {"restarts", ledger.restarts},
+          {"kills", ledger.kills},
+          {"damaged", ledger.damaged},
+          {"warned", ledger.warned},
           {"log_marks", ledger.log_marks}};
 }
 
@@ -72,7 +78,8 @@ std::string DecodeQueryText(const std::string& text) {
     const char c = text[i];
     if (c == '+') {
       out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+    } else if (c == '%' && i + 2 < text.size() &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
       i += 2;
@@ -106,11 +113,13 @@ std::uint64_t ResendsBeyondCheckpoint(const json& context, StatsSource& stats) {
     if (date == context.end() || !date->is_string()) return 0;
     start = date->get<std::string>();
   }
-  return Count(stats.Get("/stats?after=" + start + "&skip=" + std::to_string(skip)), "received_after");
+  return Count(stats.Get("/stats?after=" + start + "&skip=" + std::to_string(skip)),
+               "received_after");
 }
 
-std::vector<std::string> EndLife(SoakLedger& ledger, const LifeEnd& end, std::uint64_t duplicates_now,
-                                 const std::optional<json>& context, StatsSource& stats) {
+std::vector<std::string> EndLife(SoakLedger& ledger, const LifeEnd& end,
+                                 std::uint64_t duplicates_now, const std::optional<json>& context,
+                                 StatsSource& stats) {
   std::vector<std::string> lines;
   const bool killed = end.kind != "crash" && end.kind != "sigterm";
   // The trigger must only end by our signals: one that ended by itself crashed (or gave up).
@@ -123,8 +132,9 @@ std::vector<std::string> EndLife(SoakLedger& ledger, const LifeEnd& end, std::ui
   ledger.duplicates_seen = duplicates_now;
   if (life_duplicates > ledger.allowance) {
     ledger.unexplained += life_duplicates - ledger.allowance;
-    lines.push_back("this life of the trigger re-sent " + Text(life_duplicates) + " record(s), more than the " +
-                    Text(ledger.allowance) + " left beyond its checkpoint");
+    lines.push_back("this life of the trigger re-sent " + Text(life_duplicates) +
+                    " record(s), more than the " + Text(ledger.allowance) +
+                    " left beyond its checkpoint");
   }
   if (end.kind == "sigterm") return lines;
 
@@ -166,7 +176,9 @@ std::string LogKeyName(LogKey key) {
   return "";
 }
 
-LogKey WarningOfDamage(const std::string& kind) { return kind == "future" ? LogKey::kFuture : LogKey::kUnusable; }
+LogKey WarningOfDamage(const std::string& kind) {
+  return kind == "future" ? LogKey::kFuture : LogKey::kUnusable;
+}
 
 std::uint64_t CountLogs(const json& logs, LogKey key) {
   // The trigger's own words (collector.cpp): a change of wording there must show here.
@@ -188,17 +200,21 @@ std::uint64_t CountLogs(const json& logs, LogKey key) {
       break;
   }
   std::uint64_t count = 0;
-  if (!logs.is_array()) throw std::runtime_error("the simulator's /logs-received is not a JSON array");
+  if (!logs.is_array())
+    throw std::runtime_error("the simulator's /logs-received is not a JSON array");
   for (const json& entry : logs) {
     if (!entry.is_object()) continue;
     const std::string message = entry.value("message", std::string());
     const std::size_t at = message.find(text);
-    if (entry.value("level", std::string()) == level && at != std::string::npos && (!at_start || at == 0)) ++count;
+    if (entry.value("level", std::string()) == level && at != std::string::npos &&
+        (!at_start || at == 0))
+      ++count;
   }
   return count;
 }
 
-SoakReport BuildSoakReport(const SoakLedger& ledger, const json& stats, const json& logs, const SoakEnd& end) {
+SoakReport BuildSoakReport(const SoakLedger& ledger, const json& stats, const json& logs,
+                           const SoakEnd& end) {
   SoakReport report;
   const std::uint64_t received_total = Count(stats, "received_total");
   report.lost = Count(stats, "missing");
@@ -214,20 +230,25 @@ SoakReport BuildSoakReport(const SoakLedger& ledger, const json& stats, const js
   const auto mark = ledger.log_marks.find(LogKeyName(LogKey::kReadOnly));
   const std::uint64_t readonly_now = CountLogs(logs, LogKey::kReadOnly);
   const std::uint64_t readonly_before = mark == ledger.log_marks.end() ? 0 : mark->second;
-  const std::uint64_t readonly_errors = readonly_now > readonly_before ? readonly_now - readonly_before : 0;
+  const std::uint64_t readonly_errors =
+      readonly_now > readonly_before ? readonly_now - readonly_before : 0;
 
   auto& rows = report.rows;
   rows.emplace_back("records in the tenant", Text(Count(stats, "tenant_records")));
-  rows.emplace_back("records served by Microsoft (sim), distinct", Text(Count(stats, "served_distinct")));
+  rows.emplace_back("records served by Microsoft (sim), distinct",
+                    Text(Count(stats, "served_distinct")));
   rows.emplace_back("records received by the intake (distinct / total)",
                     Text(Count(stats, "received_distinct")) + " / " + Text(received_total));
   rows.emplace_back("lost", Text(report.lost));
   rows.emplace_back("duplicated", Text(duplicates));
-  rows.emplace_back("  records beyond the checkpoint at kills (" + Text(ledger.resend_kills) + " kills)",
-                    Text(ledger.beyond_total));
-  rows.emplace_back("  duplicates beyond what the kill before left (unexplained)", Text(ledger.unexplained));
-  rows.emplace_back("  kills that left more than one page (" + Text(ledger.page_size) + ") beyond it",
-                    Text(ledger.over_one_page));
+  rows.emplace_back(
+      "  records beyond the checkpoint at kills (" + Text(ledger.resend_kills) + " kills)",
+      Text(ledger.beyond_total));
+  rows.emplace_back("  duplicates beyond what the kill before left (unexplained)",
+                    Text(ledger.unexplained));
+  rows.emplace_back(
+      "  kills that left more than one page (" + Text(ledger.page_size) + ") beyond it",
+      Text(ledger.over_one_page));
   rows.emplace_back("SIGKILL restarts (random / checkpoint write / damaged context)",
                     Text(kill_total) + " (" + Text(KillsOf(ledger, "random")) + " / " +
                         Text(KillsOf(ledger, "checkpoint-write")) + " / " + Text(damaged) + ")");
@@ -239,8 +260,9 @@ SoakReport BuildSoakReport(const SoakLedger& ledger, const json& stats, const js
   rows.emplace_back("failed cycles reported (error)", Text(CountLogs(logs, LogKey::kFailedCycle)));
   rows.emplace_back("Graph requests / throttled (429 from the budget)",
                     Text(Count(stats, "graph_requests")) + " / " + Text(Count(stats, "throttled")));
-  rows.emplace_back("intake requests / token requests",
-                    Text(Count(stats, "intake_requests")) + " / " + Text(Count(stats, "token_requests")));
+  rows.emplace_back(
+      "intake requests / token requests",
+      Text(Count(stats, "intake_requests")) + " / " + Text(Count(stats, "token_requests")));
   rows.emplace_back("platform log entries received", Text(Count(stats, "logs_received")));
   char memory[64];
   std::snprintf(memory, sizeof memory, "%.1f MiB", static_cast<double>(end.rss_peak_kib) / 1024);
@@ -251,7 +273,8 @@ SoakReport BuildSoakReport(const SoakLedger& ledger, const json& stats, const js
 
   std::string never;
   const auto faults = stats.find("faults");
-  if (faults == stats.end() || !faults->is_object()) throw std::runtime_error("the simulator's /stats has no 'faults'");
+  if (faults == stats.end() || !faults->is_object())
+    throw std::runtime_error("the simulator's /stats has no 'faults'");
   for (const auto& [kind, n] : faults->items()) {
     report.faults.push_back(kind + " " + Text(n.get<std::uint64_t>()));
     if (n.get<std::uint64_t>() == 0) never += (never.empty() ? "" : ",") + kind;
@@ -260,16 +283,20 @@ SoakReport BuildSoakReport(const SoakLedger& ledger, const json& stats, const js
   auto& failures = report.failures;
   if (report.lost != 0) failures.push_back(Text(report.lost) + " records lost");
   if (ledger.unexplained != 0) {
-    failures.push_back(Text(ledger.unexplained) + " duplicates beyond what the kills left beyond the checkpoint");
+    failures.push_back(Text(ledger.unexplained) +
+                       " duplicates beyond what the kills left beyond the checkpoint");
   }
   if (ledger.over_one_page != 0) {
-    failures.push_back(Text(ledger.over_one_page) + " kills left more than one page beyond the checkpoint");
+    failures.push_back(Text(ledger.over_one_page) +
+                       " kills left more than one page beyond the checkpoint");
   }
-  if (ledger.crashes != 0) failures.push_back("the trigger ended by itself " + Text(ledger.crashes) + " time(s)");
+  if (ledger.crashes != 0)
+    failures.push_back("the trigger ended by itself " + Text(ledger.crashes) + " time(s)");
   if (kill_total < 10) failures.push_back("only " + Text(kill_total) + " SIGKILL restarts");
   if (damaged != 4) {
-    failures.push_back("only " + Text(damaged) +
-                       " of the 4 damaged context.json files were made (the trigger was not caught up)");
+    failures.push_back(
+        "only " + Text(damaged) +
+        " of the 4 damaged context.json files were made (the trigger was not caught up)");
   }
   if (!unwarned.empty()) {
     std::string kinds;
@@ -296,7 +323,8 @@ std::string FormatSoakReport(const SoakReport& report) {
   out << "\n";
   for (const std::string& failure : report.failures) out << "== FAILED: " << failure << "\n";
   if (report.failures.empty()) {
-    out << "== soak passed: 0 lost; every duplicate from a kill between the intake's acceptance and the checkpoint\n";
+    out << "== soak passed: 0 lost; every duplicate from a kill between the intake's acceptance "
+           "and the checkpoint\n";
   }
   return out.str();
 }

@@ -18,8 +18,8 @@ namespace checkers {
 
 /** The soak's state across the trigger's lives, kept in a JSON file between the script's calls. */
 struct SoakLedger {
-  std::uint64_t page_size = 0;        ///< the trigger's page_size: at most one page beyond a checkpoint
-  std::uint64_t allowance = 0;        ///< what the running life may re-send (left by the kill before)
+  std::uint64_t page_size = 0;  ///< the trigger's page_size: at most one page beyond a checkpoint
+  std::uint64_t allowance = 0;  ///< what the running life may re-send (left by the kill before)
   std::uint64_t duplicates_seen = 0;  ///< the simulator's duplicates when the last life ended
   std::uint64_t beyond_total = 0;     ///< records beyond the checkpoint, over every kill
   std::uint64_t resend_kills = 0;     ///< kills that left records beyond the checkpoint
@@ -27,9 +27,10 @@ struct SoakLedger {
   std::uint64_t unexplained = 0;      ///< duplicates beyond the allowances
   std::uint64_t crashes = 0;          ///< lives that ended by themselves (or not by SIGKILL's 137)
   std::uint64_t restarts = 0;         ///< lives ended other than by the final SIGTERM
-  std::map<std::string, std::uint64_t> kills;  ///< SIGKILLs by kind (random, checkpoint-write, truncated...)
-  std::vector<std::string> damaged;            ///< damaged context.json made, by kind, in order
-  std::map<std::string, bool> warned;          ///< damaged kind -> its warning reached the platform
+  std::map<std::string, std::uint64_t>
+      kills;                         ///< SIGKILLs by kind (random, checkpoint-write, truncated...)
+  std::vector<std::string> damaged;  ///< damaged context.json made, by kind, in order
+  std::map<std::string, bool> warned;  ///< damaged kind -> its warning reached the platform
   std::map<std::string, std::uint64_t> log_marks;  ///< LogKey name -> its count when marked
 };
 
@@ -42,7 +43,8 @@ bool IsDamageKind(const std::string& kind);
 
 /** How a life of the trigger ended. */
 struct LifeEnd {
-  std::string kind;   ///< "crash" (ended by itself), "sigterm" (the final stop), or the SIGKILL's kind
+  std::string
+      kind;  ///< "crash" (ended by itself), "sigterm" (the final stop), or the SIGKILL's kind
   int exit_code = 0;  ///< as the shell's wait reports it (137 for SIGKILL)
 };
 
@@ -63,7 +65,8 @@ std::uint64_t ResendsBeyondCheckpoint(const nlohmann::json& context, StatsSource
  * `context` (none when the checkpoint is unreadable, or at the final SIGTERM). Returns the
  * lines to print.
  */
-std::vector<std::string> EndLife(SoakLedger& ledger, const LifeEnd& end, std::uint64_t duplicates_now,
+std::vector<std::string> EndLife(SoakLedger& ledger, const LifeEnd& end,
+                                 std::uint64_t duplicates_now,
                                  const std::optional<nlohmann::json>& context, StatsSource& stats);
 
 /** What the trigger reports to the platform (/logs-received) that the verdict counts. */
@@ -78,8 +81,8 @@ std::uint64_t CountLogs(const nlohmann::json& logs, LogKey key);
 
 /** What the script measured itself at the end. */
 struct SoakEnd {
-  int exit_code = 0;         ///< of the final SIGTERM
-  double stop_seconds = 0;   ///< from SIGTERM to exit
+  int exit_code = 0;        ///< of the final SIGTERM
+  double stop_seconds = 0;  ///< from SIGTERM to exit
   std::uint64_t rss_peak_kib = 0;
 };
 
@@ -91,8 +94,8 @@ struct SoakReport {
 };
 
 /** The verdict from the ledger, /stats?until=<end> and /logs-received. */
-SoakReport BuildSoakReport(const SoakLedger& ledger, const nlohmann::json& stats, const nlohmann::json& logs,
-                           const SoakEnd& end);
+SoakReport BuildSoakReport(const SoakLedger& ledger, const nlohmann::json& stats,
+                           const nlohmann::json& logs, const SoakEnd& end);
 /** The table and the verdict line(s), as docs/soak.md quotes them. */
 std::string FormatSoakReport(const SoakReport& report);
 

@@ -29,8 +29,9 @@ class FakeStatsSource final : public StatsSource {
 
 json AllFaults(std::uint64_t n) {
   json faults = json::object();
-  for (const char* kind : {"401", "429_date", "429_seconds", "500", "503", "bad_json", "close", "intake_413",
-                           "intake_503", "intake_outage", "logs_503", "slow", "token_503", "token_expired_early"}) {
+  for (const char* kind :
+       {"401", "429_date", "429_seconds", "500", "503", "bad_json", "close", "intake_413",
+        "intake_503", "intake_outage", "logs_503", "slow", "token_503", "token_expired_early"}) {
     faults[kind] = n;
   }
   return faults;
@@ -38,13 +39,18 @@ json AllFaults(std::uint64_t n) {
 
 // /stats?until=... of a run where every record arrived, `duplicates` of them twice.
 json FinalStats(std::uint64_t missing, std::uint64_t duplicates) {
-  return {{"tenant_records", 20000},     {"served_distinct", 20000},
+  return {{"tenant_records", 20000},
+          {"served_distinct", 20000},
           {"received_total", 20000 - missing + duplicates},
           {"received_distinct", 20000 - missing},
-          {"duplicates", duplicates},    {"missing", missing},
-          {"expected", 20000},           {"graph_requests", 40},
-          {"throttled", 0},              {"intake_requests", 300},
-          {"token_requests", 12},        {"logs_received", 80},
+          {"duplicates", duplicates},
+          {"missing", missing},
+          {"expected", 20000},
+          {"graph_requests", 40},
+          {"throttled", 0},
+          {"intake_requests", 300},
+          {"token_requests", 12},
+          {"logs_received", 80},
           {"faults", AllFaults(2)}};
 }
 
@@ -74,7 +80,8 @@ struct PassingSoak {
       EndLife(ledger, {kind, 137}, 120, std::nullopt, stats);
       ledger.warned[kind] = true;
     }
-    logs.push_back(Log("error", "cannot save the checkpoint, going on in memory: Permission denied"));
+    logs.push_back(
+        Log("error", "cannot save the checkpoint, going on in memory: Permission denied"));
   }
 };
 
@@ -83,30 +90,42 @@ SoakEnd CleanStop() { return {0, 1.0, 20480}; }
 TEST(SoakAccounting, PassesWhenNothingIsLostAndEveryDuplicateWasLeftByAKill) {
   PassingSoak soak;
   EndLife(soak.ledger, {"sigterm", 0}, 120, std::nullopt, soak.stats);
-  const SoakReport report = BuildSoakReport(soak.ledger, FinalStats(0, 120), soak.logs, CleanStop());
+  const SoakReport report =
+      BuildSoakReport(soak.ledger, FinalStats(0, 120), soak.logs, CleanStop());
   EXPECT_TRUE(report.failures.empty()) << FormatSoakReport(report);
   const std::string text = FormatSoakReport(report);
-  EXPECT_NE(text.find("   lost                                                       0\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("     records beyond the checkpoint at kills (1 kills)         120\n"), std::string::npos)
-      << text;
-  EXPECT_NE(text.find("SIGKILL restarts (random / checkpoint write / damaged context) 18 (11 / 3 / 4)"),
+  EXPECT_NE(text.find("   lost                                                       0\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("restarts in all / after the trigger ended by itself (crashes) 18 / 0"), std::string::npos);
-  EXPECT_NE(text.find("damaged context.json files warned about (of 4)             4\n"), std::string::npos);
-  EXPECT_NE(text.find("peak resident memory of the trigger                        20.0 MiB\n"), std::string::npos);
-  EXPECT_NE(text.find("SIGTERM at the end: exit code, seconds                     0, 1.0\n"), std::string::npos);
-  EXPECT_NE(text.find("     401 2                          429_date 2                     429_seconds 2             \n"),
+  EXPECT_NE(text.find("     records beyond the checkpoint at kills (1 kills)         120\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("\n== soak passed: 0 lost; every duplicate from a kill between the intake's acceptance and "
+  EXPECT_NE(
+      text.find("SIGKILL restarts (random / checkpoint write / damaged context) 18 (11 / 3 / 4)"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("restarts in all / after the trigger ended by itself (crashes) 18 / 0"),
+            std::string::npos);
+  EXPECT_NE(text.find("damaged context.json files warned about (of 4)             4\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("peak resident memory of the trigger                        20.0 MiB\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("SIGTERM at the end: exit code, seconds                     0, 1.0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("     401 2                          429_date 2                     "
+                      "429_seconds 2             \n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n== soak passed: 0 lost; every duplicate from a kill between the intake's "
+                      "acceptance and "
                       "the checkpoint\n"),
             std::string::npos);
 }
 
 TEST(SoakAccounting, FailsOnALostRecord) {
   PassingSoak soak;
-  const SoakReport report = BuildSoakReport(soak.ledger, FinalStats(1, 120), soak.logs, CleanStop());
+  const SoakReport report =
+      BuildSoakReport(soak.ledger, FinalStats(1, 120), soak.logs, CleanStop());
   EXPECT_EQ(report.lost, 1u);
   EXPECT_EQ(report.failures, std::vector<std::string>{"1 records lost"});
   EXPECT_NE(FormatSoakReport(report).find("== FAILED: 1 records lost\n"), std::string::npos);
@@ -124,14 +143,18 @@ TEST(SoakAccounting, ADuplicateNoKillLeftIsUnexplained) {
       EndLife(ledger, {"random", 137}, 7, Checkpoint("2026-12-07T08:00:00Z"), stats);
   EXPECT_EQ(ledger.unexplained, 7u);
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[0], "this life of the trigger re-sent 7 record(s), more than the 0 left beyond its checkpoint");
-  EXPECT_EQ(lines[1], "SIGKILL (random); the intake holds 0 record(s) beyond the checkpoint it left");
+  EXPECT_EQ(
+      lines[0],
+      "this life of the trigger re-sent 7 record(s), more than the 0 left beyond its checkpoint");
+  EXPECT_EQ(lines[1],
+            "SIGKILL (random); the intake holds 0 record(s) beyond the checkpoint it left");
 
   PassingSoak soak;
   soak.ledger.unexplained = ledger.unexplained;
-  const SoakReport report = BuildSoakReport(soak.ledger, FinalStats(0, 127), soak.logs, CleanStop());
-  EXPECT_EQ(report.failures,
-            std::vector<std::string>{"7 duplicates beyond what the kills left beyond the checkpoint"});
+  const SoakReport report =
+      BuildSoakReport(soak.ledger, FinalStats(0, 127), soak.logs, CleanStop());
+  EXPECT_EQ(report.failures, std::vector<std::string>{
+                                 "7 duplicates beyond what the kills left beyond the checkpoint"});
 }
 
 TEST(SoakAccounting, ALifeMayResendOnlyWhatTheKillBeforeLeft) {
@@ -158,8 +181,10 @@ TEST(SoakAccounting, AKillThatLeftMoreThanOnePageFails) {
   stats.answers["/stats?after=2026-12-07T08:00:00Z&skip=0"] = {{"received_after", 2001}};
   EndLife(soak.ledger, {"random", 137}, 120, Checkpoint("2026-12-07T08:00:00Z"), stats);
   EXPECT_EQ(soak.ledger.over_one_page, 1u);
-  const SoakReport report = BuildSoakReport(soak.ledger, FinalStats(0, 120), soak.logs, CleanStop());
-  EXPECT_EQ(report.failures, std::vector<std::string>{"1 kills left more than one page beyond the checkpoint"});
+  const SoakReport report =
+      BuildSoakReport(soak.ledger, FinalStats(0, 120), soak.logs, CleanStop());
+  EXPECT_EQ(report.failures,
+            std::vector<std::string>{"1 kills left more than one page beyond the checkpoint"});
 }
 
 TEST(SoakAccounting, ATriggerThatEndedByItselfIsACrash) {
@@ -189,15 +214,16 @@ TEST(SoakAccounting, EachMissingCheckFails) {
   stats["faults"]["slow"] = 0;
   stats["faults"]["token_503"] = 0;
   const SoakReport report = BuildSoakReport(soak.ledger, stats, json::array(), {143, 30.2, 1024});
-  EXPECT_EQ(report.failures,
-            (std::vector<std::string>{
-                "only 6 SIGKILL restarts",
-                "only 3 of the 4 damaged context.json files were made (the trigger was not caught up)",
-                "damaged context.json files not warned about: empty",
-                "the read-only data directory was not reported",
-                "SIGTERM: exit 143",
-                "faults never injected: slow,token_503",
-            }));
+  EXPECT_EQ(
+      report.failures,
+      (std::vector<std::string>{
+          "only 6 SIGKILL restarts",
+          "only 3 of the 4 damaged context.json files were made (the trigger was not caught up)",
+          "damaged context.json files not warned about: empty",
+          "the read-only data directory was not reported",
+          "SIGTERM: exit 143",
+          "faults never injected: slow,token_503",
+      }));
 }
 
 TEST(SoakAccounting, ReadOnlyErrorsCountFromTheirMark) {
@@ -218,9 +244,11 @@ TEST(SoakAccounting, AWindowInProgressCountsBeyondThePagesItRead) {
         {"end", "2026-12-07T08:00:06Z"},
         {"rows_read", 2500},
         {"next_link",
-         "http://127.0.0.1:1/v1.0/admin/exchange/tracing/messageTraces?$filter=receivedDateTime+ge+2026-12-07T07%3A59%"
+         "http://127.0.0.1:1/v1.0/admin/exchange/tracing/"
+         "messageTraces?$filter=receivedDateTime+ge+2026-12-07T07%3A59%"
          "3A30Z+and+receivedDateTime+le+2026-12-07T08%3A00%3A06Z&$top=2000&$skiptoken=1.2500"}}}};
-  stats.answers["/stats?since=2026-12-07T07:59:30Z&until=2026-12-07T08:00:00Z"] = {{"expected", 400}};
+  stats.answers["/stats?since=2026-12-07T07:59:30Z&until=2026-12-07T08:00:00Z"] = {
+      {"expected", 400}};
   stats.answers["/stats?after=2026-12-07T08:00:00Z&skip=2100"] = {{"received_after", 900}};
   EXPECT_EQ(ResendsBeyondCheckpoint(context, stats), 900u);
   EXPECT_EQ(stats.requests.size(), 2u);
@@ -228,8 +256,10 @@ TEST(SoakAccounting, AWindowInProgressCountsBeyondThePagesItRead) {
 
 TEST(SoakAccounting, AWindowWithoutNextLinkCountsFromItsStart) {
   FakeStatsSource stats;
-  const json context = {{"most_recent_date_requested", "2026-12-07T08:00:00Z"},
-                        {"window", {{"start", "2026-12-07T08:00:00Z"}, {"end", "2026-12-07T08:00:06Z"}, {"rows_read", 0}}}};
+  const json context = {
+      {"most_recent_date_requested", "2026-12-07T08:00:00Z"},
+      {"window",
+       {{"start", "2026-12-07T08:00:00Z"}, {"end", "2026-12-07T08:00:06Z"}, {"rows_read", 0}}}};
   stats.answers["/stats?after=2026-12-07T08:00:00Z&skip=0"] = {{"received_after", 3}};
   EXPECT_EQ(ResendsBeyondCheckpoint(context, stats), 3u);
 }
@@ -245,7 +275,8 @@ TEST(SoakAccounting, AnUnreadableCheckpointLeavesNoAllowance) {
 }
 
 TEST(SoakAccounting, DecodesANextLinksQuery) {
-  EXPECT_EQ(DecodeQueryText("receivedDateTime+ge+2026-12-07T07%3A59%3A30Z%2b"), "receivedDateTime ge 2026-12-07T07:59:30Z+");
+  EXPECT_EQ(DecodeQueryText("receivedDateTime+ge+2026-12-07T07%3A59%3A30Z%2b"),
+            "receivedDateTime ge 2026-12-07T07:59:30Z+");
   EXPECT_EQ(DecodeQueryText("100%"), "100%");
 }
 
@@ -253,7 +284,8 @@ TEST(SoakAccounting, CountsTheTriggersReportsByLevelAndWords) {
   const json logs = json::array({
       Log("warning", "the checkpoint is unusable (not JSON); starting from now"),
       Log("info", "the checkpoint is unusable (not JSON); starting from now"),
-      Log("warning", "the checkpoint's date 2031-12-07T08:00:00Z is in the future; starting from now"),
+      Log("warning",
+          "the checkpoint's date 2031-12-07T08:00:00Z is in the future; starting from now"),
       Log("error", "cannot save the checkpoint, going on in memory: Permission denied"),
       Log("error", "collection failed: HTTP 503; retrying in 5 s (failing for 40 s)"),
       Log("warning", "collection failed: HTTP 503; retrying in 5 s"),

@@ -2,9 +2,9 @@
 //   soak_check init        --ledger F --page-size N
 //   soak_check life-ended  --ledger F --sim URL --data DIR --end KIND [--exit-code N]
 //   soak_check mark-log    --ledger F --sim URL KEY      KEY: readonly
-//   soak_check logged      --ledger F --sim URL KEY      exit 0 once KEY was reported since its mark
-//   soak_check warned      --ledger F --sim URL --kind K exit 0 once the damaged kind K was warned about
-//   soak_check report      --ledger F --sim URL --from ISO --until ISO --exit-code N
+//   soak_check logged      --ledger F --sim URL KEY      exit 0 once KEY was reported since its
+//   mark soak_check warned      --ledger F --sim URL --kind K exit 0 once the damaged kind K was
+//   warned about soak_check report      --ledger F --sim URL --from ISO --until ISO --exit-code N
 //                          --stop-seconds S --rss-kib K
 // KIND: random, checkpoint-write, truncated, empty, not-json, future (a SIGKILL), crash (ended by
 // itself), sigterm (the final stop). Exit 0 on success, 1 when the soak failed (report) or the
@@ -33,7 +33,8 @@ using nlohmann::json;
 
 SoakLedger LoadLedger(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read the ledger " + path + " (run 'soak_check init' first)");
+  if (!in)
+    throw std::runtime_error("cannot read the ledger " + path + " (run 'soak_check init' first)");
   return checkers::LedgerFromJson(json::parse(in));
 }
 
@@ -44,7 +45,8 @@ void SaveLedger(const std::string& path, const SoakLedger& ledger) {
     out << checkers::LedgerToJson(ledger).dump(1) << "\n";
     if (!out) throw std::runtime_error("cannot write the ledger " + temporary);
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + temporary);
+  if (std::rename(temporary.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename " + temporary);
 }
 
 // The checkpoint the trigger left, or nothing when it is not a JSON object (damaged, absent).
@@ -76,9 +78,10 @@ checkers::LogKey RequireLogKey(const Arguments& arguments) {
 
 int Run(const Arguments& arguments) {
   const std::string& command = arguments.command();
-  if (command != "init" && command != "life-ended" && command != "mark-log" && command != "logged" &&
-      command != "warned" && command != "report") {
-    throw std::invalid_argument(command.empty() ? "a command is missing" : "unknown command '" + command + "'");
+  if (command != "init" && command != "life-ended" && command != "mark-log" &&
+      command != "logged" && command != "warned" && command != "report") {
+    throw std::invalid_argument(command.empty() ? "a command is missing"
+                                                : "unknown command '" + command + "'");
   }
   const std::string ledger_path = arguments.Text("ledger");
   if (command == "init") {
@@ -90,21 +93,24 @@ int Run(const Arguments& arguments) {
   SoakLedger ledger = LoadLedger(ledger_path);
   checkers::CurlStatsSource stats(arguments.Text("sim"));
   if (command == "life-ended") {
-    checkers::LifeEnd end{arguments.Text("end"), static_cast<int>(arguments.Number("exit-code", 137))};
-    if (end.kind != "crash" && end.kind != "sigterm" && end.kind != "random" && end.kind != "checkpoint-write" &&
-        !checkers::IsDamageKind(end.kind)) {
+    checkers::LifeEnd end{arguments.Text("end"),
+                          static_cast<int>(arguments.Number("exit-code", 137))};
+    if (end.kind != "crash" && end.kind != "sigterm" && end.kind != "random" &&
+        end.kind != "checkpoint-write" && !checkers::IsDamageKind(end.kind)) {
       throw std::invalid_argument("--end: '" + end.kind + "' is not a kind of end");
     }
     Settle(stats);
     const std::uint64_t duplicates = stats.Get("/stats").at("duplicates").get<std::uint64_t>();
-    const std::optional<json> context = end.kind == "sigterm" ? std::nullopt : ReadContext(arguments.Text("data"));
+    const std::optional<json> context =
+        end.kind == "sigterm" ? std::nullopt : ReadContext(arguments.Text("data"));
     for (const std::string& line : checkers::EndLife(ledger, end, duplicates, context, stats)) {
       std::cout << line << "\n";
     }
     if (checkers::IsDamageKind(end.kind)) {
       // Its warning must come from the next life: count from here.
       const checkers::LogKey key = checkers::WarningOfDamage(end.kind);
-      ledger.log_marks[checkers::LogKeyName(key)] = checkers::CountLogs(stats.Get("/logs-received"), key);
+      ledger.log_marks[checkers::LogKeyName(key)] =
+          checkers::CountLogs(stats.Get("/logs-received"), key);
       ledger.warned[end.kind] = false;
     }
     SaveLedger(ledger_path, ledger);
@@ -122,9 +128,11 @@ int Run(const Arguments& arguments) {
   }
   if (command == "warned") {
     const std::string kind = arguments.Text("kind");
-    if (!checkers::IsDamageKind(kind)) throw std::invalid_argument("--kind: '" + kind + "' is not a damage");
+    if (!checkers::IsDamageKind(kind))
+      throw std::invalid_argument("--kind: '" + kind + "' is not a damage");
     const checkers::LogKey key = checkers::WarningOfDamage(kind);
-    const bool warned = checkers::CountLogs(stats.Get("/logs-received"), key) > ledger.log_marks[checkers::LogKeyName(key)];
+    const bool warned = checkers::CountLogs(stats.Get("/logs-received"), key) >
+                        ledger.log_marks[checkers::LogKeyName(key)];
     ledger.warned[kind] = warned;
     SaveLedger(ledger_path, ledger);
     return warned ? 0 : 1;
@@ -133,22 +141,26 @@ int Run(const Arguments& arguments) {
     const std::string until = arguments.Text("until");
     const auto until_epoch = checkers::ParseIsoSeconds(until);
     const auto from_epoch = checkers::ParseIsoSeconds(arguments.Text("from"));
-    if (!until_epoch || !from_epoch) throw std::invalid_argument("--from and --until: times such as 2026-12-07T08:00:00Z");
+    if (!until_epoch || !from_epoch)
+      throw std::invalid_argument("--from and --until: times such as 2026-12-07T08:00:00Z");
     checkers::SoakEnd end;
     end.exit_code = static_cast<int>(arguments.Number("exit-code"));
     end.stop_seconds = arguments.Number("stop-seconds");
     end.rss_peak_kib = static_cast<std::uint64_t>(arguments.Number("rss-kib"));
-    const checkers::SoakReport report =
-        checkers::BuildSoakReport(ledger, stats.Get("/stats?until=" + until), stats.Get("/logs-received"), end);
+    const checkers::SoakReport report = checkers::BuildSoakReport(
+        ledger, stats.Get("/stats?until=" + until), stats.Get("/logs-received"), end);
     std::cout << checkers::FormatSoakReport(report);
     if (report.lost > 0) {
-      std::cout << "   where the lost records were received (10-second buckets, records' receivedDateTime):\n";
+      std::cout << "   where the lost records were received (10-second buckets, records' "
+                   "receivedDateTime):\n";
       for (long long t = *from_epoch; t < *until_epoch; t += 10) {
-        const std::uint64_t missing =
-            stats.Get("/stats?since=" + checkers::FormatIsoSeconds(t) + "&until=" + checkers::FormatIsoSeconds(t + 10))
-                .at("missing")
-                .get<std::uint64_t>();
-        if (missing != 0) std::cout << "     " << checkers::FormatIsoSeconds(t) << " +10 s: " << missing << "\n";
+        const std::uint64_t missing = stats
+                                          .Get("/stats?since=" + checkers::FormatIsoSeconds(t) +
+                                               "&until=" + checkers::FormatIsoSeconds(t + 10))
+                                          .at("missing")
+                                          .get<std::uint64_t>();
+        if (missing != 0)
+          std::cout << "     " << checkers::FormatIsoSeconds(t) << " +10 s: " << missing << "\n";
       }
     }
     return report.failures.empty() ? 0 : 1;
@@ -163,7 +175,8 @@ int main(int argc, char** argv) {
     return Run(Arguments(argc, argv));
   } catch (const std::invalid_argument& error) {
     std::cerr << "soak_check: " << error.what()
-              << " (usage: soak_check init|life-ended|mark-log|logged|warned|report --ledger FILE ...; see "
+              << " (usage: soak_check init|life-ended|mark-log|logged|warned|report --ledger FILE "
+                 "...; see "
                  "tests/checkers/soak_check.cpp)\n";
     return 2;
   } catch (const std::exception& error) {

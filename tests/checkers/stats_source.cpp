@@ -31,10 +31,12 @@ std::string FetchText(const std::string& url) {
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_cleanup(curl);
   if (code != CURLE_OK) {
-    throw std::runtime_error("GET " + url + ": " + (error[0] != '\0' ? error : curl_easy_strerror(code)));
+    throw std::runtime_error("GET " + url + ": " +
+                             (error[0] != '\0' ? error : curl_easy_strerror(code)));
   }
   if (status < 200 || status > 299) {
-    throw std::runtime_error("GET " + url + ": HTTP " + std::to_string(status) + ": " + body.substr(0, 300));
+    throw std::runtime_error("GET " + url + ": HTTP " + std::to_string(status) + ": " +
+                             body.substr(0, 300));
   }
   return body;
 }

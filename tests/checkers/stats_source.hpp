@@ -11,7 +11,8 @@ class StatsSource {
  public:
   virtual ~StatsSource() = default;
   /** `path_and_query` such as "/stats?until=2026-12-07T08:00:00Z". Throws std::runtime_error
-   *  naming the URL when there is no answer, a status other than 2xx, or a body that is not JSON. */
+   *  naming the URL when there is no answer, a status other than 2xx, or a body that is not JSON.
+   */
   virtual nlohmann::json Get(const std::string& path_and_query) = 0;
 };
 

@@ -28,8 +28,8 @@ int main() {
   sekoia::SystemClock clock;
   const sekoia::HealthState health(sekoia::HealthOptions{}, clock.Now());
   const sekoia::Metrics metrics("intake-key", clock);
-  const std::unique_ptr<sekoia::HealthServer> server =
-      sekoia::StartHealthServer(sekoia::HealthServerOptions{0, std::nullopt}, health, metrics, clock);
+  const std::unique_ptr<sekoia::HealthServer> server = sekoia::StartHealthServer(
+      sekoia::HealthServerOptions{0, std::nullopt}, health, metrics, clock);
   const bool listening = server->liveness_port() > 0;
   server->Stop();
 

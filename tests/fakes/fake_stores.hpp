@@ -22,7 +22,8 @@ class FakeCheckpointStore final : public CheckpointStore {
     return saved;
   }
   void Save(const nlohmann::json& checkpoint) override {
-    if (fail_saves) throw std::runtime_error("cannot create /data/context.json.tmp: Read-only file system");
+    if (fail_saves)
+      throw std::runtime_error("cannot create /data/context.json.tmp: Read-only file system");
     saved = checkpoint;
     ++saves;
   }
@@ -57,7 +58,8 @@ class FakeObjectStore final : public ObjectStore {
 /** Keeps forwarded events; answers with a scripted result. */
 class FakeIntake final : public intake::IntakeSink {
  public:
-  intake::ForwardResult Forward(const std::vector<std::string_view>& events, const StopSignal&) override {
+  intake::ForwardResult Forward(const std::vector<std::string_view>& events,
+                                const StopSignal&) override {
     std::lock_guard<std::mutex> lock(mutex_);
     ++calls;
     if (!results.empty()) {

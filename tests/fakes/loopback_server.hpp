@@ -26,8 +26,8 @@ class LoopbackServer final {
  public:
   /** `answer(head)` gives the raw bytes sent back for a request whose head (request line and
    *  headers) is `head`. With a certificate and key (PEM), the server speaks TLS. */
-  explicit LoopbackServer(std::function<std::string(const std::string&)> answer, const std::string& certificate_pem = "",
-                          const std::string& key_pem = "")
+  explicit LoopbackServer(std::function<std::string(const std::string&)> answer,
+                          const std::string& certificate_pem = "", const std::string& key_pem = "")
       : answer_(std::move(answer)) {
     // A client that hangs up before the answer (a refused certificate) must not kill the test
     // process: OpenSSL writes to the socket with write(), which raises SIGPIPE.
@@ -50,7 +50,8 @@ class LoopbackServer final {
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd_, 16) != 0 ||
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(fd_, 16) != 0 ||
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0)
       throw std::runtime_error("test server: cannot listen");
     port_ = ntohs(address.sin_port);
@@ -95,7 +96,8 @@ class LoopbackServer final {
       std::string head;
       char buffer[4096];
       while (head.find("\r\n\r\n") == std::string::npos) {
-        int n = ssl ? SSL_read(ssl, buffer, sizeof buffer) : static_cast<int>(::recv(client, buffer, sizeof buffer, 0));
+        int n = ssl ? SSL_read(ssl, buffer, sizeof buffer)
+                    : static_cast<int>(::recv(client, buffer, sizeof buffer, 0));
         if (n <= 0) break;
         head.append(buffer, static_cast<std::size_t>(n));
       }

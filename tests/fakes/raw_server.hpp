@@ -46,13 +46,15 @@ class RawServer final {
  public:
   /** `handle(fd, stopping)` serves one connection; the server closes the socket after it returns.
    *  `stopping` turns true when the server is being destroyed: long handlers must watch it. */
-  explicit RawServer(std::function<void(int, const std::atomic<bool>&)> handle) : handle_(std::move(handle)) {
+  explicit RawServer(std::function<void(int, const std::atomic<bool>&)> handle)
+      : handle_(std::move(handle)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd_, 64) != 0 ||
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(fd_, 64) != 0 ||
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
       throw std::runtime_error("test server: cannot listen");
     }
@@ -123,7 +125,9 @@ inline int ConnectLoopback(int port) {
 class ConnectProxy final {
  public:
   explicit ConnectProxy(int target_port)
-      : server_([this, target_port](int client, const std::atomic<bool>& stopping) { Tunnel(client, target_port, stopping); }) {}
+      : server_([this, target_port](int client, const std::atomic<bool>& stopping) {
+          Tunnel(client, target_port, stopping);
+        }) {}
   int port() const { return server_.port(); }
   std::vector<std::string> heads() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -138,7 +142,8 @@ class ConnectProxy final {
       heads_.push_back(head.substr(0, head.find("\r\n\r\n")));
     }
     if (head.rfind("CONNECT ", 0) != 0) {
-      SendAll(client, "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      SendAll(client,
+              "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       return;
     }
     const int target = ConnectLoopback(target_port);
@@ -155,7 +160,8 @@ class ConnectProxy final {
       for (int i = 0; i < 2 && !closed; ++i) {
         if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
         const ssize_t n = ::recv(fds[i].fd, buffer, sizeof buffer, 0);
-        if (n <= 0 || !SendAll(fds[1 - i].fd, std::string(buffer, static_cast<std::size_t>(n)))) closed = true;
+        if (n <= 0 || !SendAll(fds[1 - i].fd, std::string(buffer, static_cast<std::size_t>(n))))
+          closed = true;
       }
       if (closed) break;
     }

@@ -42,9 +42,10 @@ inline EVP_PKEY* NewKey(bool rsa) {
  * now + `valid_to_seconds` (negative: in the past), with the subjectAltName `alt_name` when
  * given (e.g. "IP:127.0.0.1"). RSA 2048 unless `rsa` is false (P-256).
  */
-inline TestCertificate MakeTestCertificate(const std::string& common_name = "test-only", long valid_from_seconds = -60,
-                                           long valid_to_seconds = 86400, const std::string& alt_name = "",
-                                           bool rsa = true) {
+inline TestCertificate MakeTestCertificate(const std::string& common_name = "test-only",
+                                           long valid_from_seconds = -60,
+                                           long valid_to_seconds = 86400,
+                                           const std::string& alt_name = "", bool rsa = true) {
   EVP_PKEY* key = detail::NewKey(rsa);
   X509* x509 = X509_new();
   X509_set_version(x509, 2);
@@ -53,21 +54,25 @@ inline TestCertificate MakeTestCertificate(const std::string& common_name = "tes
   X509_gmtime_adj(X509_getm_notAfter(x509), valid_to_seconds);
   X509_set_pubkey(x509, key);
   X509_NAME* name = X509_get_subject_name(x509);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                             0);
   X509_set_issuer_name(x509, name);
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, x509, x509, nullptr, nullptr, 0);
   if (!alt_name.empty()) {
-    X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, alt_name.c_str());
+    X509_EXTENSION* extension =
+        X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, alt_name.c_str());
     X509_add_ext(x509, extension, -1);
     X509_EXTENSION_free(extension);
   }
-  X509_EXTENSION* basic = X509V3_EXT_conf_nid(nullptr, &ctx, NID_basic_constraints, "critical,CA:TRUE");
+  X509_EXTENSION* basic =
+      X509V3_EXT_conf_nid(nullptr, &ctx, NID_basic_constraints, "critical,CA:TRUE");
   X509_add_ext(x509, basic, -1);
   X509_EXTENSION_free(basic);
-  if (X509_sign(x509, key, EVP_sha256()) == 0) throw std::runtime_error("certificate signing failed");
+  if (X509_sign(x509, key, EVP_sha256()) == 0)
+    throw std::runtime_error("certificate signing failed");
 
   TestCertificate out;
   BIO* cert_bio = BIO_new(BIO_s_mem());
@@ -87,8 +92,8 @@ inline std::string EncryptPrivateKey(const std::string& key_pem, const std::stri
   EVP_PKEY* key = PEM_read_bio_PrivateKey(in, nullptr, nullptr, nullptr);
   BIO_free(in);
   BIO* out = BIO_new(BIO_s_mem());
-  PEM_write_bio_PKCS8PrivateKey(out, key, EVP_aes_256_cbc(), passphrase.c_str(), static_cast<int>(passphrase.size()),
-                                nullptr, nullptr);
+  PEM_write_bio_PKCS8PrivateKey(out, key, EVP_aes_256_cbc(), passphrase.c_str(),
+                                static_cast<int>(passphrase.size()), nullptr, nullptr);
   EVP_PKEY_free(key);
   return detail::BioText(out);
 }

@@ -16,7 +16,8 @@ namespace {
 
 const std::filesystem::path& CheckpointFile() {
   static const std::filesystem::path file = [] {
-    auto dir = std::filesystem::temp_directory_path() / ("checkpoint-fuzzer-" + std::to_string(::getpid()));
+    auto dir = std::filesystem::temp_directory_path() /
+               ("checkpoint-fuzzer-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     return dir / "context.json";
   }();
@@ -36,8 +37,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!document) return 0;
     message_trace::CollectorCursor cursor = message_trace::CursorFromJson(*document);
     // What was restored is what would be written back: the round trip must hold.
-    message_trace::CollectorCursor again = message_trace::CursorFromJson(message_trace::CursorToJson(cursor));
-    if (again.next_start != cursor.next_start || again.window.has_value() != cursor.window.has_value()) {
+    message_trace::CollectorCursor again =
+        message_trace::CursorFromJson(message_trace::CursorToJson(cursor));
+    if (again.next_start != cursor.next_start ||
+        again.window.has_value() != cursor.window.has_value()) {
       __builtin_trap();
     }
   } catch (const sekoia::ParseError&) {

@@ -16,7 +16,8 @@ namespace {
 
 const std::filesystem::path& ConfigDir() {
   static const std::filesystem::path dir = [] {
-    auto path = std::filesystem::temp_directory_path() / ("config-fuzzer-" + std::to_string(::getpid()));
+    auto path =
+        std::filesystem::temp_directory_path() / ("config-fuzzer-" + std::to_string(::getpid()));
     std::filesystem::create_directories(path);
     return path;
   }();

@@ -13,13 +13,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::size_t split = input.find('\0');
   const std::string secret(input.substr(0, split));
-  const std::string text(split == std::string_view::npos ? std::string_view() : input.substr(split + 1));
+  const std::string text(split == std::string_view::npos ? std::string_view()
+                                                         : input.substr(split + 1));
 
   // What may be sent in a header cannot end it.
   for (const std::string& value : {secret, text}) {
     const bool safe = sekoia::http::IsSafeHeaderValue(value);
-    if (safe && value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) __builtin_trap();
-    if (sekoia::http::IsToken68(value) && (!safe || value.find(' ') != std::string::npos)) __builtin_trap();
+    if (safe && value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
+      __builtin_trap();
+    if (sekoia::http::IsToken68(value) && (!safe || value.find(' ') != std::string::npos))
+      __builtin_trap();
     sekoia::http::HttpRequest request{"GET", "https://graph.test/x", "", {{"X-Value", value}}};
     bool refused = false;
     try {

@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const std::string problem = sekoia::BaseUrlProblem(text);
   if (problem.empty()) {
-    if (!sekoia::ParseUrl(text) || text.find('?') != std::string_view::npos || text.find('#') != std::string_view::npos)
+    if (!sekoia::ParseUrl(text) || text.find('?') != std::string_view::npos ||
+        text.find('#') != std::string_view::npos)
       __builtin_trap();
   } else if (problem.size() > 120) {
     __builtin_trap();  // a fixed reason, never the text

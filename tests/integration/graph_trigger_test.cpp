@@ -12,7 +12,8 @@ constexpr const char* kCommand = "office365_messagetrace_trigger_graph";
 TEST(GraphTrigger, BackfillOfThreeDaysArrivesCompleteWithoutDuplicates) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "12000", "--days", "2.95", "--seed", "7"}));
-  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 72}, {"page_size", 500}}));
+  Trigger trigger(dir, simulator, kCommand,
+                  GraphConfiguration(simulator, {{"start_time", 72}, {"page_size", 500}}));
   trigger.Start();
   ASSERT_TRUE(trigger.WaitCaughtUp(120s)) << trigger.process().Stderr();
   auto stats = simulator.Stats(trigger.Until());
@@ -26,7 +27,8 @@ TEST(GraphTrigger, BackfillOfThreeDaysArrivesCompleteWithoutDuplicates) {
   EXPECT_EQ(trigger.process().Wait(10s), 0);
   // The progress lines reached the platform's logs API.
   bool progress = false;
-  for (const auto& entry : simulator.Logs()) progress |= entry.value("message", "").find("catching up") != std::string::npos;
+  for (const auto& entry : simulator.Logs())
+    progress |= entry.value("message", "").find("catching up") != std::string::npos;
   EXPECT_TRUE(progress) << simulator.Logs().dump();
   ExpectNoSecrets(trigger.AllOutput(), "the trigger's output or checkpoint");
   ExpectNoSecrets(simulator.Logs().dump(), "the platform logs");
@@ -42,7 +44,8 @@ TEST(GraphTrigger, AnUnknownArgumentIsOneWarningAtStartWithTheClosestName) {
   ASSERT_TRUE(trigger.WaitCaughtUp(60s)) << trigger.process().Stderr();
   trigger.process().Signal(SIGTERM);
   EXPECT_EQ(trigger.process().Wait(10s), 0);
-  const std::string warning = "configuration: unknown argument 'frequncy' is ignored; did you mean 'frequency'?";
+  const std::string warning =
+      "configuration: unknown argument 'frequncy' is ignored; did you mean 'frequency'?";
   const std::string err = trigger.process().Stderr();
   const std::size_t first = err.find(warning);
   ASSERT_NE(first, std::string::npos) << err;
@@ -50,7 +53,8 @@ TEST(GraphTrigger, AnUnknownArgumentIsOneWarningAtStartWithTheClosestName) {
   EXPECT_NE(err.find("WARNING " + warning), std::string::npos) << err;
   int in_platform_logs = 0;
   for (const auto& entry : simulator.Logs()) {
-    in_platform_logs += entry.value("message", "") == warning && entry.value("level", "") == "warning";
+    in_platform_logs +=
+        entry.value("message", "") == warning && entry.value("level", "") == "warning";
   }
   EXPECT_EQ(in_platform_logs, 1) << simulator.Logs().dump();
 }
@@ -58,9 +62,11 @@ TEST(GraphTrigger, AnUnknownArgumentIsOneWarningAtStartWithTheClosestName) {
 TEST(GraphTrigger, KilledMidBackfillResumesFromTheCheckpointWithoutLoss) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "12000", "--days", "2.95", "--seed", "8"}));
-  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 72}, {"page_size", 200}}));
+  Trigger trigger(dir, simulator, kCommand,
+                  GraphConfiguration(simulator, {{"start_time", 72}, {"page_size", 200}}));
   trigger.Start();
-  ASSERT_TRUE(WaitUntil([&] { return simulator.Stats()["received_total"].get<int>() >= 4000; }, 60s));
+  ASSERT_TRUE(
+      WaitUntil([&] { return simulator.Stats()["received_total"].get<int>() >= 4000; }, 60s));
   trigger.process().Signal(SIGKILL);
   trigger.process().Wait(5s);
   auto checkpoint = trigger.Checkpoint();
@@ -69,7 +75,8 @@ TEST(GraphTrigger, KilledMidBackfillResumesFromTheCheckpointWithoutLoss) {
   ASSERT_TRUE(trigger.WaitCaughtUp(120s)) << trigger.process().Stderr();
   auto stats = simulator.Stats(trigger.Until());
   EXPECT_EQ(stats["missing"], 0) << stats.dump();
-  EXPECT_LE(stats["duplicates"].get<int>(), 200) << "more than one page sent twice: " << stats.dump();
+  EXPECT_LE(stats["duplicates"].get<int>(), 200)
+      << "more than one page sent twice: " << stats.dump();
   EXPECT_NE(trigger.process().Stderr().find("resuming from the checkpoint"), std::string::npos);
   trigger.process().Signal(SIGTERM);
   EXPECT_EQ(trigger.process().Wait(10s), 0);
@@ -81,10 +88,12 @@ TEST(GraphTrigger, SigtermExitsZeroWithTheCheckpointSavedAndServesHealthAndMetri
   Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 24}}));
   trigger.Start();
   Client client;
-  ASSERT_TRUE(WaitUntil([&] { return client.Get(trigger.Health()).status == 200; }, 20s)) << trigger.process().Stderr();
+  ASSERT_TRUE(WaitUntil([&] { return client.Get(trigger.Health()).status == 200; }, 20s))
+      << trigger.process().Stderr();
   auto health = nlohmann::json::parse(client.Get(trigger.Health()).body);
-  for (const char* field : {"last_events_time", "last_heartbeat", "seconds_without_events_threshold",
-                            "last_heartbeat_threshold", "error_count"})
+  for (const char* field :
+       {"last_events_time", "last_heartbeat", "seconds_without_events_threshold",
+        "last_heartbeat_threshold", "error_count"})
     EXPECT_TRUE(health.contains(field)) << field;
   auto missing = client.Get(trigger.NotFound());
   EXPECT_EQ(missing.status, 404);
@@ -96,8 +105,10 @@ TEST(GraphTrigger, SigtermExitsZeroWithTheCheckpointSavedAndServesHealthAndMetri
                          std::to_string(stats["received_total"].get<int>()) + ".0"),
             std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("symphony_module_common_discarded_events_total" + label + " 0.0"), std::string::npos);
-  EXPECT_NE(metrics.find("symphony_module_common_forward_events_duration_count"), std::string::npos);
+  EXPECT_NE(metrics.find("symphony_module_common_discarded_events_total" + label + " 0.0"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("symphony_module_common_forward_events_duration_count"),
+            std::string::npos);
   EXPECT_NE(metrics.find("symphony_module_common_events_lags" + label), std::string::npos);
 
   auto started = std::chrono::steady_clock::now();
@@ -114,13 +125,17 @@ TEST(GraphTrigger, ConfigurationErrorIsOneCriticalLogAndNoExit) {
   Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"frequency", 0}}));
   trigger.Start();
   // As the SDK: no exit into a restart loop; the configuration is read again, SIGTERM ends it.
-  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("Configuration error: frequency: 0 is out of range") !=
-                                     std::string::npos; },
-                        10s))
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return trigger.process().Stderr().find(
+                   "Configuration error: frequency: 0 is out of range") != std::string::npos;
+      },
+      10s))
       << trigger.process().Stderr();
   trigger.process().Signal(SIGTERM);
   EXPECT_EQ(trigger.process().Wait(10s), 0);
-  ASSERT_TRUE(WaitUntil([&] { return simulator.Logs().size() >= 1; }, 5s)) << simulator.Logs().dump();
+  ASSERT_TRUE(WaitUntil([&] { return simulator.Logs().size() >= 1; }, 5s))
+      << simulator.Logs().dump();
   auto entry = simulator.Logs()[0];
   EXPECT_EQ(entry["level"], "critical");
   EXPECT_EQ(entry["message"].get<std::string>().rfind("Configuration error: frequency", 0), 0u);
@@ -130,12 +145,17 @@ TEST(GraphTrigger, ConfigurationErrorIsOneCriticalLogAndNoExit) {
 TEST(GraphTrigger, ConfigurationErrorWithoutPlatformGoesToStderrOnly) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "10"}));
-  Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"client_secret", nullptr}, {"graph_url", "http://graph.example.com"}}));
+  Trigger trigger(dir, simulator, kCommand,
+                  GraphConfiguration(simulator, {{"client_secret", nullptr},
+                                                 {"graph_url", "http://graph.example.com"}}));
   trigger.env().erase("TOKEN");
   trigger.Start();
-  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("Configuration error: client_secret: missing") !=
-                                     std::string::npos; },
-                        10s))
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return trigger.process().Stderr().find("Configuration error: client_secret: missing") !=
+               std::string::npos;
+      },
+      10s))
       << trigger.process().Stderr();
   trigger.process().Signal(SIGTERM);
   EXPECT_EQ(trigger.process().Wait(10s), 0);
@@ -144,10 +164,12 @@ TEST(GraphTrigger, ConfigurationErrorWithoutPlatformGoesToStderrOnly) {
 
 TEST(GraphTrigger, InvalidSecretIsExplainedAndNeverPrinted) {
   auto dir = ScratchDir();
-  Simulator simulator(dir, {"--records", "10", "--platform-token", kPlatformToken});  // expects sim-secret
+  Simulator simulator(
+      dir, {"--records", "10", "--platform-token", kPlatformToken});  // expects sim-secret
   Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator));
   trigger.Start();
-  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("AADSTS7000215") != std::string::npos; }, 20s))
+  ASSERT_TRUE(WaitUntil(
+      [&] { return trigger.process().Stderr().find("AADSTS7000215") != std::string::npos; }, 20s))
       << trigger.process().Stderr();
   EXPECT_NE(trigger.process().Stderr().find("check client_secret"), std::string::npos);
   trigger.process().Signal(SIGTERM);
@@ -161,19 +183,30 @@ TEST(GraphTrigger, UnprovisionedAppAndMissingPermissionAreExplained) {
   fs::create_directories(dir / "unprovisioned");
   fs::create_directories(dir / "no-permission");
   {
-    Simulator simulator(dir / "unprovisioned", SimulatorArgs({"--records", "10", "--unprovisioned"}));
+    Simulator simulator(dir / "unprovisioned",
+                        SimulatorArgs({"--records", "10", "--unprovisioned"}));
     Trigger trigger(dir / "unprovisioned", simulator, kCommand, GraphConfiguration(simulator));
     trigger.Start();
-    EXPECT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("New-MgServicePrincipal") != std::string::npos; }, 20s))
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          return trigger.process().Stderr().find("New-MgServicePrincipal") != std::string::npos;
+        },
+        20s))
         << trigger.process().Stderr();
     trigger.process().Signal(SIGTERM);
     EXPECT_EQ(trigger.process().Wait(10s), 0);
   }
   {
-    Simulator simulator(dir / "no-permission", SimulatorArgs({"--records", "10", "--no-permission"}));
+    Simulator simulator(dir / "no-permission",
+                        SimulatorArgs({"--records", "10", "--no-permission"}));
     Trigger trigger(dir / "no-permission", simulator, kCommand, GraphConfiguration(simulator));
     trigger.Start();
-    EXPECT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("ExchangeMessageTrace.Read.All") != std::string::npos; }, 20s))
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          return trigger.process().Stderr().find("ExchangeMessageTrace.Read.All") !=
+                 std::string::npos;
+        },
+        20s))
         << trigger.process().Stderr();
     trigger.process().Signal(SIGTERM);
     EXPECT_EQ(trigger.process().Wait(10s), 0);

@@ -65,8 +65,8 @@ bool WaitUntil(F condition, std::chrono::milliseconds timeout) {
 /** A child process with its stdout and stderr in files. */
 class Process final {
  public:
-  Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, const fs::path& out,
-          const fs::path& err)
+  Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+          const fs::path& out, const fs::path& err)
       : out_(out), err_(err) {
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -76,8 +76,9 @@ class Process final {
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      for (const char* name : {"TRIGGER_CONFIGURATION", "CONNECTOR_CONFIGURATION", "TOKEN", "URL_LOGS", "URL_CALLBACK",
-                               "INTAKE_URL", "LIVENESS_PORT", "METRICS_PORT"})
+      for (const char* name :
+           {"TRIGGER_CONFIGURATION", "CONNECTOR_CONFIGURATION", "TOKEN", "URL_LOGS", "URL_CALLBACK",
+            "INTAKE_URL", "LIVENESS_PORT", "METRICS_PORT"})
         ::unsetenv(name);
       for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
       std::vector<char*> args;
@@ -152,7 +153,8 @@ class Client final {
 /** A scratch directory for one test. */
 inline fs::path ScratchDir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::temp_directory_path() / ("o365-it-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
+  fs::path dir = fs::temp_directory_path() /
+                 ("o365-it-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -164,11 +166,13 @@ class Simulator final {
   Simulator(const fs::path& dir, std::vector<std::string> args) {
     fs::path port_file = dir / "simulator.port";
     fs::remove(port_file);  // a previous simulator's port must not be read as this one's
-    std::vector<std::string> argv = {SIMULATOR_BINARY, "--port", "0", "--port-file", port_file.string()};
+    std::vector<std::string> argv = {SIMULATOR_BINARY, "--port", "0", "--port-file",
+                                     port_file.string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{}, dir / "simulator.out",
-                                         dir / "simulator.err");
-    bool ready = WaitUntil([&] { return fs::exists(port_file) && !ReadFile(port_file).empty(); }, 30s);
+    process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{},
+                                         dir / "simulator.out", dir / "simulator.err");
+    bool ready =
+        WaitUntil([&] { return fs::exists(port_file) && !ReadFile(port_file).empty(); }, 30s);
     EXPECT_TRUE(ready) << "the simulator did not start: " << process_->Stderr();
     url_ = "http://127.0.0.1:" + std::to_string(std::atoi(ReadFile(port_file).c_str()));
   }
@@ -188,7 +192,6 @@ class Simulator final {
   Client client_;
 };
 
-
 constexpr const char* kSecret = "SENTINEL-client-secret-7f3a";
 constexpr const char* kPassword = "SENTINEL-account-password-c41b";
 constexpr const char* kIntakeKey = "SENTINEL-intake-key-91c2";
@@ -199,8 +202,9 @@ constexpr const char* kAccount = "reporter@contoso.onmicrosoft.com";
 
 /** Simulator options that make it expect the sentinel credentials. */
 inline std::vector<std::string> SimulatorArgs(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"--client-secret", kSecret,        "--intake-key",       kIntakeKey,
-                                   "--platform-token", kPlatformToken, "--account-password", kPassword};
+  std::vector<std::string> args = {
+      "--client-secret",  kSecret,        "--intake-key",       kIntakeKey,
+      "--platform-token", kPlatformToken, "--account-password", kPassword};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -208,54 +212,79 @@ inline std::vector<std::string> SimulatorArgs(std::vector<std::string> extra) {
 /** Applies overrides to a configuration; a null value removes the argument. */
 inline nlohmann::json Override(nlohmann::json configuration, const nlohmann::json& overrides) {
   for (auto& [k, v] : overrides.items()) {
-    if (v.is_null()) configuration.erase(k);
-    else configuration[k] = v;
+    if (v.is_null())
+      configuration.erase(k);
+    else
+      configuration[k] = v;
   }
   return configuration;
 }
 
 /** The Graph trigger's configuration against the simulator: an hour back, one window a minute, five
  *  minutes behind now; `overrides` as in Override. */
-inline nlohmann::json GraphConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
-  return Override({{"tenant_id", kTenant}, {"client_id", kClient}, {"client_secret", kSecret},
-                   {"intake_key", kIntakeKey}, {"intake_server", simulator.url()}, {"graph_url", simulator.url()},
-                   {"login_url", simulator.url()}, {"frequency", 60}, {"timedelta", 5}, {"start_time", 1}},
+inline nlohmann::json GraphConfiguration(const Simulator& simulator,
+                                         const nlohmann::json& overrides = {}) {
+  return Override({{"tenant_id", kTenant},
+                   {"client_id", kClient},
+                   {"client_secret", kSecret},
+                   {"intake_key", kIntakeKey},
+                   {"intake_server", simulator.url()},
+                   {"graph_url", simulator.url()},
+                   {"login_url", simulator.url()},
+                   {"frequency", 60},
+                   {"timedelta", 5},
+                   {"start_time", 1}},
                   overrides);
 }
 
-/** One trigger: its command, configuration, data directory and ports; can be started several times. */
+/** One trigger: its command, configuration, data directory and ports; can be started several times.
+ */
 class Trigger final {
  public:
-  Trigger(const fs::path& dir, const Simulator& simulator, std::string command, const nlohmann::json& configuration)
-      : dir_(dir), config_dir_(dir / "config"), data_dir_(dir / "data"), command_(std::move(command)) {
+  Trigger(const fs::path& dir, const Simulator& simulator, std::string command,
+          const nlohmann::json& configuration)
+      : dir_(dir),
+        config_dir_(dir / "config"),
+        data_dir_(dir / "data"),
+        command_(std::move(command)) {
     fs::create_directories(config_dir_);
     fs::create_directories(data_dir_);
     liveness_port_ = FreePort();
     metrics_port_ = FreePort();
     WriteFile(config_dir_ / "trigger_configuration", configuration.dump());
-    env_ = {{"TOKEN", kPlatformToken}, {"URL_LOGS", simulator.url() + "/logs"},
-            {"LIVENESS_PORT", std::to_string(liveness_port_)}, {"METRICS_PORT", std::to_string(metrics_port_)}};
+    env_ = {{"TOKEN", kPlatformToken},
+            {"URL_LOGS", simulator.url() + "/logs"},
+            {"LIVENESS_PORT", std::to_string(liveness_port_)},
+            {"METRICS_PORT", std::to_string(metrics_port_)}};
   }
   void Start() {
     ++runs_;
     process_ = std::make_unique<Process>(
-        std::vector<std::string>{TRIGGER_BINARY, command_, "--config-dir", config_dir_.string(), "--data-dir",
-                                 data_dir_.string()},
-        env_, dir_ / ("trigger" + std::to_string(runs_) + ".out"), dir_ / ("trigger" + std::to_string(runs_) + ".err"));
+        std::vector<std::string>{TRIGGER_BINARY, command_, "--config-dir", config_dir_.string(),
+                                 "--data-dir", data_dir_.string()},
+        env_, dir_ / ("trigger" + std::to_string(runs_) + ".out"),
+        dir_ / ("trigger" + std::to_string(runs_) + ".err"));
   }
   Process& process() { return *process_; }
   std::map<std::string, std::string>& env() { return env_; }
   const fs::path& data_dir() const { return data_dir_; }
-  std::string Health() const { return "http://127.0.0.1:" + std::to_string(liveness_port_) + "/health"; }
-  std::string NotFound() const { return "http://127.0.0.1:" + std::to_string(liveness_port_) + "/nope"; }
-  std::string Metrics() const { return "http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics"; }
+  std::string Health() const {
+    return "http://127.0.0.1:" + std::to_string(liveness_port_) + "/health";
+  }
+  std::string NotFound() const {
+    return "http://127.0.0.1:" + std::to_string(liveness_port_) + "/nope";
+  }
+  std::string Metrics() const {
+    return "http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics";
+  }
   nlohmann::json Checkpoint() const {
     auto value = nlohmann::json::parse(ReadFile(data_dir_ / "context.json"), nullptr, false);
     return value.is_discarded() ? nlohmann::json() : value;
   }
   /** Waits until the checkpoint says the trigger caught up (no window in progress, within
    *  `timedelta` + 1 minute of now). */
-  bool WaitCaughtUp(std::chrono::seconds timeout, std::chrono::minutes timedelta = std::chrono::minutes(5)) {
+  bool WaitCaughtUp(std::chrono::seconds timeout,
+                    std::chrono::minutes timedelta = std::chrono::minutes(5)) {
     return WaitUntil(
         [&] {
           auto checkpoint = Checkpoint();
@@ -289,10 +318,13 @@ class Trigger final {
  *  on stderr (and to the platform, when its logs can be sent), no exit, the configuration read
  *  again every 120 s. Waits for the line that starts with `reason`, then SIGTERM must end the
  *  wait with exit 0. Returns the trigger's stderr. */
-inline std::string ExpectConfigurationErrorThenCleanStop(Trigger& trigger, const std::string& reason) {
+inline std::string ExpectConfigurationErrorThenCleanStop(Trigger& trigger,
+                                                         const std::string& reason) {
   const std::string line = "CRITICAL Configuration error: " + reason;
-  EXPECT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find(line) != std::string::npos; }, 20s))
-      << "no '" << line << "' in:\n" << trigger.process().Stderr();
+  EXPECT_TRUE(
+      WaitUntil([&] { return trigger.process().Stderr().find(line) != std::string::npos; }, 20s))
+      << "no '" << line << "' in:\n"
+      << trigger.process().Stderr();
   EXPECT_TRUE(trigger.process().Running()) << "exited: the platform would restart it in a loop";
   trigger.process().Signal(SIGTERM);
   EXPECT_EQ(trigger.process().Wait(10s), 0) << trigger.process().Stderr();

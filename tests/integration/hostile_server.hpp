@@ -80,7 +80,8 @@ inline bool WaitReadable(int fd, const std::atomic<bool>& stopping) {
 class HostileServer final {
  public:
   using Handler = std::function<ScriptedAnswer(const ReceivedRequest&)>;
-  explicit HostileServer(Handler handler, bool ipv6 = false) : handler_(std::move(handler)), ipv6_(ipv6) {
+  explicit HostileServer(Handler handler, bool ipv6 = false)
+      : handler_(std::move(handler)), ipv6_(ipv6) {
     fd_ = detail::ListenOnLoopback(ipv6, port_);
     thread_ = std::thread([this] { Serve(); });
   }
@@ -152,7 +153,8 @@ class HostileServer final {
     return text;
   }
   static std::string Format(const ScriptedAnswer& answer) {
-    std::string out = "HTTP/1.1 " + std::to_string(answer.status) + " Scripted\r\nConnection: close\r\n";
+    std::string out =
+        "HTTP/1.1 " + std::to_string(answer.status) + " Scripted\r\nConnection: close\r\n";
     bool typed = false;
     for (const auto& [name, value] : answer.headers) {
       out += name + ": " + value + "\r\n";
@@ -218,7 +220,8 @@ class Ipv6Relay final {
       for (int i = 0; i < 2 && !closed; ++i) {
         if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
         const ssize_t n = ::recv(fds[i].fd, buffer, sizeof buffer, 0);
-        if (n <= 0 || ::send(fds[1 - i].fd, buffer, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) closed = true;
+        if (n <= 0 || ::send(fds[1 - i].fd, buffer, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n)
+          closed = true;
       }
       if (closed) break;
     }

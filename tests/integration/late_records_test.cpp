@@ -16,7 +16,7 @@ constexpr const char* kCommand = "office365_messagetrace_trigger_graph";
 constexpr double kScale = 1.0 / 300;
 constexpr double kLookbackMinutes = 60;  // Microsoft's time, the trigger's default last re-read
 const double kRereadMinutes[] = {5, 15, 30, 60};  // the trigger's default schedule
-constexpr int kArrivalSeconds = 8;       // records arrive during the first 8 s
+constexpr int kArrivalSeconds = 8;                // records arrive during the first 8 s
 
 std::string Text(double value) {
   std::ostringstream text;
@@ -31,15 +31,21 @@ std::string Iso(std::chrono::system_clock::time_point time) {
 
 // Without re-reads (lookback 0), or with the default schedule in compressed time.
 nlohmann::json Configuration(const Simulator& simulator, bool reread) {
-  nlohmann::json configuration = {{"tenant_id", kTenant},        {"client_id", kClient},
-                                  {"client_secret", kSecret},    {"intake_key", kIntakeKey},
-                                  {"intake_server", simulator.url()}, {"graph_url", simulator.url()},
-                                  {"login_url", simulator.url()}, {"start_time", 0},
-                                  {"frequency", 1},              {"timedelta", 5 * kScale},
+  nlohmann::json configuration = {{"tenant_id", kTenant},
+                                  {"client_id", kClient},
+                                  {"client_secret", kSecret},
+                                  {"intake_key", kIntakeKey},
+                                  {"intake_server", simulator.url()},
+                                  {"graph_url", simulator.url()},
+                                  {"login_url", simulator.url()},
+                                  {"start_time", 0},
+                                  {"frequency", 1},
+                                  {"timedelta", 5 * kScale},
                                   {"lookback", 0}};
   if (reread) {
     std::string ages;
-    for (double minutes : kRereadMinutes) ages += (ages.empty() ? "" : ",") + Text(minutes * kScale);
+    for (double minutes : kRereadMinutes)
+      ages += (ages.empty() ? "" : ",") + Text(minutes * kScale);
     configuration["reread_after_minutes"] = ages;
   }
   return configuration;
@@ -52,7 +58,8 @@ TEST(LateRecords, RereadsReceiveEveryStateWithinTheLastAgeOnceAndWithoutThemLate
   fs::create_directories(dir_a);
   fs::create_directories(dir_b);
   // Both simulators place the records from the same reference time: the same tenant.
-  const auto started = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto started =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   const std::vector<std::string> tenant = {
       "--records", "1500", "--seed", "21", "--days", "0.00002", "--future-minutes",
       Text(kArrivalSeconds / 60.0), "--late-publication", "--delay-scale", Text(kScale),
@@ -64,7 +71,8 @@ TEST(LateRecords, RereadsReceiveEveryStateWithinTheLastAgeOnceAndWithoutThemLate
   Trigger trigger_a(dir_a, simulator_a, kCommand, Configuration(simulator_a, false));
   Trigger trigger_b(dir_b, simulator_b, kCommand, Configuration(simulator_b, true));
   // The trigger's share, 80 per 5 minutes, compressed the same way.
-  for (Trigger* trigger : {&trigger_a, &trigger_b}) trigger->env()["OFFICE365_BUDGET_PERIOD_SECONDS"] = Text(300 * kScale);
+  for (Trigger* trigger : {&trigger_a, &trigger_b})
+    trigger->env()["OFFICE365_BUDGET_PERIOD_SECONDS"] = Text(300 * kScale);
   trigger_a.Start();
   trigger_b.Start();
   // Both triggers start from now: measure the records from 2 s later until the last one.
@@ -98,7 +106,8 @@ TEST(LateRecords, RereadsReceiveEveryStateWithinTheLastAgeOnceAndWithoutThemLate
                figures["within_delay"]["received"] == figures["within_delay"]["published"];
       },
       20s);
-  ASSERT_TRUE(WaitUntil([&] { return trigger_a.Until() >= until && trigger_b.Until() >= until; }, 10s))
+  ASSERT_TRUE(
+      WaitUntil([&] { return trigger_a.Until() >= until && trigger_b.Until() >= until; }, 10s))
       << trigger_a.Until() << " " << trigger_b.Until() << " " << until;
   trigger_a.process().Signal(SIGTERM);
   trigger_b.process().Signal(SIGTERM);
@@ -119,7 +128,8 @@ TEST(LateRecords, RereadsReceiveEveryStateWithinTheLastAgeOnceAndWithoutThemLate
   EXPECT_EQ(b["duplicates"], 0);
   EXPECT_EQ(b["unknown"], 0);
   EXPECT_EQ(b["within_delay"]["received"], b["within_delay"]["published"]);
-  EXPECT_EQ(b["within_delay"]["status_changes_received"], b["within_delay"]["status_changes_published"]);
+  EXPECT_EQ(b["within_delay"]["status_changes_received"],
+            b["within_delay"]["status_changes_published"]);
   EXPECT_GT(b["within_delay"]["status_changes_published"].get<int>(), 100);
   for (const auto& bucket : b["by_delay"]) {
     if (bucket.contains("to_minutes") && bucket["to_minutes"].get<double>() <= kLookbackMinutes) {

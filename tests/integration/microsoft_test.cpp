@@ -19,20 +19,29 @@ constexpr const char* kGraph = "office365_messagetrace_trigger_graph";
 constexpr const char* kBasic = "office365_messagetrace_trigger";
 
 // A day back, so that the budget and throttling cases have pages to read.
-nlohmann::json DayBackConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
+nlohmann::json DayBackConfiguration(const Simulator& simulator,
+                                    const nlohmann::json& overrides = {}) {
   return GraphConfiguration(simulator, Override({{"start_time", 24}}, overrides));
 }
 
-nlohmann::json BasicConfiguration(const Simulator& simulator, const nlohmann::json& overrides = {}) {
-  return Override({{"frequency", 60}, {"timedelta", 5}, {"start_time", 24}, {"account_name", kAccount},
-                   {"account_password", kPassword}, {"intake_server", simulator.url()}, {"intake_key", kIntakeKey},
-                   {"reporting_url", simulator.url() + "/ecp/reportingwebservice/reporting.svc/MessageTrace"}},
-                  overrides);
+nlohmann::json BasicConfiguration(const Simulator& simulator,
+                                  const nlohmann::json& overrides = {}) {
+  return Override(
+      {{"frequency", 60},
+       {"timedelta", 5},
+       {"start_time", 24},
+       {"account_name", kAccount},
+       {"account_password", kPassword},
+       {"intake_server", simulator.url()},
+       {"intake_key", kIntakeKey},
+       {"reporting_url", simulator.url() + "/ecp/reportingwebservice/reporting.svc/MessageTrace"}},
+      overrides);
 }
 
 std::size_t Count(const std::string& text, const std::string& part) {
   std::size_t count = 0;
-  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+    ++count;
   return count;
 }
 
@@ -63,10 +72,11 @@ TEST(MicrosoftApis, GraphRequestsSendPreferAndAClientRequestIdAndRecalledArrives
 // waits it (rounded up), slows down, and no attempt or cycle fails for it.
 TEST(MicrosoftApis, ThrottledByOthersOfTheTenantTheTriggerWaitsSlowsDownAndLogsOnce) {
   auto dir = ScratchDir();
-  Simulator simulator(dir, SimulatorArgs({"--records", "1600", "--days", "0.9", "--seed", "22", "--throttle", "3",
-                                          "--throttle-window", "4"}));
-  Trigger trigger(dir, simulator, kGraph,
-                  DayBackConfiguration(simulator, {{"page_size", 200}, {"requests_per_5_minutes", 100}}));
+  Simulator simulator(dir, SimulatorArgs({"--records", "1600", "--days", "0.9", "--seed", "22",
+                                          "--throttle", "3", "--throttle-window", "4"}));
+  Trigger trigger(
+      dir, simulator, kGraph,
+      DayBackConfiguration(simulator, {{"page_size", 200}, {"requests_per_5_minutes", 100}}));
   trigger.Start();
   ASSERT_TRUE(trigger.WaitCaughtUp(90s)) << trigger.process().Stderr();
   auto stats = simulator.Stats(trigger.Until());
@@ -84,20 +94,23 @@ TEST(MicrosoftApis, ThrottledByOthersOfTheTenantTheTriggerWaitsSlowsDownAndLogsO
 TEST(MicrosoftApis, TheTriggersShareOfTheBudgetIsAnArgument) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "2000", "--days", "0.9", "--seed", "23"}));
-  Trigger trigger(dir, simulator, kGraph,
-                  DayBackConfiguration(simulator, {{"page_size", 200}, {"requests_per_5_minutes", 2}}));
+  Trigger trigger(
+      dir, simulator, kGraph,
+      DayBackConfiguration(simulator, {{"page_size", 200}, {"requests_per_5_minutes", 2}}));
   trigger.Start();
   ASSERT_TRUE(WaitUntil(
       [&] {
-        return trigger.process().Stderr().find("the budget of 2 message-trace requests per 300 s "
-                                               "(requests_per_5_minutes") != std::string::npos;
+        return trigger.process().Stderr().find(
+                   "the budget of 2 message-trace requests per 300 s "
+                   "(requests_per_5_minutes") != std::string::npos;
       },
       30s))
       << trigger.process().Stderr();
   EXPECT_EQ(simulator.Stats()["graph_requests"], 2);
   ExpectCleanStop(trigger);
 
-  Trigger refused(dir / "refused", simulator, kGraph, DayBackConfiguration(simulator, {{"requests_per_5_minutes", 101}}));
+  Trigger refused(dir / "refused", simulator, kGraph,
+                  DayBackConfiguration(simulator, {{"requests_per_5_minutes", 101}}));
   refused.Start();
   ExpectConfigurationErrorThenCleanStop(refused, "requests_per_5_minutes");
   EXPECT_EQ(simulator.Stats()["graph_requests"], 2);
@@ -118,21 +131,26 @@ TEST(MicrosoftApis, ANextLinkOffTheServiceIsNeverFollowed) {
   ::fcntl(listener, F_SETFL, O_NONBLOCK);
   const std::string elsewhere = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
 
-  Simulator simulator(dir, SimulatorArgs({"--records", "2000", "--days", "0.9", "--seed", "24", "--next-link-base",
-                                          elsewhere}));
+  Simulator simulator(dir, SimulatorArgs({"--records", "2000", "--days", "0.9", "--seed", "24",
+                                          "--next-link-base", elsewhere}));
   // Without a lookback no key helps: a window read again would forward its pages again.
-  Trigger trigger(dir, simulator, kGraph, DayBackConfiguration(simulator, {{"page_size", 500}, {"lookback", 0}}));
+  Trigger trigger(dir, simulator, kGraph,
+                  DayBackConfiguration(simulator, {{"page_size", 500}, {"lookback", 0}}));
   trigger.Start();
-  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("is not followed") != std::string::npos; }, 30s))
+  ASSERT_TRUE(WaitUntil(
+      [&] { return trigger.process().Stderr().find("is not followed") != std::string::npos; }, 30s))
       << trigger.process().Stderr();
-  EXPECT_NE(trigger.process().Stderr().find("not to graph_url's scheme, host and port"), std::string::npos);
+  EXPECT_NE(trigger.process().Stderr().find("not to graph_url's scheme, host and port"),
+            std::string::npos);
   // Issue 13.5: the link is refused as its page is read, never saved: the window ends there with
   // an error, and the next cycles go on to the next windows instead of reading it again.
   ASSERT_TRUE(trigger.WaitCaughtUp(60s)) << trigger.process().Stderr();
-  EXPECT_EQ(trigger.Checkpoint().dump().find(elsewhere), std::string::npos) << trigger.Checkpoint().dump();
+  EXPECT_EQ(trigger.Checkpoint().dump().find(elsewhere), std::string::npos)
+      << trigger.Checkpoint().dump();
   const std::string err = trigger.process().Stderr();
   EXPECT_NE(err.find("ERROR the service's next link points to"), std::string::npos) << err;
-  EXPECT_NE(err.find("record(s) forwarded; records it did not give are missing"), std::string::npos) << err;
+  EXPECT_NE(err.find("record(s) forwarded; records it did not give are missing"), std::string::npos)
+      << err;
   EXPECT_EQ(err.find("the checkpoint's next link is not followed"), std::string::npos) << err;
   EXPECT_EQ(err.find("collection failed"), std::string::npos) << err;
   std::this_thread::sleep_for(500ms);
@@ -148,18 +166,22 @@ TEST(MicrosoftApis, ANextLinkOffTheServiceIsNeverFollowed) {
 // and collection goes on.
 TEST(MicrosoftApis, ALoopingNextLinkEndsTheWindowWithAnErrorAndNoDuplicate) {
   auto dir = ScratchDir();
-  Simulator simulator(dir, SimulatorArgs({"--records", "3000", "--days", "0.9", "--seed", "25", "--fault-loop", "1"}));
-  Trigger trigger(dir, simulator, kGraph, DayBackConfiguration(simulator, {{"page_size", 200}, {"lookback", 0}}));
+  Simulator simulator(dir, SimulatorArgs({"--records", "3000", "--days", "0.9", "--seed", "25",
+                                          "--fault-loop", "1"}));
+  Trigger trigger(dir, simulator, kGraph,
+                  DayBackConfiguration(simulator, {{"page_size", 200}, {"lookback", 0}}));
   trigger.Start();
   ASSERT_TRUE(trigger.WaitCaughtUp(60s)) << trigger.process().Stderr();
   const std::string err = trigger.process().Stderr();
-  EXPECT_NE(err.find("paging does not end: its next link was already followed in this window"), std::string::npos)
+  EXPECT_NE(err.find("paging does not end: its next link was already followed in this window"),
+            std::string::npos)
       << err;
   auto stats = simulator.Stats(trigger.Until());
   EXPECT_EQ(stats["duplicates"], 0) << stats.dump();
   EXPECT_GE(stats["faults"]["loop"].get<int>(), 1) << stats.dump();
   // Three pages per window: the loop is seen before its link is followed.
-  EXPECT_LE(stats["graph_requests"].get<int>(), 3 * (1 + static_cast<int>(Count(err, "paging does not end"))));
+  EXPECT_LE(stats["graph_requests"].get<int>(),
+            3 * (1 + static_cast<int>(Count(err, "paging does not end"))));
   ExpectCleanStop(trigger);
 }
 
@@ -169,17 +191,21 @@ TEST(MicrosoftApis, ErrorLinesCarryMicrosoftsRequestAndTraceIds) {
   Simulator simulator(dir, SimulatorArgs({"--records", "100", "--days", "0.9", "--no-permission"}));
   Trigger trigger(dir, simulator, kGraph, DayBackConfiguration(simulator));
   trigger.Start();
-  const std::regex graph_ids("HTTP 403: .*\\(request-id [0-9a-f-]{36}, client-request-id ([0-9a-f-]{36})\\)");
-  ASSERT_TRUE(WaitUntil([&] { return std::regex_search(trigger.process().Stderr(), graph_ids); }, 30s))
+  const std::regex graph_ids(
+      "HTTP 403: .*\\(request-id [0-9a-f-]{36}, client-request-id ([0-9a-f-]{36})\\)");
+  ASSERT_TRUE(
+      WaitUntil([&] { return std::regex_search(trigger.process().Stderr(), graph_ids); }, 30s))
       << trigger.process().Stderr();
   ExpectCleanStop(trigger);
 
   Trigger wrong(dir / "wrong", simulator, kGraph,
                 DayBackConfiguration(simulator, {{"client_secret", "SENTINEL-wrong-secret-1111"}}));
   wrong.Start();
-  const std::regex token_ids("AADSTS7000215: .* -> .*\\(Trace ID: [0-9a-f-]{36}, Correlation ID: [0-9a-f-]{36}, "
-                             "Timestamp: [0-9-]+ [0-9:.]+Z\\)");
-  ASSERT_TRUE(WaitUntil([&] { return std::regex_search(wrong.process().Stderr(), token_ids); }, 30s))
+  const std::regex token_ids(
+      "AADSTS7000215: .* -> .*\\(Trace ID: [0-9a-f-]{36}, Correlation ID: [0-9a-f-]{36}, "
+      "Timestamp: [0-9-]+ [0-9:.]+Z\\)");
+  ASSERT_TRUE(
+      WaitUntil([&] { return std::regex_search(wrong.process().Stderr(), token_ids); }, 30s))
       << wrong.process().Stderr();
   ExpectCleanStop(wrong);
   EXPECT_EQ(wrong.AllOutput().find("SENTINEL-wrong-secret-1111"), std::string::npos);
@@ -190,9 +216,11 @@ TEST(MicrosoftApis, NationalCloudsAreRefusedAtStart) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "10"}));
   int run = 0;
-  for (const nlohmann::json& overrides : {nlohmann::json{{"graph_url", "https://graph.microsoft.us"}},
-                                          nlohmann::json{{"login_url", "https://login.chinacloudapi.cn"}}}) {
-    Trigger trigger(dir / std::to_string(++run), simulator, kGraph, DayBackConfiguration(simulator, overrides));
+  for (const nlohmann::json& overrides :
+       {nlohmann::json{{"graph_url", "https://graph.microsoft.us"}},
+        nlohmann::json{{"login_url", "https://login.chinacloudapi.cn"}}}) {
+    Trigger trigger(dir / std::to_string(++run), simulator, kGraph,
+                    DayBackConfiguration(simulator, overrides));
     trigger.Start();
     const std::string err = ExpectConfigurationErrorThenCleanStop(trigger, overrides.begin().key());
     EXPECT_NE(err.find("global cloud only"), std::string::npos) << err;
@@ -204,8 +232,8 @@ TEST(MicrosoftApis, NationalCloudsAreRefusedAtStart) {
 // steps) are forwarded, each once, with pages asked explicitly by $top.
 TEST(MicrosoftApis, LegacyRowsOutsideTheWindowArriveOnce) {
   auto dir = ScratchDir();
-  Simulator simulator(dir, SimulatorArgs({"--mode", "reporting", "--records", "3000", "--days", "0.9", "--seed", "26",
-                                          "--reporting-processing", "120"}));
+  Simulator simulator(dir, SimulatorArgs({"--mode", "reporting", "--records", "3000", "--days",
+                                          "0.9", "--seed", "26", "--reporting-processing", "120"}));
   // Without a lookback, a window is the only query to return the rows received in the 120 s
   // before it: dropping them for their Received would lose them at every window boundary.
   Trigger trigger(dir, simulator, kBasic, BasicConfiguration(simulator, {{"lookback", 0}}));
@@ -225,12 +253,16 @@ TEST(MicrosoftApis, LegacyRowsOutsideTheWindowArriveOnce) {
 // Point 6: a page that leaves a row out shows as a gap in the rows' Index.
 TEST(MicrosoftApis, LegacyIndexGapIsWarned) {
   auto dir = ScratchDir();
-  Simulator simulator(dir, SimulatorArgs({"--mode", "reporting", "--records", "600", "--days", "0.9", "--seed", "27",
-                                          "--reporting-page", "200", "--fault-index-gap", "1"}));
+  Simulator simulator(
+      dir, SimulatorArgs({"--mode", "reporting", "--records", "600", "--days", "0.9", "--seed",
+                          "27", "--reporting-page", "200", "--fault-index-gap", "1"}));
   Trigger trigger(dir, simulator, kBasic, BasicConfiguration(simulator));
   trigger.Start();
   ASSERT_TRUE(WaitUntil(
-      [&] { return trigger.process().Stderr().find("rows are not contiguous: 1 gap(s) in their Index") != std::string::npos; },
+      [&] {
+        return trigger.process().Stderr().find(
+                   "rows are not contiguous: 1 gap(s) in their Index") != std::string::npos;
+      },
       30s))
       << trigger.process().Stderr();
   ExpectCleanStop(trigger);

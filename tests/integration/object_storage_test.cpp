@@ -32,19 +32,22 @@ class S3rver final {
   explicit S3rver(const fs::path& dir, const sekoia::testing::TestCertificate* tls = nullptr) {
     const std::string binary = S3rverBinary();
     if (::access(binary.c_str(), X_OK) != 0) {
-      ADD_FAILURE() << "s3rver is missing at " << binary << ": run tests/s3/install-s3rver.sh (scripts/install-deps.sh does)";
+      ADD_FAILURE() << "s3rver is missing at " << binary
+                    << ": run tests/s3/install-s3rver.sh (scripts/install-deps.sh does)";
       return;
     }
     fs::create_directories(dir / "s3rver-data");
-    std::vector<std::string> argv = {binary, "-d", (dir / "s3rver-data").string(), "-p", "0", "-a", "127.0.0.1",
-                                     "--silent", "--configure-bucket", kBucket};
+    std::vector<std::string> argv = {
+        binary,      "-d",       (dir / "s3rver-data").string(), "-p",   "0", "-a",
+        "127.0.0.1", "--silent", "--configure-bucket",           kBucket};
     if (tls != nullptr) {
       WriteFile(dir / "s3rver.crt", tls->certificate_pem);
       WriteFile(dir / "s3rver.key", tls->private_key_pem);
-      argv.insert(argv.end(), {"--cert", (dir / "s3rver.crt").string(), "--key", (dir / "s3rver.key").string()});
+      argv.insert(argv.end(), {"--cert", (dir / "s3rver.crt").string(), "--key",
+                               (dir / "s3rver.key").string()});
     }
-    process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{}, dir / "s3rver.out",
-                                         dir / "s3rver.err");
+    process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{},
+                                         dir / "s3rver.out", dir / "s3rver.err");
     const std::regex listening("listening on 127\\.0\\.0\\.1:([0-9]+)");
     // The match points into the text it was found in: that text must outlive it.
     std::string out;
@@ -126,7 +129,8 @@ TEST(ObjectStorage, TheCheckpointAndKeysLiveInTheBucketAndARestartResumesFromThe
   Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 2}}));
   UseBucket(trigger, s3);
   trigger.Start();
-  ASSERT_TRUE(WaitUntil([&] { return CaughtUp(StoredCheckpoint(s3)); }, 90s)) << trigger.process().Stderr();
+  ASSERT_TRUE(WaitUntil([&] { return CaughtUp(StoredCheckpoint(s3)); }, 90s))
+      << trigger.process().Stderr();
   trigger.process().Signal(SIGTERM);
   ASSERT_EQ(trigger.process().Wait(10s), 0) << trigger.process().Stderr();
   const std::string until = StoredCheckpoint(s3).value("most_recent_date_requested", "");
@@ -139,19 +143,27 @@ TEST(ObjectStorage, TheCheckpointAndKeysLiveInTheBucketAndARestartResumesFromThe
   ASSERT_TRUE(keys.has_value());
   const std::regex key_line("[0-9a-f]{16} [0-9]+\n");
   std::size_t lines = 0;
-  for (auto it = std::sregex_iterator(keys->begin(), keys->end(), key_line); it != std::sregex_iterator(); ++it) ++lines;
+  for (auto it = std::sregex_iterator(keys->begin(), keys->end(), key_line);
+       it != std::sregex_iterator(); ++it)
+    ++lines;
   EXPECT_GT(lines, 100u) << keys->substr(0, 200);
-  EXPECT_EQ(lines, static_cast<std::size_t>(std::count(keys->begin(), keys->end(), '\n'))) << keys->substr(0, 200);
+  EXPECT_EQ(lines, static_cast<std::size_t>(std::count(keys->begin(), keys->end(), '\n')))
+      << keys->substr(0, 200);
   // Nothing in the data directory: no context.json, no lock (a bucket has no local lock).
-  EXPECT_TRUE(fs::is_empty(trigger.data_dir())) << fs::directory_iterator(trigger.data_dir())->path();
-  EXPECT_NE(trigger.process().Stderr().find("s3://sekoia-state/triggers/graph one/context.json"), std::string::npos);
+  EXPECT_TRUE(fs::is_empty(trigger.data_dir()))
+      << fs::directory_iterator(trigger.data_dir())->path();
+  EXPECT_NE(trigger.process().Stderr().find("s3://sekoia-state/triggers/graph one/context.json"),
+            std::string::npos);
 
   // A restart reads the checkpoint back from the bucket and resumes, forwarding nothing twice.
   const auto received_before = simulator.Stats()["received_total"].get<int>();
   trigger.Start();
-  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("resuming from the checkpoint: " + until) !=
-                                     std::string::npos; },
-                        30s))
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return trigger.process().Stderr().find("resuming from the checkpoint: " + until) !=
+               std::string::npos;
+      },
+      30s))
       << trigger.process().Stderr();
   ASSERT_TRUE(WaitUntil([&] { return CaughtUp(StoredCheckpoint(s3)); }, 30s));
   trigger.process().Signal(SIGTERM);
@@ -170,10 +182,12 @@ TEST(ObjectStorage, AnUnknownAccessKeyIsAClearErrorAndNothingIsCollectedNorClaim
   Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 2}}));
   UseBucket(trigger, s3, "AKIAUNKNOWN0000");
   trigger.Start();
-  const std::string expected = "object storage " + s3.url().substr(7) +
-                               ": access key id refused (InvalidAccessKeyId) when checking bucket sekoia-state: "
-                               "check aws_access_key_id/aws_secret_access_key";
-  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find(expected) != std::string::npos; }, 20s))
+  const std::string expected =
+      "object storage " + s3.url().substr(7) +
+      ": access key id refused (InvalidAccessKeyId) when checking bucket sekoia-state: "
+      "check aws_access_key_id/aws_secret_access_key";
+  ASSERT_TRUE(WaitUntil(
+      [&] { return trigger.process().Stderr().find(expected) != std::string::npos; }, 20s))
       << trigger.process().Stderr();
   // No crash, no exit into a restart loop: it waits to try again; nothing read, sent or stored.
   std::this_thread::sleep_for(1s);
@@ -203,10 +217,13 @@ TEST(ObjectStorage, AMissingBucketIsAClearError) {
   Trigger trigger(dir, simulator, kCommand, GraphConfiguration(simulator, {{"start_time", 2}}));
   UseBucket(trigger, s3, "S3RVER", "no-such-bucket");
   trigger.Start();
-  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find(
-                                         "bucket no-such-bucket does not exist (NoSuchBucket) when checking bucket "
-                                         "no-such-bucket: create it, or correct aws_bucket_name") != std::string::npos; },
-                        20s))
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return trigger.process().Stderr().find(
+                   "bucket no-such-bucket does not exist (NoSuchBucket) when checking bucket "
+                   "no-such-bucket: create it, or correct aws_bucket_name") != std::string::npos;
+      },
+      20s))
       << trigger.process().Stderr();
   EXPECT_TRUE(trigger.process().Running());
   trigger.process().Signal(SIGTERM);
@@ -242,22 +259,28 @@ TEST(S3ObjectStore, WholeObjectsRoundTripAndEachFailureIsNamed) {
   sekoia::S3Options bounded = s3.Options("a b/ü");
   bounded.max_object_bytes = 1 << 20;
   sekoia::S3ObjectStore small(bounded);
-  EXPECT_NE(error_of([&] { small.Read("forwarded_keys.txt"); }).find("longer than 1 MiB; refused"), std::string::npos);
+  EXPECT_NE(error_of([&] { small.Read("forwarded_keys.txt"); }).find("longer than 1 MiB; refused"),
+            std::string::npos);
   sekoia::S3Options unknown = s3.Options();
   unknown.access_key_id = "AKIAUNKNOWN0000";
   sekoia::S3ObjectStore refused(unknown);
-  EXPECT_NE(error_of([&] { refused.Write("context.json", "{}"); }).find("(InvalidAccessKeyId) when writing"),
+  EXPECT_NE(error_of([&] {
+              refused.Write("context.json", "{}");
+            }).find("(InvalidAccessKeyId) when writing"),
             std::string::npos);
   sekoia::S3Options closed = s3.Options();
   closed.endpoint = "http://127.0.0.1:" + std::to_string(FreePort());
   sekoia::S3ObjectStore unreachable(closed);
-  EXPECT_NE(error_of([&] { unreachable.CheckBucket(); }).find(": unreachable when checking bucket sekoia-state"),
+  EXPECT_NE(error_of([&] {
+              unreachable.CheckBucket();
+            }).find(": unreachable when checking bucket sekoia-state"),
             std::string::npos);
 }
 
 TEST(S3ObjectStore, TlsIsVerifiedAgainstCaCert) {
   auto dir = ScratchDir();
-  const auto certificate = sekoia::testing::MakeTestCertificate("s3-test-only", -60, 86400, "IP:127.0.0.1");
+  const auto certificate =
+      sekoia::testing::MakeTestCertificate("s3-test-only", -60, 86400, "IP:127.0.0.1");
   S3rver s3(dir, &certificate);
   ASSERT_TRUE(s3.ok());
   ASSERT_EQ(s3.url().rfind("https://", 0), 0u);
@@ -269,7 +292,8 @@ TEST(S3ObjectStore, TlsIsVerifiedAgainstCaCert) {
   EXPECT_EQ(trusted.Read("context.json"), "{\"a\":1}\n");
   // Without the CA (the system's CAs do not know it) or with another CA, nothing is sent.
   std::string errors;
-  for (const std::string& ca : {std::string(), sekoia::testing::MakeTestCertificate("other-ca").certificate_pem}) {
+  for (const std::string& ca :
+       {std::string(), sekoia::testing::MakeTestCertificate("other-ca").certificate_pem}) {
     options.ca_cert = ca;
     sekoia::S3ObjectStore untrusted(options);
     try {
@@ -282,7 +306,9 @@ TEST(S3ObjectStore, TlsIsVerifiedAgainstCaCert) {
   EXPECT_EQ(trusted.Read("context.json"), "{\"a\":1}\n");
   EXPECT_EQ(std::count(errors.begin(), errors.end(), '\n'), 2) << errors;
   EXPECT_EQ(errors.find(": unreachable"), std::string::npos) << errors;
-  EXPECT_NE(errors.find(": TLS failed when writing s3://sekoia-state/triggers/graph one/context.json"), std::string::npos)
+  EXPECT_NE(
+      errors.find(": TLS failed when writing s3://sekoia-state/triggers/graph one/context.json"),
+      std::string::npos)
       << errors;
   EXPECT_NE(errors.find("check ca_cert"), std::string::npos) << errors;
 }
@@ -296,12 +322,14 @@ TEST(DataDirectory, ASecondTriggerOnTheSameDirectoryRefusesToStart) {
   auto env = trigger.env();
   env["LIVENESS_PORT"] = std::to_string(FreePort());
   env["METRICS_PORT"] = std::to_string(FreePort());
-  const std::vector<std::string> argv = {TRIGGER_BINARY, kCommand, "--config-dir", (dir / "config").string(),
-                                         "--data-dir", trigger.data_dir().string()};
+  const std::vector<std::string> argv = {TRIGGER_BINARY, kCommand,
+                                         "--config-dir", (dir / "config").string(),
+                                         "--data-dir",   trigger.data_dir().string()};
   {
     Process second(argv, env, dir / "second.out", dir / "second.err");
     EXPECT_EQ(second.Wait(20s), 1) << second.Stderr();
-    EXPECT_NE(second.Stderr().find("another trigger is using " + trigger.data_dir().string() + " (lock held"),
+    EXPECT_NE(second.Stderr().find("another trigger is using " + trigger.data_dir().string() +
+                                   " (lock held"),
               std::string::npos)
         << second.Stderr();
   }
@@ -310,7 +338,9 @@ TEST(DataDirectory, ASecondTriggerOnTheSameDirectoryRefusesToStart) {
   EXPECT_EQ(trigger.process().Wait(10s), 0);
   // Once the first is gone, the lock is free.
   Process third(argv, env, dir / "third.out", dir / "third.err");
-  EXPECT_TRUE(WaitUntil([&] { return third.Stderr().find("resuming from the checkpoint") != std::string::npos; }, 20s))
+  EXPECT_TRUE(WaitUntil(
+      [&] { return third.Stderr().find("resuming from the checkpoint") != std::string::npos; },
+      20s))
       << third.Stderr();
   third.Signal(SIGTERM);
   EXPECT_EQ(third.Wait(10s), 0);
@@ -324,12 +354,16 @@ TEST(DataDirectory, AnUnreadableCheckpointStopsCollectionAndIsNotReplaced) {
   // A directory where context.json should be: it exists, but cannot be read as a file.
   fs::create_directories(trigger.data_dir() / "context.json");
   trigger.Start();
-  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find(
-                                         "the checkpoint cannot be read; nothing is collected until it can") !=
-                                     std::string::npos; },
-                        20s))
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return trigger.process().Stderr().find(
+                   "the checkpoint cannot be read; nothing is collected until it can") !=
+               std::string::npos;
+      },
+      20s))
       << trigger.process().Stderr();
-  EXPECT_NE(trigger.process().Stderr().find("context.json: a directory is in its place"), std::string::npos)
+  EXPECT_NE(trigger.process().Stderr().find("context.json: a directory is in its place"),
+            std::string::npos)
       << trigger.process().Stderr();
   EXPECT_TRUE(trigger.process().Running());
   trigger.process().Signal(SIGTERM);

@@ -16,7 +16,8 @@ std::string Base64(const std::string& text) {
   std::string out;
   std::size_t i = 0;
   for (; i + 2 < text.size(); i += 3) {
-    const unsigned n = (static_cast<unsigned char>(text[i]) << 16) | (static_cast<unsigned char>(text[i + 1]) << 8) |
+    const unsigned n = (static_cast<unsigned char>(text[i]) << 16) |
+                       (static_cast<unsigned char>(text[i + 1]) << 8) |
                        static_cast<unsigned char>(text[i + 2]);
     for (int shift : {18, 12, 6, 0}) out += kAlphabet[(n >> shift) & 63];
   }
@@ -33,7 +34,8 @@ std::string Base64(const std::string& text) {
 
 std::size_t Count(const std::string& text, const std::string& what) {
   std::size_t count = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++count;
   return count;
 }
 
@@ -43,13 +45,17 @@ TEST(Platform, ConfigurationErrorWaitsWithoutCollectingAndStartsOnceValid) {
   Trigger trigger(dir, simulator, "office365_messagetrace_trigger_graph",
                   GraphConfiguration(simulator, {{"frequency", 0}}));
   trigger.Start();
-  ASSERT_TRUE(WaitUntil([&] { return simulator.Logs().size() >= 1; }, 20s)) << trigger.process().Stderr();
+  ASSERT_TRUE(WaitUntil([&] { return simulator.Logs().size() >= 1; }, 20s))
+      << trigger.process().Stderr();
   // One critical to the platform, with our reason on the same line; stderr says it too.
   const auto logs = simulator.Logs();
   ASSERT_EQ(logs.size(), 1u) << logs.dump();
   EXPECT_EQ(logs[0]["level"], "critical");
-  EXPECT_EQ(logs[0]["message"].get<std::string>().rfind("Configuration error: frequency: 0 is out of range", 0), 0u);
-  EXPECT_NE(trigger.process().Stderr().find("CRITICAL Configuration error: frequency"), std::string::npos);
+  EXPECT_EQ(logs[0]["message"].get<std::string>().rfind(
+                "Configuration error: frequency: 0 is out of range", 0),
+            0u);
+  EXPECT_NE(trigger.process().Stderr().find("CRITICAL Configuration error: frequency"),
+            std::string::npos);
   // Still running, alive for the liveness probe, and nothing collected.
   Client client;
   EXPECT_FALSE(trigger.process().Wait(2s)) << "exited: the platform would restart it in a loop";
@@ -59,8 +65,12 @@ TEST(Platform, ConfigurationErrorWaitsWithoutCollectingAndStartsOnceValid) {
 
   // The configuration is read again 120 s later: once valid, the trigger starts.
   WriteFile(dir / "config" / "trigger_configuration", GraphConfiguration(simulator).dump());
-  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("the configuration is valid now") != std::string::npos; },
-                        170s))
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return trigger.process().Stderr().find("the configuration is valid now") !=
+               std::string::npos;
+      },
+      170s))
       << trigger.process().Stderr();
   ASSERT_TRUE(trigger.WaitCaughtUp(60s)) << trigger.process().Stderr();
   EXPECT_GT(simulator.Stats()["received_total"].get<int>(), 0);
@@ -73,11 +83,15 @@ TEST(Platform, ConfigurationErrorWaitsWithoutCollectingAndStartsOnceValid) {
 TEST(Platform, ConfigurationErrorEndsWithExitZeroOnSigterm) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "10"}));
-  Trigger trigger(dir, simulator, "office365_messagetrace_trigger_oauth", nlohmann::json{{"intake_key", kIntakeKey}});
+  Trigger trigger(dir, simulator, "office365_messagetrace_trigger_oauth",
+                  nlohmann::json{{"intake_key", kIntakeKey}});
   trigger.Start();
-  ASSERT_TRUE(WaitUntil([&] { return trigger.process().Stderr().find("Configuration error: tenant_id: missing") !=
-                                     std::string::npos; },
-                        20s))
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return trigger.process().Stderr().find("Configuration error: tenant_id: missing") !=
+               std::string::npos;
+      },
+      20s))
       << trigger.process().Stderr();
   trigger.process().Signal(SIGTERM);
   EXPECT_EQ(trigger.process().Wait(10s), 0) << trigger.process().Stderr();
@@ -94,7 +108,8 @@ TEST(Platform, ReadsBase64ConfigurationFromTheEnvironmentAndUsesTheSubFolder) {
   trigger.env()["SUB_FOLDER"] = "tenant-a";
   trigger.Start();
   const auto context = trigger.data_dir() / "tenant-a" / "context.json";
-  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(context); }, 30s)) << trigger.process().Stderr();
+  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(context); }, 30s))
+      << trigger.process().Stderr();
   EXPECT_FALSE(std::filesystem::exists(trigger.data_dir() / "context.json"));
   ASSERT_TRUE(WaitUntil([&] { return simulator.Stats()["received_total"].get<int>() > 0; }, 60s))
       << trigger.process().Stderr();
@@ -119,14 +134,17 @@ TEST(Platform, IntakeUrlOfTheModuleIsUsedWhenTheTriggerHasNoIntakeServer) {
 TEST(Platform, GraphApiCommandResumesThePythonConnectorsContextAndKeepsItsKeys) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "60", "--days", "0.05"}));
-  Trigger trigger(dir, simulator, "office365_messagetrace_trigger_graph_api", GraphConfiguration(simulator));
+  Trigger trigger(dir, simulator, "office365_messagetrace_trigger_graph_api",
+                  GraphConfiguration(simulator));
   // What the Python connector leaves: an aware isoformat() date and its events_cache.
-  const auto resume = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now() - std::chrono::minutes(40));
+  const auto resume = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now() -
+                                                               std::chrono::minutes(40));
   std::string python_date = sekoia::FormatIso8601(resume + std::chrono::microseconds(123456));
   python_date.replace(python_date.size() - 1, 1, "+00:00");
-  const nlohmann::json python_context = {{"most_recent_date_requested", python_date},
-                                         {"events_cache", {"4451a062-48cb-e80d-e8c0-196330437ae6", "another-id"}},
-                                         {"something_else", {{"kept", true}}}};
+  const nlohmann::json python_context = {
+      {"most_recent_date_requested", python_date},
+      {"events_cache", {"4451a062-48cb-e80d-e8c0-196330437ae6", "another-id"}},
+      {"something_else", {{"kept", true}}}};
   WriteFile(trigger.data_dir() / "context.json", python_context.dump());
   trigger.Start();
   ASSERT_TRUE(trigger.WaitCaughtUp(60s)) << trigger.process().Stderr();
@@ -134,7 +152,9 @@ TEST(Platform, GraphApiCommandResumesThePythonConnectorsContextAndKeepsItsKeys) 
   EXPECT_EQ(trigger.process().Wait(10s), 0);
 
   const std::string err = trigger.process().Stderr();
-  EXPECT_NE(err.find("resuming the Python Graph connector's context.json: 2 record ids"), std::string::npos) << err;
+  EXPECT_NE(err.find("resuming the Python Graph connector's context.json: 2 record ids"),
+            std::string::npos)
+      << err;
   EXPECT_EQ(err.find("the checkpoint is unusable"), std::string::npos) << err;
   const auto checkpoint = trigger.Checkpoint();
   EXPECT_EQ(checkpoint["events_cache"], python_context["events_cache"]) << checkpoint.dump();
@@ -145,16 +165,19 @@ TEST(Platform, GraphApiCommandResumesThePythonConnectorsContextAndKeepsItsKeys) 
   // The first query began where the Python connector stopped, not start_time (1 h) back.
   const auto stats = simulator.Stats(trigger.Until());
   EXPECT_GT(stats["received_total"].get<int>(), 0);
-  EXPECT_GT(stats["missing"].get<int>(), 0) << "the hour before the Python checkpoint is not re-read: " << stats.dump();
+  EXPECT_GT(stats["missing"].get<int>(), 0)
+      << "the hour before the Python checkpoint is not re-read: " << stats.dump();
 }
 
 TEST(Platform, HealthAndMetricsAsTheSdkServesThem) {
   auto dir = ScratchDir();
   Simulator simulator(dir, SimulatorArgs({"--records", "40", "--days", "0.05"}));
-  Trigger trigger(dir, simulator, "office365_messagetrace_trigger_graph", GraphConfiguration(simulator));
+  Trigger trigger(dir, simulator, "office365_messagetrace_trigger_graph",
+                  GraphConfiguration(simulator));
   trigger.Start();
   Client client;
-  ASSERT_TRUE(WaitUntil([&] { return client.Get(trigger.Health()).status == 200; }, 20s)) << trigger.process().Stderr();
+  ASSERT_TRUE(WaitUntil([&] { return client.Get(trigger.Health()).status == 200; }, 20s))
+      << trigger.process().Stderr();
   ASSERT_TRUE(trigger.WaitCaughtUp(60s)) << trigger.process().Stderr();
   const auto health = client.GetJson(trigger.Health());
   const std::regex naive(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?)");
@@ -168,8 +191,10 @@ TEST(Platform, HealthAndMetricsAsTheSdkServesThem) {
   for (const char* created : {"symphony_module_common_forwarded_events_created",
                               "symphony_module_common_forward_events_duration_created",
                               "symphony_module_common_discarded_events_created"}) {
-    EXPECT_NE(metrics.find(std::string("# TYPE ") + created + " gauge\n" + created + label + "1.7"), std::string::npos)
-        << created << "\n" << metrics;
+    EXPECT_NE(metrics.find(std::string("# TYPE ") + created + " gauge\n" + created + label + "1.7"),
+              std::string::npos)
+        << created << "\n"
+        << metrics;
   }
   trigger.process().Signal(SIGTERM);
   EXPECT_EQ(trigger.process().Wait(10s), 0);

@@ -21,8 +21,8 @@ std::string ReadSample(const char* name) {
 }
 
 ClientCredentialsOptions Options() {
-  return {"https://login.test/tenant-1/oauth2/v2.0/token", "client 1", "s3cr&t=", "https://graph.microsoft.com/.default",
-          std::chrono::seconds(300)};
+  return {"https://login.test/tenant-1/oauth2/v2.0/token", "client 1",
+          "s3cr&t=", "https://graph.microsoft.com/.default", std::chrono::seconds(300)};
 }
 
 TEST(ClientSecretCredential, PostsTheClientCredentialsForm) {
@@ -75,12 +75,18 @@ TEST(ClientSecretCredential, InvalidSecretSaysHowToFixIt) {
 }
 
 TEST(DescribeTokenError, NamesTheArgumentForKnownCodes) {
-  EXPECT_NE(DescribeTokenError(400, R"({"error":"invalid_request","error_description":"AADSTS90002: Tenant 'x' not found.\r\nTrace ID: 1","error_codes":[90002]})")
-                .find("check tenant_id"),
-            std::string::npos);
-  EXPECT_NE(DescribeTokenError(400, R"({"error_codes":[700016],"error_description":"AADSTS700016: Application not found"})")
-                .find("check client_id"),
-            std::string::npos);
+  EXPECT_NE(
+      DescribeTokenError(
+          400,
+          R"({"error":"invalid_request","error_description":"AADSTS90002: Tenant 'x' not found.\r\nTrace ID: 1","error_codes":[90002]})")
+          .find("check tenant_id"),
+      std::string::npos);
+  EXPECT_NE(
+      DescribeTokenError(
+          400,
+          R"({"error_codes":[700016],"error_description":"AADSTS700016: Application not found"})")
+          .find("check client_id"),
+      std::string::npos);
   EXPECT_EQ(DescribeTokenError(502, "<html>"), "token request refused (HTTP 502)");
 }
 
@@ -88,41 +94,52 @@ TEST(DescribeTokenError, NamesTheArgumentForKnownCodes) {
 // error_description (or gives as members).
 TEST(DescribeTokenError, CarriesTheCodeItsFixAndTheTraceAndCorrelationIds) {
   const std::string described = DescribeTokenError(
-      401, R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\n)"
-           R"(Trace ID: 0c8f8f2e-1\r\nCorrelation ID: 5d0a7b1c-2\r\nTimestamp: 2026-01-21 14:12:34Z",)"
-           R"("error_codes":[7000215],"trace_id":"other","correlation_id":"other"})");
+      401,
+      R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\n)"
+      R"(Trace ID: 0c8f8f2e-1\r\nCorrelation ID: 5d0a7b1c-2\r\nTimestamp: 2026-01-21 14:12:34Z",)"
+      R"("error_codes":[7000215],"trace_id":"other","correlation_id":"other"})");
   EXPECT_EQ(described,
-            "token request refused (HTTP 401): AADSTS7000215: Invalid client secret provided. -> check client_secret: "
-            "give the secret's Value, not its Secret ID (Trace ID: 0c8f8f2e-1, Correlation ID: 5d0a7b1c-2, "
+            "token request refused (HTTP 401): AADSTS7000215: Invalid client secret provided. -> "
+            "check client_secret: "
+            "give the secret's Value, not its Secret ID (Trace ID: 0c8f8f2e-1, Correlation ID: "
+            "5d0a7b1c-2, "
             "Timestamp: 2026-01-21 14:12:34Z)");
   // Ids only as members, and a description without its code.
-  EXPECT_EQ(DescribeTokenError(400, R"({"error":"invalid_request","error_description":"Tenant not found.",)"
-                                    R"("error_codes":[90002],"timestamp":"2026-01-21 14:12:34Z","trace_id":"t-1",)"
-                                    R"("correlation_id":"c-1"})"),
-            "token request refused (HTTP 400): AADSTS90002: Tenant not found. -> check tenant_id: give the Directory "
-            "(tenant) ID from the Azure portal (Trace ID: t-1, Correlation ID: c-1, Timestamp: 2026-01-21 14:12:34Z)");
+  EXPECT_EQ(DescribeTokenError(
+                400, R"({"error":"invalid_request","error_description":"Tenant not found.",)"
+                     R"("error_codes":[90002],"timestamp":"2026-01-21 14:12:34Z","trace_id":"t-1",)"
+                     R"("correlation_id":"c-1"})"),
+            "token request refused (HTTP 400): AADSTS90002: Tenant not found. -> check tenant_id: "
+            "give the Directory "
+            "(tenant) ID from the Azure portal (Trace ID: t-1, Correlation ID: c-1, Timestamp: "
+            "2026-01-21 14:12:34Z)");
 }
 
 TEST(ClientSecretCredential, AnotherStatusStillCarriesEntrasCodeAndIds) {
   testing::FakeTransport transport;
   testing::FakeClock clock;
-  transport.Push({503, R"({"error":"temporarily_unavailable","error_description":"AADSTS90033: A transient error.)"
-                       R"(\r\nTrace ID: t-2\r\nCorrelation ID: c-2\r\nTimestamp: 2026-01-21 14:12:34Z",)"
-                       R"("error_codes":[90033]})",
-                  {}});
-  ClientSecretCredential credential({"https://login.test/t/oauth2/v2.0/token", "c", "s", "scope"}, transport, clock);
+  transport.Push(
+      {503,
+       R"({"error":"temporarily_unavailable","error_description":"AADSTS90033: A transient error.)"
+       R"(\r\nTrace ID: t-2\r\nCorrelation ID: c-2\r\nTimestamp: 2026-01-21 14:12:34Z",)"
+       R"("error_codes":[90033]})",
+       {}});
+  ClientSecretCredential credential({"https://login.test/t/oauth2/v2.0/token", "c", "s", "scope"},
+                                    transport, clock);
   StopSignal stop;
   try {
     credential.GetToken(stop);
     FAIL();
   } catch (const HttpStatusError& error) {
     EXPECT_EQ(std::string(error.what()),
-              "the token endpoint answered HTTP 503: AADSTS90033: A transient error. (Trace ID: t-2, Correlation ID: "
+              "the token endpoint answered HTTP 503: AADSTS90033: A transient error. (Trace ID: "
+              "t-2, Correlation ID: "
               "c-2, Timestamp: 2026-01-21 14:12:34Z)");
   }
   // Each token request has its own client-request-id.
   const auto requests = transport.requests();
-  std::map<std::string, std::string> headers(requests[0].headers.begin(), requests[0].headers.end());
+  std::map<std::string, std::string> headers(requests[0].headers.begin(),
+                                             requests[0].headers.end());
   EXPECT_EQ(headers["client-request-id"].size(), 36u);
 }
 
@@ -166,8 +183,9 @@ TEST(BasicAuthTransport, SendsTheEncodedCredentialsOnlyOverHttps) {
   BasicAuthTransport transport(inner, "Aladdin", "open sesame", "https://reports.test");
   StopSignal stop;
   transport.Send({"GET", "https://reports.test/x", "", {}}, stop);
-  EXPECT_EQ(inner.requests().at(0).headers.back(),
-            (std::pair<std::string, std::string>{"Authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="}));
+  EXPECT_EQ(
+      inner.requests().at(0).headers.back(),
+      (std::pair<std::string, std::string>{"Authorization", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="}));
   EXPECT_THROW(transport.Send({"GET", "http://reports.test/x", "", {}}, stop), OriginMismatchError);
   EXPECT_EQ(Base64(""), "");
   EXPECT_EQ(Base64("ab"), "YWI=");

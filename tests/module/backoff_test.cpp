@@ -36,8 +36,9 @@ TEST(Backoff, TheCeilingDoublesFromInitialAndStopsAtMax) {
   Backoff backoff(Options(milliseconds(1000), milliseconds(10000)), random);
   std::vector<milliseconds> ceilings;
   for (int retry = 1; retry <= 6; ++retry) ceilings.push_back(backoff.Ceiling(retry));
-  EXPECT_EQ(ceilings, (std::vector<milliseconds>{milliseconds(1000), milliseconds(2000), milliseconds(4000),
-                                                 milliseconds(8000), milliseconds(10000), milliseconds(10000)}));
+  EXPECT_EQ(ceilings, (std::vector<milliseconds>{milliseconds(1000), milliseconds(2000),
+                                                 milliseconds(4000), milliseconds(8000),
+                                                 milliseconds(10000), milliseconds(10000)}));
   // The collector counts its failures without end: a huge count is the cap, not an overflow.
   EXPECT_EQ(backoff.Ceiling(1000000), milliseconds(10000));
   EXPECT_EQ(backoff.Ceiling(std::numeric_limits<int>::max()), milliseconds(10000));
@@ -58,16 +59,18 @@ TEST(Backoff, AnInitialAboveMaxIsCappedAndZeroStaysZero) {
 TEST(Backoff, TheLowestDrawWaitsHalfTheCeiling) {
   testing::FakeRandom random(0.0);
   Backoff backoff(Options(milliseconds(1000), milliseconds(10000)), random);
-  EXPECT_EQ(Delays(backoff, 6), (std::vector<milliseconds>{milliseconds(500), milliseconds(1000), milliseconds(2000),
-                                                           milliseconds(4000), milliseconds(5000), milliseconds(5000)}));
+  EXPECT_EQ(Delays(backoff, 6), (std::vector<milliseconds>{
+                                    milliseconds(500), milliseconds(1000), milliseconds(2000),
+                                    milliseconds(4000), milliseconds(5000), milliseconds(5000)}));
 }
 
 // ... and its top the ceiling itself, never more.
 TEST(Backoff, TheHighestDrawWaitsTheCeiling) {
   testing::FakeRandom random;  // 1 - 1e-12
   Backoff backoff(Options(milliseconds(1000), milliseconds(10000)), random);
-  EXPECT_EQ(Delays(backoff, 6), (std::vector<milliseconds>{milliseconds(1000), milliseconds(2000), milliseconds(4000),
-                                                           milliseconds(8000), milliseconds(10000), milliseconds(10000)}));
+  EXPECT_EQ(Delays(backoff, 6), (std::vector<milliseconds>{
+                                    milliseconds(1000), milliseconds(2000), milliseconds(4000),
+                                    milliseconds(8000), milliseconds(10000), milliseconds(10000)}));
 }
 
 TEST(Backoff, AMiddleDrawFallsInsideTheRange) {
@@ -78,9 +81,11 @@ TEST(Backoff, AMiddleDrawFallsInsideTheRange) {
 }
 
 TEST(Backoff, ADrawOutsideZeroToOneStaysWithinTheBounds) {
-  for (double u : {-0.5, 1.0, 7.0, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+  for (double u : {-0.5, 1.0, 7.0, std::numeric_limits<double>::quiet_NaN(),
+                   std::numeric_limits<double>::infinity()}) {
     testing::FakeRandom random(u);
-    const milliseconds delay = Backoff(Options(milliseconds(1000), milliseconds(10000)), random).Delay(1);
+    const milliseconds delay =
+        Backoff(Options(milliseconds(1000), milliseconds(10000)), random).Delay(1);
     EXPECT_GE(delay, milliseconds(500)) << u;
     EXPECT_LE(delay, milliseconds(1000)) << u;
   }
@@ -108,7 +113,8 @@ TEST(Backoff, SeededDrawsSpreadOverHalfTheCeilingToTheCeiling) {
 TEST(Backoff, GivesUpAfterMaxAttemptsCountingTheFirst) {
   testing::FakeRandom random;
   Backoff backoff(Options(seconds(1), seconds(60), 6), random);
-  for (int attempts = 1; attempts < 6; ++attempts) EXPECT_FALSE(backoff.GiveUp(attempts, hours(100))) << attempts;
+  for (int attempts = 1; attempts < 6; ++attempts)
+    EXPECT_FALSE(backoff.GiveUp(attempts, hours(100))) << attempts;
   EXPECT_TRUE(backoff.GiveUp(6, milliseconds(0)));
   EXPECT_TRUE(backoff.GiveUp(7, milliseconds(0)));
 }
@@ -127,8 +133,10 @@ TEST(Backoff, WithoutBoundsItNeverGivesUp) {
 }
 
 TEST(IsRetryableStatus, Only408And429And5xx) {
-  for (int status : {408, 429, 500, 502, 503, 504, 599}) EXPECT_TRUE(IsRetryableStatus(status)) << status;
-  for (int status : {-1, 0, 100, 200, 204, 301, 302, 400, 401, 403, 404, 405, 409, 410, 413, 422, 428, 600})
+  for (int status : {408, 429, 500, 502, 503, 504, 599})
+    EXPECT_TRUE(IsRetryableStatus(status)) << status;
+  for (int status :
+       {-1, 0, 100, 200, 204, 301, 302, 400, 401, 403, 404, 405, 409, 410, 413, 422, 428, 600})
     EXPECT_FALSE(IsRetryableStatus(status)) << status;
 }
 

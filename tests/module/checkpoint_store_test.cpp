@@ -26,7 +26,8 @@ TEST(FileCheckpointStore, SavesAtomicallyAndLoadsBack) {
 TEST(FileCheckpointStore, UnusableFilesAreParseErrors) {
   testing::TestDir dir;
   FileCheckpointStore store(dir.path() / "context.json");
-  for (const char* content : {"", "  \n", "{\"most_recent_date_requested\": \"2026-", "not json", "[1, 2]"}) {
+  for (const char* content :
+       {"", "  \n", "{\"most_recent_date_requested\": \"2026-", "not json", "[1, 2]"}) {
     dir.Write("context.json", content);
     EXPECT_THROW(store.Load(), ParseError) << content;
   }
@@ -41,7 +42,8 @@ TEST(FileCheckpointStore, UnwritableLocationFailsWithThePath) {
     store.Save({{"a", 1}});
     FAIL() << "saved under a file";
   } catch (const std::runtime_error& error) {
-    EXPECT_NE(std::string(error.what()).find("context.json.tmp"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("context.json.tmp"), std::string::npos)
+        << error.what();
   }
 }
 

@@ -25,13 +25,16 @@ const std::string kTokenUrl = "https://login.test/tenant-1/oauth2/v2.0/token";
 
 std::string Base64UrlDecode(std::string text) {
   for (char& c : text) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
   }
   while (text.size() % 4) text.push_back('=');
   std::string out(text.size(), '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
   out.resize(static_cast<std::size_t>(n) - (text.size() - text.find_last_not_of('=') - 1));
   return out;
 }
@@ -47,8 +50,8 @@ std::vector<std::string> SplitJwt(const std::string& jwt) {
 
 // Verifies a PS256 signature (RSA-PSS, SHA-256, MGF1-SHA-256, salt of 32 bytes exactly) with
 // the certificate's public key, with OpenSSL directly, independently of the code under test.
-bool VerifyPs256(const std::string& certificate_pem, const std::string& signing_input, const std::string& signature,
-                 int salt_length = 32) {
+bool VerifyPs256(const std::string& certificate_pem, const std::string& signing_input,
+                 const std::string& signature, int salt_length = 32) {
   BIO* bio = BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size()));
   X509* x509 = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
@@ -59,8 +62,10 @@ bool VerifyPs256(const std::string& certificate_pem, const std::string& signing_
             EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt_length) == 1 &&
             EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                             reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) == 1;
+            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
+                             signature.size(),
+                             reinterpret_cast<const unsigned char*>(signing_input.data()),
+                             signing_input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(key);
   X509_free(x509);
@@ -99,7 +104,8 @@ TEST(ClientCertificate, AssertionIsAPs256JwtWithMicrosoftsClaims) {
   auto pair = MakeTestCertificate();
   ClientCertificate certificate(pair.certificate_pem, pair.private_key_pem);
   const TimePoint now = TimePoint(std::chrono::seconds(1769000000));
-  std::string jwt = MakeClientAssertion(certificate, "client-1", kTokenUrl, now, std::chrono::seconds(600));
+  std::string jwt =
+      MakeClientAssertion(certificate, "client-1", kTokenUrl, now, std::chrono::seconds(600));
   auto parts = SplitJwt(jwt);
   ASSERT_EQ(parts.size(), 3u);
   auto header = nlohmann::json::parse(Base64UrlDecode(parts[0]));
@@ -116,11 +122,14 @@ TEST(ClientCertificate, AssertionIsAPs256JwtWithMicrosoftsClaims) {
   EXPECT_EQ(claims["jti"].get<std::string>().size(), 36u);
   EXPECT_FALSE(claims.contains("iat"));
   EXPECT_EQ(claims.size(), 6u);
-  EXPECT_TRUE(VerifyPs256(pair.certificate_pem, parts[0] + "." + parts[1], Base64UrlDecode(parts[2])));
+  EXPECT_TRUE(
+      VerifyPs256(pair.certificate_pem, parts[0] + "." + parts[1], Base64UrlDecode(parts[2])));
   // Not PKCS#1 v1.5 (RS256), and the salt is the digest's length, not the largest possible.
-  EXPECT_FALSE(VerifyPs256(pair.certificate_pem, parts[0] + "." + parts[1], Base64UrlDecode(parts[2]), 64));
+  EXPECT_FALSE(
+      VerifyPs256(pair.certificate_pem, parts[0] + "." + parts[1], Base64UrlDecode(parts[2]), 64));
   // Another key's certificate does not verify it.
-  EXPECT_FALSE(VerifyPs256(MakeTestCertificate().certificate_pem, parts[0] + "." + parts[1], Base64UrlDecode(parts[2])));
+  EXPECT_FALSE(VerifyPs256(MakeTestCertificate().certificate_pem, parts[0] + "." + parts[1],
+                           Base64UrlDecode(parts[2])));
   // Each assertion has its own jti.
   auto again = nlohmann::json::parse(Base64UrlDecode(SplitJwt(
       MakeClientAssertion(certificate, "client-1", kTokenUrl, now, std::chrono::seconds(600)))[1]));
@@ -136,17 +145,21 @@ TEST(ClientCertificate, RefusesWhatCannotSignAndNamesThePem) {
     } catch (const CertificateError& error) {
       // The message never quotes key material.
       EXPECT_EQ(std::string(error.what()).find("MII"), std::string::npos) << error.what();
-      return error.part() == CertificateError::Part::kCertificate ? std::string("certificate") : std::string("key");
+      return error.part() == CertificateError::Part::kCertificate ? std::string("certificate")
+                                                                  : std::string("key");
     }
     return std::string("accepted");
   };
   EXPECT_EQ(part(pair.certificate_pem, pair.private_key_pem), "accepted");
   EXPECT_EQ(part("hello", pair.private_key_pem), "certificate");
-  EXPECT_EQ(part("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", pair.private_key_pem), "certificate");
+  EXPECT_EQ(
+      part("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", pair.private_key_pem),
+      "certificate");
   EXPECT_EQ(part(pair.certificate_pem, "hello"), "key");
   EXPECT_EQ(part(pair.certificate_pem, pair.private_key_pem.substr(0, 200)), "key");
   EXPECT_EQ(part(pair.certificate_pem, other.private_key_pem), "key");  // not the certificate's key
-  EXPECT_EQ(part(pair.certificate_pem, testing::EncryptPrivateKey(pair.private_key_pem, "pass")), "key");
+  EXPECT_EQ(part(pair.certificate_pem, testing::EncryptPrivateKey(pair.private_key_pem, "pass")),
+            "key");
   auto ec = MakeTestCertificate("ec", -60, 86400, "", false);
   EXPECT_EQ(part(ec.certificate_pem, ec.private_key_pem), "key");  // PS256 needs RSA
 }
@@ -158,19 +171,23 @@ TEST(ClientCertificateCredential, PostsASignedAssertionAndNoSecret) {
   testing::FakeClock clock;
   Redactor redactor;
   transport.Push({200, R"({"access_token":"access-token-1","expires_in":3599})", {}});
-  ClientCertificateCredential credential({kTokenUrl, "client 1", "https://graph.microsoft.com/.default"}, certificate,
-                                         transport, clock, &redactor);
+  ClientCertificateCredential credential(
+      {kTokenUrl, "client 1", "https://graph.microsoft.com/.default"}, certificate, transport,
+      clock, &redactor);
   StopSignal stop;
   EXPECT_EQ(credential.GetToken(stop), "access-token-1");
   auto request = transport.requests().at(0);
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.url, kTokenUrl);
-  EXPECT_EQ(request.body.rfind("grant_type=client_credentials&client_id=client%201&client_assertion_type="
-                               "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=",
-                               0),
-            0u)
+  EXPECT_EQ(
+      request.body.rfind(
+          "grant_type=client_credentials&client_id=client%201&client_assertion_type="
+          "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=",
+          0),
+      0u)
       << request.body;
-  EXPECT_NE(request.body.find("&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"), std::string::npos);
+  EXPECT_NE(request.body.find("&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"),
+            std::string::npos);
   EXPECT_EQ(request.body.find("client_secret"), std::string::npos);
   // The token and the assertion are masked from then on.
   EXPECT_EQ(redactor.Apply("Bearer access-token-1"), "Bearer ***");
@@ -202,9 +219,10 @@ TEST(ClientCertificateCredential, RefusedAssertionSaysWhatToCheck) {
   ClientCertificate certificate(pair.certificate_pem, pair.private_key_pem);
   testing::FakeTransport transport;
   testing::FakeClock clock;
-  transport.Push({401,
-                  R"({"error":"invalid_client","error_description":"AADSTS700027: Client assertion failed signature validation.","error_codes":[700027]})",
-                  {}});
+  transport.Push(
+      {401,
+       R"({"error":"invalid_client","error_description":"AADSTS700027: Client assertion failed signature validation.","error_codes":[700027]})",
+       {}});
   ClientCertificateCredential credential({kTokenUrl, "c", "s"}, certificate, transport, clock);
   StopSignal stop;
   try {

@@ -60,8 +60,9 @@ TEST(ConfigSource, AVariableMayHoldTheBase64OfTheJson) {
   EXPECT_EQ(LoadTriggerArguments(source), (nlohmann::json{{"intake_key", "k"}, {"frequency", 10}}));
   EXPECT_EQ(source.GetJson("module_configuration"), (nlohmann::json{{"a", true}}));
   ::setenv("TRIGGER_CONFIGURATION", "bm90IGpzb24=", 1);  // base64 of "not json"
-  EXPECT_NE(ErrorOf([&] { LoadTriggerArguments(source); }).find("trigger_configuration: not valid JSON"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf([&] { LoadTriggerArguments(source); }).find("trigger_configuration: not valid JSON"),
+      std::string::npos);
   ::unsetenv("TRIGGER_CONFIGURATION");
   ::unsetenv("MODULE_CONFIGURATION");
 }
@@ -100,7 +101,8 @@ TEST(ConfigSource, ReadsTheObjectStorageValues) {
   ::setenv("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:4569", 1);
   ConfigSource source(dir.path());
   EXPECT_EQ(source.Get("file_backend"), "s3");
-  EXPECT_EQ(source.Get("ca_cert"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  EXPECT_EQ(source.Get("ca_cert"),
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
   EXPECT_EQ(source.Get("aws_bucket_name"), "bucket");
   EXPECT_EQ(source.Get("aws_s3_endpoint_url"), "http://127.0.0.1:4569");
   EXPECT_FALSE(source.Get("aws_session_token"));
@@ -128,7 +130,8 @@ TEST(ConfigSource, DerivesLogsUrlFromCallback) {
   EXPECT_EQ(config.liveness_port, 9001);
   EXPECT_EQ(config.metrics_port, 8020);
   dir.Write("metrics_port", "eighty");
-  EXPECT_NE(ErrorOf([&] { LoadModuleConfig(ConfigSource(dir.path())); }).find("metrics_port"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { LoadModuleConfig(ConfigSource(dir.path())); }).find("metrics_port"),
+            std::string::npos);
 }
 
 TEST(ConfigSource, ConnectorConfigurationComesFirst) {
@@ -141,47 +144,64 @@ TEST(ConfigSource, ConnectorConfigurationComesFirst) {
 
 TEST(ConfigSource, UnparsableOrMissingConfigurationNamesTheValue) {
   testing::TestDir dir;
-  EXPECT_NE(ErrorOf([&] { LoadTriggerArguments(ConfigSource(dir.path())); }).find("trigger_configuration: missing"),
+  EXPECT_NE(ErrorOf([&] {
+              LoadTriggerArguments(ConfigSource(dir.path()));
+            }).find("trigger_configuration: missing"),
             std::string::npos);
   dir.Write("trigger_configuration", "{not json");
-  EXPECT_NE(ErrorOf([&] { LoadTriggerArguments(ConfigSource(dir.path())); }).find("trigger_configuration: not valid JSON"),
+  EXPECT_NE(ErrorOf([&] {
+              LoadTriggerArguments(ConfigSource(dir.path()));
+            }).find("trigger_configuration: not valid JSON"),
             std::string::npos);
   dir.Write("trigger_configuration", "[1]");
-  EXPECT_NE(ErrorOf([&] { LoadTriggerArguments(ConfigSource(dir.path())); }).find("expected a JSON object"),
+  EXPECT_NE(ErrorOf([&] {
+              LoadTriggerArguments(ConfigSource(dir.path()));
+            }).find("expected a JSON object"),
             std::string::npos);
 }
 
 TEST(Arguments, TypedAccessNamesTheArgument) {
-  Arguments args(nlohmann::json::parse(R"({"s": "x", "n": 5, "ns": "7", "f": 2.5, "neg": -1, "b": true,
+  Arguments args(
+      nlohmann::json::parse(R"({"s": "x", "n": 5, "ns": "7", "f": 2.5, "neg": -1, "b": true,
                                            "empty": "", "url": "http://example.com", "local": "http://127.0.0.1:9/"})"));
   EXPECT_EQ(args.RequiredString("s"), "x");
   EXPECT_EQ(args.Integer("n", 1, 1, 10), 5);
   EXPECT_EQ(args.Integer("ns", 1, 1, 10), 7);
   EXPECT_EQ(args.Integer("absent", 3, 1, 10), 3);
   EXPECT_EQ(args.SecureUrl("local", ""), "http://127.0.0.1:9");
-  EXPECT_EQ(ErrorOf([&] { args.RequiredString("missing"); }), "missing: missing; this argument is required");
-  EXPECT_EQ(ErrorOf([&] { args.RequiredString("empty"); }), "empty: empty; this argument is required");
+  EXPECT_EQ(ErrorOf([&] { args.RequiredString("missing"); }),
+            "missing: missing; this argument is required");
+  EXPECT_EQ(ErrorOf([&] { args.RequiredString("empty"); }),
+            "empty: empty; this argument is required");
   EXPECT_EQ(ErrorOf([&] { args.RequiredString("n"); }), "n: expected a string, got a number");
-  EXPECT_EQ(ErrorOf([&] { args.Integer("f", 1, 1, 10); }), "f: 2.5 is not a whole number; give an integer from 1 to 10");
-  EXPECT_EQ(ErrorOf([&] { args.Integer("neg", 1, 1, 10); }), "neg: -1 is out of range; give an integer from 1 to 10");
-  EXPECT_EQ(ErrorOf([&] { args.Integer("b", 1, 1, 10); }), "b: expected an integer, got a boolean; give an integer from 1 to 10");
-  EXPECT_EQ(ErrorOf([&] { args.Integer("s", 1, 1, 10); }), "s: 'x' is not an integer; give an integer from 1 to 10");
-  EXPECT_NE(ErrorOf([&] { args.SecureUrl("url", ""); }).find("url: 'http://example.com' must use https"),
-            std::string::npos);
+  EXPECT_EQ(ErrorOf([&] { args.Integer("f", 1, 1, 10); }),
+            "f: 2.5 is not a whole number; give an integer from 1 to 10");
+  EXPECT_EQ(ErrorOf([&] { args.Integer("neg", 1, 1, 10); }),
+            "neg: -1 is out of range; give an integer from 1 to 10");
+  EXPECT_EQ(ErrorOf([&] { args.Integer("b", 1, 1, 10); }),
+            "b: expected an integer, got a boolean; give an integer from 1 to 10");
+  EXPECT_EQ(ErrorOf([&] { args.Integer("s", 1, 1, 10); }),
+            "s: 'x' is not an integer; give an integer from 1 to 10");
+  EXPECT_NE(
+      ErrorOf([&] { args.SecureUrl("url", ""); }).find("url: 'http://example.com' must use https"),
+      std::string::npos);
 }
 
 TEST(Arguments, HttpUrlAcceptsAPlainHttpServer) {
-  Arguments args(nlohmann::json::parse(R"({"intake": "http://intake.sekoia-system.svc:8080/", "bad": "intake"})"));
+  Arguments args(nlohmann::json::parse(
+      R"({"intake": "http://intake.sekoia-system.svc:8080/", "bad": "intake"})"));
   EXPECT_EQ(args.HttpUrl("intake", ""), "http://intake.sekoia-system.svc:8080");
   EXPECT_EQ(args.HttpUrl("absent", "https://intake.sekoia.io"), "https://intake.sekoia.io");
   // The value is not quoted: a URL given here may hold a password.
-  EXPECT_EQ(ErrorOf([&] { args.HttpUrl("bad", ""); }), "bad: is not an absolute http(s) URL; give the service's root, e.g. https://host");
+  EXPECT_EQ(ErrorOf([&] { args.HttpUrl("bad", ""); }),
+            "bad: is not an absolute http(s) URL; give the service's root, e.g. https://host");
 }
 
 // Found by fuzzing (tests/fuzz/regressions/config): a number beyond int64 was converted first,
 // which is undefined behaviour; it is out of range, and says so.
 TEST(Arguments, HugeNumbersAreOutOfRangeNotUndefined) {
-  Arguments args(nlohmann::json::parse(R"({"float": 1.04444e92, "negative": -1e300, "unsigned": 18446744073709551615})"));
+  Arguments args(nlohmann::json::parse(
+      R"({"float": 1.04444e92, "negative": -1e300, "unsigned": 18446744073709551615})"));
   EXPECT_EQ(ErrorOf([&] { args.Integer("float", 1, 1, 10); }),
             "float: 1.04444e+92 is out of range; give an integer from 1 to 10");
   EXPECT_EQ(ErrorOf([&] { args.Integer("negative", 1, 1, 10); }),
@@ -206,7 +226,8 @@ TEST(EditDistance, CountsInsertionsDeletionsAndSubstitutionsIgnoringCase) {
 }
 
 TEST(ClosestName, SuggestsATypoOfAKnownNameAndNothingForAStrangerName) {
-  const std::vector<std::string> known = {"client_id", "client_secret", "frequency", "intake_key", "tenant_id"};
+  const std::vector<std::string> known = {"client_id", "client_secret", "frequency", "intake_key",
+                                          "tenant_id"};
   EXPECT_EQ(ClosestName("client_secrte", known), "client_secret");
   EXPECT_EQ(ClosestName("frequence", known), "frequency");
   EXPECT_EQ(ClosestName("tenant", known), "tenant_id");
@@ -220,11 +241,13 @@ TEST(Arguments, UnknownArgumentsAreTheOnesNoAccessorAskedFor) {
   arguments.RequiredString("intake_key");
   arguments.Integer("frequency", 60, 1, 86400);
   arguments.Has("client_secret");
-  EXPECT_EQ(arguments.Asked(), (std::vector<std::string>{"client_secret", "frequency", "intake_key"}));
+  EXPECT_EQ(arguments.Asked(),
+            (std::vector<std::string>{"client_secret", "frequency", "intake_key"}));
   EXPECT_EQ(arguments.Unread(), (std::vector<std::string>{"colour", "frequncy"}));
   EXPECT_EQ(UnknownArgumentWarnings(arguments),
             (std::vector<std::string>{
-                "unknown argument 'colour' is ignored; this trigger's arguments are client_secret, frequency, "
+                "unknown argument 'colour' is ignored; this trigger's arguments are client_secret, "
+                "frequency, "
                 "intake_key",
                 "unknown argument 'frequncy' is ignored; did you mean 'frequency'?"}));
 }

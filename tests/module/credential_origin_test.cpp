@@ -30,13 +30,13 @@ class CountingTokens final : public TokenProvider {
 
 // URLs that a next link, a tampered checkpoint or a redirect may name instead of the service.
 const char* const kElsewhere[] = {
-    "https://graph.test:8443/v1.0/next",        // another port
-    "http://graph.test:443/v1.0/next",          // another scheme
-    "https://graph.test.evil/v1.0/next",        // another host
-    "https://evil.test/graph.test/v1.0",        // the service's name in the path
-    "https://[::1]:443/v1.0/next",              // an IPv6 literal
-    "https://graph.test\r\nHost: evil/",        // not a URL
-    "//graph.test/v1.0",                        // relative
+    "https://graph.test:8443/v1.0/next",  // another port
+    "http://graph.test:443/v1.0/next",    // another scheme
+    "https://graph.test.evil/v1.0/next",  // another host
+    "https://evil.test/graph.test/v1.0",  // the service's name in the path
+    "https://[::1]:443/v1.0/next",        // an IPv6 literal
+    "https://graph.test\r\nHost: evil/",  // not a URL
+    "//graph.test/v1.0",                  // relative
 };
 
 TEST(BearerAuthTransport, SendsTheTokenOnlyToTheConfiguredOrigin) {
@@ -49,14 +49,17 @@ TEST(BearerAuthTransport, SendsTheTokenOnlyToTheConfiguredOrigin) {
       transport.Send({"GET", url, "", {}}, stop);
       ADD_FAILURE() << "sent to " << url;
     } catch (const OriginMismatchError& error) {
-      EXPECT_NE(std::string(error.what()).find("it goes only to https://graph.test:443"), std::string::npos)
+      EXPECT_NE(std::string(error.what()).find("it goes only to https://graph.test:443"),
+                std::string::npos)
           << error.what();
     }
   }
   EXPECT_TRUE(inner.requests().empty());
   EXPECT_EQ(tokens.asked, 0) << "a token was asked for although nothing may be sent";
   inner.Push({200, "ok", {}});
-  EXPECT_EQ(transport.Send({"GET", "https://graph.test:443/v1.0/x?$skiptoken=1", "", {}}, stop).body, "ok");
+  EXPECT_EQ(
+      transport.Send({"GET", "https://graph.test:443/v1.0/x?$skiptoken=1", "", {}}, stop).body,
+      "ok");
   EXPECT_EQ(inner.requests().at(0).headers.back().second, "Bearer eyJ0eXAi.payload.signature");
 }
 
@@ -114,7 +117,8 @@ const std::string kTokenUrl = "https://login.test/tenant/oauth2/v2.0/token";
 TEST(ClientSecretCredential, RefusesATokenWithControlCharactersAsAnInvalidAnswer) {
   testing::FakeClock clock;
   Redactor redactor;
-  for (const char* token : {"abc\r\nX-Injected: 1", "abc\ndef", "with space", "quo\"te", "tab\there", ""}) {
+  for (const char* token :
+       {"abc\r\nX-Injected: 1", "abc\ndef", "with space", "quo\"te", "tab\there", ""}) {
     testing::FakeTransport transport;
     transport.Push({200, nlohmann::json{{"access_token", token}, {"expires_in", 3599}}.dump(), {}});
     ClientSecretCredential credential({kTokenUrl, "c", "secret", "s"}, transport, clock, &redactor);
@@ -123,7 +127,8 @@ TEST(ClientSecretCredential, RefusesATokenWithControlCharactersAsAnInvalidAnswer
       credential.GetToken(stop);
       ADD_FAILURE() << "accepted " << nlohmann::json(token).dump();
     } catch (const HttpStatusError& error) {
-      EXPECT_NE(std::string(error.what()).find("invalid access_token"), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("invalid access_token"), std::string::npos)
+          << error.what();
       if (std::string(token).size() > 3) {
         EXPECT_EQ(std::string(error.what()).find(token), std::string::npos);
       }
@@ -157,11 +162,13 @@ TEST(ClientSecretCredential, ClampsExpiresInBeforeAnyArithmetic) {
   EXPECT_EQ(CachedFor("3599"), std::chrono::seconds(3599 - 300));
   EXPECT_EQ(CachedFor(nullptr), std::chrono::seconds(3599 - 300));
   // Huge, out of range for any integer, or not a number: at most a day.
-  for (const nlohmann::json& huge : {nlohmann::json(9223372036854775807LL), nlohmann::json(1e300),
-                                     nlohmann::json("99999999999999999999999"), nlohmann::json("1e999")}) {
+  for (const nlohmann::json& huge :
+       {nlohmann::json(9223372036854775807LL), nlohmann::json(1e300),
+        nlohmann::json("99999999999999999999999"), nlohmann::json("1e999")}) {
     EXPECT_EQ(CachedFor(huge), std::chrono::seconds(86400 - 300)) << huge.dump();
   }
-  // Zero, negative or nonsense: the shortest life, a minute (inside refresh_margin: fetched again at once).
+  // Zero, negative or nonsense: the shortest life, a minute (inside refresh_margin: fetched again
+  // at once).
   for (const nlohmann::json& tiny : {nlohmann::json(0), nlohmann::json(-5), nlohmann::json(-1e300),
                                      nlohmann::json("nan"), nlohmann::json("soon")}) {
     EXPECT_EQ(CachedFor(tiny), std::chrono::seconds(1)) << tiny.dump();
@@ -174,7 +181,11 @@ TEST(ClientSecretCredential, AReplacedTokenLeavesTheMaskingSetOnceExpired) {
   int issued = 0;
   transport.SetHandler([&](const http::HttpRequest&) {
     return http::HttpResponse{
-        200, nlohmann::json{{"access_token", "token-number-" + std::to_string(++issued)}, {"expires_in", 3600}}.dump(), {}};
+        200,
+        nlohmann::json{{"access_token", "token-number-" + std::to_string(++issued)},
+                       {"expires_in", 3600}}
+            .dump(),
+        {}};
   });
   Redactor redactor;
   ClientSecretCredential credential({kTokenUrl, "c", "secret", "s"}, transport, clock, &redactor);

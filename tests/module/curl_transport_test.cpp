@@ -9,8 +9,8 @@
 #include "loopback_server.hpp"
 #include "raw_server.hpp"
 #include "sekoia/errors.hpp"
-#include "sekoia/http/proxy.hpp"
 #include "sekoia/http/curl_transport.hpp"
+#include "sekoia/http/proxy.hpp"
 #include "test_certificates.hpp"
 
 namespace sekoia::http {
@@ -25,7 +25,9 @@ bool HasHeader(const std::string& head, const std::string& line) {
   return compact.find(wanted) != std::string::npos;
 }
 
-std::string Ok(const std::string&) { return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"; }
+std::string Ok(const std::string&) {
+  return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+}
 
 HttpResponse Get(HttpTransport& transport, const std::string& url, Headers headers = {}) {
   StopSignal stop;
@@ -46,11 +48,13 @@ TEST(CurlTransport, ReturnsARedirectWithoutFollowingIt) {
            "/steal\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
   });
   auto transport = MakeCurlTransport(Options());
-  auto response = Get(*transport, "http://127.0.0.1:" + std::to_string(redirecting.port()) + "/page",
-                      {{"Authorization", "Bearer secret-token"}});
+  auto response =
+      Get(*transport, "http://127.0.0.1:" + std::to_string(redirecting.port()) + "/page",
+          {{"Authorization", "Bearer secret-token"}});
   EXPECT_EQ(response.status, 302);
   ASSERT_EQ(redirecting.heads().size(), 1u);
-  EXPECT_TRUE(HasHeader(redirecting.heads()[0], "Authorization: Bearer secret-token")) << redirecting.heads()[0];
+  EXPECT_TRUE(HasHeader(redirecting.heads()[0], "Authorization: Bearer secret-token"))
+      << redirecting.heads()[0];
   EXPECT_EQ(elsewhere.connections(), 0) << "the redirect was followed";
 }
 
@@ -58,12 +62,15 @@ TEST(CurlTransport, SendsTheBodyWithItsContentType) {
   testing::LoopbackServer server(Ok);
   auto transport = MakeCurlTransport(Options());
   StopSignal stop;
-  auto response = transport->Send({"POST", "http://127.0.0.1:" + std::to_string(server.port()) + "/token", "a=1&b=2",
+  auto response = transport->Send({"POST",
+                                   "http://127.0.0.1:" + std::to_string(server.port()) + "/token",
+                                   "a=1&b=2",
                                    {{"Content-Type", "application/x-www-form-urlencoded"}}},
                                   stop);
   EXPECT_EQ(response.status, 200);
   ASSERT_EQ(server.heads().size(), 1u);
-  EXPECT_TRUE(HasHeader(server.heads()[0], "Content-Type: application/x-www-form-urlencoded")) << server.heads()[0];
+  EXPECT_TRUE(HasHeader(server.heads()[0], "Content-Type: application/x-www-form-urlencoded"))
+      << server.heads()[0];
   EXPECT_TRUE(HasHeader(server.heads()[0], "Content-Length: 7")) << server.heads()[0];
 }
 
@@ -73,17 +80,19 @@ TEST(CurlTransport, VerifiesServerCertificatesAndTrustsTheCaBundle) {
   const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/";
 
   CurlTransportOptions untrusting_options = Options();
-  untrusting_options.service_names = {{"https://127.0.0.1:" + std::to_string(server.port()), "login_url"}};
+  untrusting_options.service_names = {
+      {"https://127.0.0.1:" + std::to_string(server.port()), "login_url"}};
   auto untrusting = MakeCurlTransport(untrusting_options);
   try {
     Get(*untrusting, url);  // self-signed: refused by default
     ADD_FAILURE() << "an unknown authority was trusted";
   } catch (const TransportError& error) {
     const std::string message = error.what();
-    EXPECT_EQ(message.rfind("login_url 127.0.0.1:" + std::to_string(server.port()) +
-                                ": the TLS certificate could not be verified (self-signed certificate",
-                            0),
-              0u)
+    EXPECT_EQ(
+        message.rfind("login_url 127.0.0.1:" + std::to_string(server.port()) +
+                          ": the TLS certificate could not be verified (self-signed certificate",
+                      0),
+        0u)
         << message;
     EXPECT_NE(message.find("set ca_bundle to its CA"), std::string::npos) << message;
   }
@@ -97,7 +106,8 @@ TEST(CurlTransport, VerifiesServerCertificatesAndTrustsTheCaBundle) {
 }
 
 TEST(CurlTransport, RefusesAServerCertificateForAnotherHost) {
-  auto certificate = testing::MakeTestCertificate("login.example.test", -60, 86400, "DNS:login.example.test");
+  auto certificate =
+      testing::MakeTestCertificate("login.example.test", -60, 86400, "DNS:login.example.test");
   testing::LoopbackServer server(Ok, certificate.certificate_pem, certificate.private_key_pem);
   CurlTransportOptions options = Options();
   options.ca_bundle = certificate.certificate_pem;  // trusted, but not for 127.0.0.1
@@ -106,7 +116,8 @@ TEST(CurlTransport, RefusesAServerCertificateForAnotherHost) {
     Get(*transport, "https://127.0.0.1:" + std::to_string(server.port()) + "/");
     ADD_FAILURE() << "a certificate for another name was accepted";
   } catch (const TransportError& error) {
-    EXPECT_NE(std::string(error.what()).find("the TLS certificate is for another host name"), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("the TLS certificate is for another host name"),
+              std::string::npos)
         << error.what();
   }
 }
@@ -117,7 +128,8 @@ TEST(CurlTransport, RefusesAnExpiredServerCertificate) {
   CurlTransportOptions options = Options();
   options.ca_bundle = certificate.certificate_pem;
   auto transport = MakeCurlTransport(options);
-  EXPECT_THROW(Get(*transport, "https://127.0.0.1:" + std::to_string(server.port()) + "/"), TransportError);
+  EXPECT_THROW(Get(*transport, "https://127.0.0.1:" + std::to_string(server.port()) + "/"),
+               TransportError);
 }
 
 TEST(CurlTransport, RefusesACaBundleWithoutCertificates) {
@@ -131,14 +143,17 @@ TEST(CurlTransport, TunnelsHttpsThroughTheProxyWithItsCredentials) {
     return std::string("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
   });
   CurlTransportOptions options = Options();
-  options.proxy.https_proxy = "http://proxy-user:proxy%40pass@127.0.0.1:" + std::to_string(proxy.port());
+  options.proxy.https_proxy =
+      "http://proxy-user:proxy%40pass@127.0.0.1:" + std::to_string(proxy.port());
   auto transport = MakeCurlTransport(options);
   // The proxy refuses the tunnel, so no name is ever resolved and nothing leaves loopback.
-  EXPECT_THROW(Get(*transport, "https://login.example.test/tenant/oauth2/v2.0/token"), TransportError);
+  EXPECT_THROW(Get(*transport, "https://login.example.test/tenant/oauth2/v2.0/token"),
+               TransportError);
   ASSERT_GE(proxy.heads().size(), 1u);
   const std::string head = proxy.heads()[0];
   EXPECT_EQ(head.rfind("CONNECT login.example.test:443 HTTP/1.1", 0), 0u) << head;
-  EXPECT_TRUE(HasHeader(head, "Proxy-Authorization: Basic cHJveHktdXNlcjpwcm94eUBwYXNz")) << head;  // proxy-user:proxy@pass
+  EXPECT_TRUE(HasHeader(head, "Proxy-Authorization: Basic cHJveHktdXNlcjpwcm94eUBwYXNz"))
+      << head;  // proxy-user:proxy@pass
 }
 
 TEST(CurlTransport, NoProxyAndLoopbackGoDirect) {
@@ -149,12 +164,14 @@ TEST(CurlTransport, NoProxyAndLoopbackGoDirect) {
   options.ca_bundle = certificate.certificate_pem;
   options.proxy.https_proxy = "127.0.0.1:" + std::to_string(proxy.port());
   auto transport = MakeCurlTransport(options);
-  EXPECT_EQ(Get(*transport, "https://127.0.0.1:" + std::to_string(server.port()) + "/").status, 200);
+  EXPECT_EQ(Get(*transport, "https://127.0.0.1:" + std::to_string(server.port()) + "/").status,
+            200);
   EXPECT_EQ(proxy.connections(), 0);
 }
 
 TEST(CurlTransport, TunnelsThroughAConnectProxyUnlessTheHostIsInNoProxy) {
-  auto certificate = testing::MakeTestCertificate("graph.example.test", -60, 86400, "DNS:graph.example.test");
+  auto certificate =
+      testing::MakeTestCertificate("graph.example.test", -60, 86400, "DNS:graph.example.test");
   testing::LoopbackServer server(Ok, certificate.certificate_pem, certificate.private_key_pem);
   testing::ConnectProxy proxy(server.port());
   CurlTransportOptions options = Options();
@@ -167,7 +184,9 @@ TEST(CurlTransport, TunnelsThroughAConnectProxyUnlessTheHostIsInNoProxy) {
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "ok");
   ASSERT_EQ(proxy.heads().size(), 1u);
-  EXPECT_EQ(proxy.heads()[0].rfind("CONNECT graph.example.test:" + std::to_string(server.port()) + " HTTP/1.1", 0), 0u)
+  EXPECT_EQ(proxy.heads()[0].rfind(
+                "CONNECT graph.example.test:" + std::to_string(server.port()) + " HTTP/1.1", 0),
+            0u)
       << proxy.heads()[0];
   // The request itself travelled inside the tunnel: the proxy never saw its headers.
   EXPECT_EQ(proxy.heads()[0].find("tunnelled-token"), std::string::npos);
@@ -191,7 +210,8 @@ TEST(CurlTransport, PlainHttpGoesThroughHttpProxyOnlyWhenOneIsSet) {
   auto response = Get(*transport, "http://intake.example.test/batch");
   EXPECT_EQ(response.body, "proxied");
   ASSERT_EQ(proxy.heads().size(), 1u);
-  EXPECT_EQ(proxy.heads()[0].rfind("GET http://intake.example.test/batch HTTP/1.1", 0), 0u) << proxy.heads()[0];
+  EXPECT_EQ(proxy.heads()[0].rfind("GET http://intake.example.test/batch HTTP/1.1", 0), 0u)
+      << proxy.heads()[0];
 }
 
 std::string Gzip(const std::string& text) {
@@ -210,16 +230,20 @@ std::string Gzip(const std::string& text) {
 
 TEST(CurlTransport, OffersCompressionAndDecodesACompressedPage) {
   std::string page = R"({"@odata.context":"x","value":[)";
-  for (int i = 0; i < 2000; ++i) page += std::string(i ? "," : "") + R"({"id":"record-)" + std::to_string(i) + R"(","status":"delivered"})";
+  for (int i = 0; i < 2000; ++i)
+    page += std::string(i ? "," : "") + R"({"id":"record-)" + std::to_string(i) +
+            R"(","status":"delivered"})";
   page += "]}";
   const std::string compressed = Gzip(page);
   ASSERT_LT(compressed.size(), page.size() / 4);
   testing::LoopbackServer server([&](const std::string&) {
-    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: " +
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: "
+           "gzip\r\nContent-Length: " +
            std::to_string(compressed.size()) + "\r\nConnection: close\r\n\r\n" + compressed;
   });
   auto transport = MakeCurlTransport(Options());
-  auto response = Get(*transport, "http://127.0.0.1:" + std::to_string(server.port()) + "/v1.0/page");
+  auto response =
+      Get(*transport, "http://127.0.0.1:" + std::to_string(server.port()) + "/v1.0/page");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, page);
   ASSERT_EQ(server.heads().size(), 1u);
@@ -251,7 +275,8 @@ TEST(CurlTransport, RefusesAnOversizedAnswerWhileItArrives) {
     Get(*transport, "http://127.0.0.1:" + std::to_string(endless.server.port()) + "/page");
     ADD_FAILURE() << "an endless answer was accepted";
   } catch (const TransportError& error) {
-    EXPECT_NE(std::string(error.what()).find("larger than 1 MiB, the limit for one answer"), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("larger than 1 MiB, the limit for one answer"),
+              std::string::npos)
         << error.what();
   }
   // The client stopped reading at the limit: the server could only fill the socket buffers.
@@ -287,8 +312,10 @@ TEST(CurlTransport, AStopEndsARequestWaitingForAnAnswerWithinASecond) {
     stop.Request();
   });
   const auto started = std::chrono::steady_clock::now();
-  EXPECT_THROW(transport->Send({"GET", "http://127.0.0.1:" + std::to_string(silent.port()) + "/", "", {}}, stop),
-               StopRequested);
+  EXPECT_THROW(
+      transport->Send({"GET", "http://127.0.0.1:" + std::to_string(silent.port()) + "/", "", {}},
+                      stop),
+      StopRequested);
   const auto elapsed = std::chrono::steady_clock::now() - started;
   stopper.join();
   EXPECT_LT(elapsed, std::chrono::milliseconds(1800));
@@ -311,7 +338,8 @@ TEST(CurlTransport, AStalledTransferIsLost) {
     Get(*transport, "http://127.0.0.1:" + std::to_string(dripping.port()) + "/page");
     ADD_FAILURE() << "a dripping answer was waited for";
   } catch (const TransportError& error) {
-    EXPECT_NE(std::string(error.what()).find("the transfer stalled"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("the transfer stalled"), std::string::npos)
+        << error.what();
   }
 }
 
@@ -333,7 +361,8 @@ TEST(CurlTransport, TheWholeRequestIsBoundedByTheTimeout) {
     Get(*transport, "http://127.0.0.1:" + std::to_string(slow.port()) + "/page");
     ADD_FAILURE() << "a slow endless answer was waited for";
   } catch (const TransportError& error) {
-    EXPECT_NE(std::string(error.what()).find("no complete answer within 2 s (http_timeout)"), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("no complete answer within 2 s (http_timeout)"),
+              std::string::npos)
         << error.what();
   }
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
@@ -352,7 +381,8 @@ TEST(CurlTransport, ARefusedConnectionNamesTheArgumentAndTheAddress) {
     Get(*transport, "http://127.0.0.1:" + std::to_string(port) + "/batch");
     ADD_FAILURE() << "no error";
   } catch (const TransportError& error) {
-    EXPECT_EQ(std::string(error.what()), "intake_server 127.0.0.1:" + std::to_string(port) + ": connection refused");
+    EXPECT_EQ(std::string(error.what()),
+              "intake_server 127.0.0.1:" + std::to_string(port) + ": connection refused");
   }
 }
 
@@ -365,11 +395,11 @@ TEST(CurlTransport, ReusesTheConnectionForTheNextRequestToTheSameHost) {
   });
   auto transport = MakeCurlTransport(Options());
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Get(*transport, "http://127.0.0.1:" + std::to_string(keeping.port()) + "/x").body, "ok");
+    EXPECT_EQ(Get(*transport, "http://127.0.0.1:" + std::to_string(keeping.port()) + "/x").body,
+              "ok");
   }
   EXPECT_EQ(keeping.connections(), 1);
 }
-
 
 TEST(Proxy, BypassesHostsDomainsAndLoopback) {
   EXPECT_TRUE(BypassesProxy("127.0.0.1", ""));

@@ -39,9 +39,10 @@ TEST(HealthState, IsAliveAtStartWithTheSdkFields) {
   HealthState health(HealthOptions{}, clock.Now());
   const auto [status, body] = health.Render(clock.Now());
   EXPECT_EQ(status, 200);
-  EXPECT_EQ(body, R"({"last_events_time":"2026-01-21T12:53:20","last_heartbeat":"2026-01-21T12:53:20",)"
-                  R"("seconds_without_events_threshold":21600,"last_heartbeat_threshold":0,)"
-                  R"("error_count":0,"permanent_failure":false})");
+  EXPECT_EQ(body,
+            R"({"last_events_time":"2026-01-21T12:53:20","last_heartbeat":"2026-01-21T12:53:20",)"
+            R"("seconds_without_events_threshold":21600,"last_heartbeat_threshold":0,)"
+            R"("error_count":0,"permanent_failure":false})");
 }
 
 TEST(HealthState, DiesAfterSixHoursWithoutEventsAndRevivesOnEvents) {
@@ -193,8 +194,8 @@ Reply Exchange(int port, const std::string& request) {
 }
 
 Reply Request(int port, const std::string& method, const std::string& path) {
-  return Exchange(port, method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                            std::to_string(port) + "\r\n\r\n");
+  return Exchange(port, method + " " + path +
+                            " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n\r\n");
 }
 
 /** The health server on two ephemeral ports. */
@@ -308,8 +309,8 @@ TEST(HealthServer, RefusesEveryOtherMethodWith405WithoutEchoingTheRequest) {
   Served served;
   const std::string sentinel = "SENTINEL-echo-5e1f";
   for (int port : {served.server->liveness_port(), served.server->metrics_port()}) {
-    for (const char* method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT",
-                               "PROPFIND", "FOO"}) {
+    for (const char* method :
+         {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "PROPFIND", "FOO"}) {
       const std::string body = "{\"secret\": \"" + sentinel + "\"}";
       Reply refused = Exchange(port, std::string(method) + " /health?" + sentinel +
                                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Echo: " + sentinel +
@@ -391,8 +392,8 @@ TEST(HealthServer, StaysResponsiveWith2000IdleConnectionsAndDoesNotSpin) {
   EXPECT_EQ(fresh.body, served.health.Render(served.clock.Now()).second);
   EXPECT_LT(answered_in, seconds(5));
   std::cout << "GET /health answered in "
-            << std::chrono::duration_cast<milliseconds>(answered_in).count()
-            << " ms with " << kIdle << " idle connections\n";
+            << std::chrono::duration_cast<milliseconds>(answered_in).count() << " ms with " << kIdle
+            << " idle connections\n";
 
   // With every idle connection still open on our side, the server does not burn CPU: this
   // process (server thread included) uses a small part of one second of wall time.

@@ -46,8 +46,8 @@ TEST(PlanChunks, CutsAtChunkSizeAndAtTheByteLimit) {
   std::vector<std::string_view> events(storage.begin(), storage.end());
   EXPECT_EQ(PlanChunks(events, 4, 1 << 20),
             (std::vector<std::pair<std::size_t, std::size_t>>{{0, 4}, {4, 8}, {8, 10}}));
-  EXPECT_EQ(PlanChunks(events, 100, 250),
-            (std::vector<std::pair<std::size_t, std::size_t>>{{0, 2}, {2, 4}, {4, 6}, {6, 8}, {8, 10}}));
+  EXPECT_EQ(PlanChunks(events, 100, 250), (std::vector<std::pair<std::size_t, std::size_t>>{
+                                              {0, 2}, {2, 4}, {4, 6}, {6, 8}, {8, 10}}));
   EXPECT_TRUE(PlanChunks({}, 4, 100).empty());
 }
 
@@ -65,7 +65,9 @@ struct Fixture {
     options.chunk_size = 2;
     options.workers = 3;
   }
-  IntakeBatcher Make() { return IntakeBatcher(options, transport, clock, random, logger, metrics, health); }
+  IntakeBatcher Make() {
+    return IntakeBatcher(options, transport, clock, random, logger, metrics, health);
+  }
 };
 
 std::vector<std::string> SentEvents(const FakeTransport& transport) {
@@ -81,9 +83,12 @@ std::vector<std::string> SentEvents(const FakeTransport& transport) {
 
 TEST(IntakeBatcher, SendsEveryChunkWithTheConnectorUserAgent) {
   Fixture f;
-  f.transport.SetHandler([](const http::HttpRequest&) { return http::HttpResponse{200, R"({"event_ids":[]})", {}}; });
+  f.transport.SetHandler([](const http::HttpRequest&) {
+    return http::HttpResponse{200, R"({"event_ids":[]})", {}};
+  });
   auto batcher = f.Make();
-  std::vector<std::string_view> events = {"{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"n\":5}"};
+  std::vector<std::string_view> events = {"{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}",
+                                          "{\"n\":5}"};
   StopSignal stop;
   EXPECT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged);
   auto requests = f.transport.requests();
@@ -92,17 +97,22 @@ TEST(IntakeBatcher, SendsEveryChunkWithTheConnectorUserAgent) {
     EXPECT_EQ(request.url, "https://intake.test/batch");
     EXPECT_EQ(request.method, "POST");
     bool user_agent = false;
-    for (const auto& [k, v] : request.headers) user_agent |= k == "User-Agent" && v == "sekoiaio-connector-key-1";
+    for (const auto& [k, v] : request.headers)
+      user_agent |= k == "User-Agent" && v == "sekoiaio-connector-key-1";
     EXPECT_TRUE(user_agent);
   }
-  EXPECT_EQ(SentEvents(f.transport), (std::vector<std::string>{"{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"n\":5}"}));
+  EXPECT_EQ(
+      SentEvents(f.transport),
+      (std::vector<std::string>{"{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"n\":5}"}));
   EXPECT_EQ(f.metrics.forwarded(), 5u);
 }
 
 TEST(IntakeBatcher, DiscardsEventsOverTheLimitAndCountsThem) {
   Fixture f;
   f.options.max_event_bytes = 10;
-  f.transport.SetHandler([](const http::HttpRequest&) { return http::HttpResponse{200, "{}", {}}; });
+  f.transport.SetHandler([](const http::HttpRequest&) {
+    return http::HttpResponse{200, "{}", {}};
+  });
   auto batcher = f.Make();
   std::string big(11, 'x');
   StopSignal stop;
@@ -145,7 +155,8 @@ TEST(IntakeBatcher, RetriesFailuresWithBackoff) {
   auto batcher = f.Make();
   StopSignal stop;
   EXPECT_EQ(batcher.Forward({"{}"}, stop), ForwardResult::kAcknowledged);
-  EXPECT_EQ(f.clock.waits(), (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(500), std::chrono::milliseconds(1000)}));
+  EXPECT_EQ(f.clock.waits(), (std::vector<std::chrono::milliseconds>{
+                                 std::chrono::milliseconds(500), std::chrono::milliseconds(1000)}));
 }
 
 // Issue 17.1: one retry policy. 408 and 429 are retried like 5xx and lost connections.
@@ -159,9 +170,12 @@ TEST(IntakeBatcher, RetriesWhatTheRetryPolicyNames) {
   auto batcher = f.Make();
   StopSignal stop;
   EXPECT_EQ(batcher.Forward({"{}"}, stop), ForwardResult::kAcknowledged);
-  EXPECT_EQ(f.clock.waits(), (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(500), std::chrono::milliseconds(1000),
-                                                                     std::chrono::milliseconds(2000)}));
-  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "sending events to the intake failed (HTTP 429), attempt 2; retrying in 1000 ms"));
+  EXPECT_EQ(f.clock.waits(), (std::vector<std::chrono::milliseconds>{
+                                 std::chrono::milliseconds(500), std::chrono::milliseconds(1000),
+                                 std::chrono::milliseconds(2000)}));
+  EXPECT_TRUE(f.logger.Contains(
+      LogLevel::kWarning,
+      "sending events to the intake failed (HTTP 429), attempt 2; retrying in 1000 ms"));
 }
 
 // A status the policy does not retry, and to which the intake gives no meaning of its own, fails
@@ -176,8 +190,9 @@ TEST(IntakeBatcher, AStatusThePolicyDoesNotRetryFailsTheBatchAtOnce) {
     EXPECT_EQ(batcher.Forward({"{}"}, stop), ForwardResult::kFailed) << status;
     EXPECT_EQ(f.transport.requests().size(), 1u) << status;
     EXPECT_TRUE(f.clock.waits().empty()) << status;
-    EXPECT_TRUE(f.logger.Contains(LogLevel::kError, "the intake answered HTTP " + std::to_string(status) +
-                                                        ": {\"message\":\"no\"}, which the same batch"))
+    EXPECT_TRUE(
+        f.logger.Contains(LogLevel::kError, "the intake answered HTTP " + std::to_string(status) +
+                                                ": {\"message\":\"no\"}, which the same batch"))
         << status;
     EXPECT_EQ(f.metrics.forwarded(), 0u);
   }
@@ -193,7 +208,8 @@ TEST(IntakeBatcher, GivesUpAfterTheRetryPeriod) {
   EXPECT_EQ(f.metrics.forwarded(), 0u);
   // 0.5 + 1 + 2 + 4 + 5 + 5 + 5 + 5 + 5 = 32.5 s: the attempt after the 30th second is the last.
   EXPECT_EQ(f.transport.requests().size(), 10u);
-  EXPECT_TRUE(f.logger.Contains(LogLevel::kError, "the intake failed for 32 s (HTTP 503); giving up this batch"));
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kError,
+                                "the intake failed for 32 s (HTTP 503); giving up this batch"));
 }
 
 TEST(IntakeBatcher, RefusedKeyIsCriticalAndNotAcknowledged) {
@@ -203,7 +219,8 @@ TEST(IntakeBatcher, RefusedKeyIsCriticalAndNotAcknowledged) {
   StopSignal stop;
   EXPECT_EQ(batcher.Forward({"{}"}, stop), ForwardResult::kRefused);
   EXPECT_TRUE(f.logger.Contains(LogLevel::kCritical, "intake_key"));
-  for (const auto& [level, message] : f.logger.entries()) EXPECT_EQ(message.find("key-1"), std::string::npos);
+  for (const auto& [level, message] : f.logger.entries())
+    EXPECT_EQ(message.find("key-1"), std::string::npos);
 }
 
 TEST(IntakeBatcher, SplitsAChunkTheIntakeFindsTooLarge) {
@@ -215,7 +232,8 @@ TEST(IntakeBatcher, SplitsAChunkTheIntakeFindsTooLarge) {
   });
   auto batcher = f.Make();
   StopSignal stop;
-  EXPECT_EQ(batcher.Forward({"{\"n\":1}", "{\"n\":2}", "{\"n\":3}"}, stop), ForwardResult::kAcknowledged);
+  EXPECT_EQ(batcher.Forward({"{\"n\":1}", "{\"n\":2}", "{\"n\":3}"}, stop),
+            ForwardResult::kAcknowledged);
   EXPECT_EQ(f.metrics.forwarded(), 3u);
 }
 
@@ -230,7 +248,8 @@ TEST(IntakeBatcher, StopAbandonsTheRetries) {
 
 // An intake that answers `status` to any batch holding an event containing `marker`, as the real
 // one answers a batch it cannot parse or an event it refuses.
-http::HttpResponse RefuseMarked(const http::HttpRequest& request, const std::string& marker, int status) {
+http::HttpResponse RefuseMarked(const http::HttpRequest& request, const std::string& marker,
+                                int status) {
   auto body = nlohmann::json::parse(request.body);
   for (const auto& event : body["jsons"]) {
     if (event.get<std::string>().find(marker) != std::string::npos)
@@ -254,7 +273,8 @@ std::vector<std::string> AcceptedEvents(const FakeTransport& transport, const st
 std::vector<std::string> NumberedEvents(int n, int poisoned) {
   std::vector<std::string> events;
   for (int i = 0; i < n; ++i) {
-    events.push_back("{\"id\":\"trace-" + std::to_string(i) + "\"" + (i == poisoned ? ",\"bad\":\"POISON\"" : "") + "}");
+    events.push_back("{\"id\":\"trace-" + std::to_string(i) + "\"" +
+                     (i == poisoned ? ",\"bad\":\"POISON\"" : "") + "}");
   }
   return events;
 }
@@ -264,7 +284,8 @@ void ExpectIsolatesOneEvent(int status) {
     Fixture f;
     f.options.chunk_size = 13;
     f.options.event_id_fields = {"id"};
-    f.transport.SetHandler([status](const http::HttpRequest& r) { return RefuseMarked(r, "POISON", status); });
+    f.transport.SetHandler(
+        [status](const http::HttpRequest& r) { return RefuseMarked(r, "POISON", status); });
     auto batcher = f.Make();
     std::vector<std::string> storage = NumberedEvents(13, poisoned);
     std::vector<std::string_view> events(storage.begin(), storage.end());
@@ -272,12 +293,14 @@ void ExpectIsolatesOneEvent(int status) {
     EXPECT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged) << poisoned;
     storage.erase(storage.begin() + poisoned);
     std::sort(storage.begin(), storage.end());
-    EXPECT_EQ(AcceptedEvents(f.transport, "POISON"), storage) << "every other event is acknowledged once";
+    EXPECT_EQ(AcceptedEvents(f.transport, "POISON"), storage)
+        << "every other event is acknowledged once";
     EXPECT_EQ(f.metrics.forwarded(), 12u);
     EXPECT_EQ(f.metrics.discarded(), 1u);
     EXPECT_TRUE(f.logger.Contains(LogLevel::kError, "id trace-" + std::to_string(poisoned)))
         << "the discard names the event";
-    EXPECT_TRUE(f.logger.Contains(LogLevel::kError, "HTTP " + std::to_string(status) + ": {\"message\":\"Invalid event\"}"));
+    EXPECT_TRUE(f.logger.Contains(
+        LogLevel::kError, "HTTP " + std::to_string(status) + ": {\"message\":\"Invalid event\"}"));
     EXPECT_TRUE(f.clock.waits().empty()) << "a 400/422 is final: no retry";
     // Halving 13 events down to one takes at most 2 * ceil(log2 13) requests after the first.
     EXPECT_LE(f.transport.requests().size(), 1u + 2u * 4u);
@@ -287,9 +310,13 @@ void ExpectIsolatesOneEvent(int status) {
   }
 }
 
-TEST(IntakeBatcher, BadRequestIsolatesAndDiscardsExactlyTheRefusedEvent) { ExpectIsolatesOneEvent(400); }
+TEST(IntakeBatcher, BadRequestIsolatesAndDiscardsExactlyTheRefusedEvent) {
+  ExpectIsolatesOneEvent(400);
+}
 
-TEST(IntakeBatcher, UnprocessableIsolatesAndDiscardsExactlyTheRefusedEvent) { ExpectIsolatesOneEvent(422); }
+TEST(IntakeBatcher, UnprocessableIsolatesAndDiscardsExactlyTheRefusedEvent) {
+  ExpectIsolatesOneEvent(422);
+}
 
 TEST(IntakeBatcher, TwoRefusedEventsInSeveralChunksAreBothDiscardedAndTheRestSent) {
   Fixture f;
@@ -304,7 +331,8 @@ TEST(IntakeBatcher, TwoRefusedEventsInSeveralChunksAreBothDiscardedAndTheRestSen
   EXPECT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged);
   EXPECT_EQ(f.metrics.forwarded(), 14u);
   EXPECT_EQ(f.metrics.discarded(), 2u);
-  EXPECT_TRUE(f.logger.Contains(LogLevel::kError, "an event of ")) << "without id fields, named by its length";
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kError, "an event of "))
+      << "without id fields, named by its length";
 }
 
 TEST(IntakeBatcher, AnAnswerEchoingTheKeyIsLoggedMasked) {
@@ -315,7 +343,8 @@ TEST(IntakeBatcher, AnAnswerEchoingTheKeyIsLoggedMasked) {
   StopSignal stop;
   EXPECT_EQ(batcher.Forward({"{}"}, stop), ForwardResult::kAcknowledged);
   EXPECT_EQ(f.metrics.discarded(), 1u);
-  for (const auto& [level, message] : f.logger.entries()) EXPECT_EQ(message.find("key-1"), std::string::npos) << message;
+  for (const auto& [level, message] : f.logger.entries())
+    EXPECT_EQ(message.find("key-1"), std::string::npos) << message;
 }
 
 TEST(IntakeBatcher, StandingThreadsAndBatchBuffersServeEveryPage) {
@@ -335,7 +364,8 @@ TEST(IntakeBatcher, StandingThreadsAndBatchBuffersServeEveryPage) {
   std::vector<std::string> storage = NumberedEvents(8, -1);  // 4 chunks of 2
   std::vector<std::string_view> events(storage.begin(), storage.end());
   StopSignal stop;
-  for (int page = 0; page < 20; ++page) ASSERT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged);
+  for (int page = 0; page < 20; ++page)
+    ASSERT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged);
   EXPECT_EQ(batcher.threads(), 3u) << "the caller and 3 standing threads: the SDK's 4";
   EXPECT_LE(senders.size(), 4u) << "threads made per page would give up to 61 senders";
   EXPECT_LE(buffers.size(), 4u) << "a batch body per sender, kept from page to page";
@@ -349,7 +379,9 @@ TEST(IntakeBatcher, ThreadsAreStartedOnlyWhenAPageNeedsThem) {
   Fixture f;
   f.options.chunk_size = 10;
   f.options.workers = 4;
-  f.transport.SetHandler([](const http::HttpRequest&) { return http::HttpResponse{200, "{}", {}}; });
+  f.transport.SetHandler([](const http::HttpRequest&) {
+    return http::HttpResponse{200, "{}", {}};
+  });
   auto batcher = f.Make();
   StopSignal stop;
   EXPECT_EQ(batcher.Forward({"{\"a\":1}", "{\"a\":2}"}, stop), ForwardResult::kAcknowledged);
@@ -361,7 +393,9 @@ TEST(IntakeBatcher, IdleHelpersEndSoNoneStandAtRestAndComeBackForTheNextLargePag
   f.options.chunk_size = 2;
   f.options.workers = 4;
   f.options.helper_idle = std::chrono::milliseconds(100);
-  f.transport.SetHandler([](const http::HttpRequest&) { return http::HttpResponse{200, "{}", {}}; });
+  f.transport.SetHandler([](const http::HttpRequest&) {
+    return http::HttpResponse{200, "{}", {}};
+  });
   auto batcher = f.Make();
   std::vector<std::string> storage = NumberedEvents(8, -1);  // 4 chunks of 2
   std::vector<std::string_view> events(storage.begin(), storage.end());
@@ -369,7 +403,8 @@ TEST(IntakeBatcher, IdleHelpersEndSoNoneStandAtRestAndComeBackForTheNextLargePag
   ASSERT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged);
   EXPECT_EQ(batcher.threads(), 3u);
   // Idle past helper_idle (real time: the helpers wait on a condition variable).
-  for (int i = 0; i < 100 && batcher.threads() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 100 && batcher.threads() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(batcher.threads(), 0u);
   ASSERT_EQ(batcher.Forward(events, stop), ForwardResult::kAcknowledged);
   EXPECT_EQ(batcher.threads(), 3u);
@@ -400,7 +435,8 @@ TEST(IntakeBatcher, ReleasedBuffersComeBackForTheNextPageAndEveryEventIsSent) {
   // Each page's bodies are whole, exactly as built from the events (not a freed buffer's bytes).
   std::multiset<std::string> expected, sent(bodies.begin(), bodies.end());
   for (int page = 0; page < 3; ++page) {
-    for (std::size_t i = 0; i < 8; i += 2) expected.insert(BuildBatchBody("key-1", &events[i], &events[i] + 2));
+    for (std::size_t i = 0; i < 8; i += 2)
+      expected.insert(BuildBatchBody("key-1", &events[i], &events[i] + 2));
   }
   EXPECT_EQ(sent, expected);
   EXPECT_EQ(f.metrics.forwarded(), 24u);
@@ -414,7 +450,8 @@ TEST(BuildBatchBody, ReusesTheBufferItIsGiven) {
   BuildBatchBody("key-1", events.data(), events.data() + 2, body);
   EXPECT_EQ(body, BuildBatchBody("key-1", events.data(), events.data() + 2));
   BuildBatchBody("key-1", events.data(), events.data() + 1, body);
-  EXPECT_EQ(body, BuildBatchBody("key-1", events.data(), events.data() + 1)) << "nothing left of the longer body";
+  EXPECT_EQ(body, BuildBatchBody("key-1", events.data(), events.data() + 1))
+      << "nothing left of the longer body";
   EXPECT_EQ(body.data(), data) << "no new allocation";
 }
 

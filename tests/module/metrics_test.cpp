@@ -27,14 +27,15 @@ std::string Buckets(const std::string& label, const std::vector<int>& cumulative
   return out;
 }
 
-const std::string kDurationHelp = "Duration, in seconds, of each batch of events sent to the intake";
+const std::string kDurationHelp =
+    "Duration, in seconds, of each batch of events sent to the intake";
 const std::string kLagHelp =
     "The delay, in seconds, between now and the reading position (updated on every page the intake "
     "acknowledged)";
 
 struct OwnValues {
-  std::string repaired = "0.0", checkpoint, last_success, ok = "0.0", throttled = "0.0", failed = "0.0",
-              waits = "0.0", wait_seconds = "0.0";
+  std::string repaired = "0.0", checkpoint, last_success, ok = "0.0", throttled = "0.0",
+              failed = "0.0", waits = "0.0", wait_seconds = "0.0";
 };
 
 // The trigger's own metrics, after the SDK's four; a gauge not set has no sample.
@@ -46,20 +47,28 @@ std::string OwnMetrics(const std::string& label, const std::string& created, con
   auto sample = [&](const std::string& name, const std::string& labels, const std::string& value) {
     return p + name + "{" + labels + "} " + value + "\n";
   };
-  const std::string repaired = "Number of events whose invalid UTF-8 was replaced by U+FFFD before forwarding";
+  const std::string repaired =
+      "Number of events whose invalid UTF-8 was replaced by U+FFFD before forwarding";
   const std::string requests =
-      "Requests to Microsoft's message trace service (each attempt), by outcome: ok, throttled (429), failed "
+      "Requests to Microsoft's message trace service (each attempt), by outcome: ok, throttled "
+      "(429), failed "
       "(another status, or no answer)";
-  const std::string waits = "Waits before a request to Microsoft to stay within the requests_per_5_minutes budget";
+  const std::string waits =
+      "Waits before a request to Microsoft to stay within the requests_per_5_minutes budget";
   const std::string seconds = "Seconds spent waiting for the requests_per_5_minutes budget";
-  std::string out = family("repaired_events_total", repaired, "counter") + sample("repaired_events_total", label, v.repaired) +
-                    family("repaired_events_created", repaired, "gauge") + sample("repaired_events_created", label, created);
-  out += family("checkpoint_timestamp_seconds",
-                "The checkpoint's date (most_recent_date_requested), unix seconds: collected up to there", "gauge");
+  std::string out = family("repaired_events_total", repaired, "counter") +
+                    sample("repaired_events_total", label, v.repaired) +
+                    family("repaired_events_created", repaired, "gauge") +
+                    sample("repaired_events_created", label, created);
+  out += family(
+      "checkpoint_timestamp_seconds",
+      "The checkpoint's date (most_recent_date_requested), unix seconds: collected up to there",
+      "gauge");
   if (!v.checkpoint.empty()) out += sample("checkpoint_timestamp_seconds", label, v.checkpoint);
   out += family("last_successful_cycle_timestamp_seconds",
                 "When a collection cycle last ended without error, unix seconds", "gauge");
-  if (!v.last_success.empty()) out += sample("last_successful_cycle_timestamp_seconds", label, v.last_success);
+  if (!v.last_success.empty())
+    out += sample("last_successful_cycle_timestamp_seconds", label, v.last_success);
   out += family("source_requests_total", requests, "counter");
   out += sample("source_requests_total", label + ",outcome=\"ok\"", v.ok);
   out += sample("source_requests_total", label + ",outcome=\"throttled\"", v.throttled);
@@ -67,11 +76,14 @@ std::string OwnMetrics(const std::string& label, const std::string& created, con
   out += family("source_requests_created", requests, "gauge");
   for (const char* outcome : {"ok", "throttled", "failed"})
     out += sample("source_requests_created", label + ",outcome=\"" + outcome + "\"", created);
-  out += family("budget_waits_total", waits, "counter") + sample("budget_waits_total", label, v.waits) +
-         family("budget_waits_created", waits, "gauge") + sample("budget_waits_created", label, created);
+  out += family("budget_waits_total", waits, "counter") +
+         sample("budget_waits_total", label, v.waits) +
+         family("budget_waits_created", waits, "gauge") +
+         sample("budget_waits_created", label, created);
   out += family("budget_wait_seconds_total", seconds, "counter") +
          sample("budget_wait_seconds_total", label, v.wait_seconds) +
-         family("budget_wait_seconds_created", seconds, "gauge") + sample("budget_wait_seconds_created", label, created);
+         family("budget_wait_seconds_created", seconds, "gauge") +
+         sample("budget_wait_seconds_created", label, created);
   return out;
 }
 
@@ -88,12 +100,16 @@ TEST(Metrics, RendersEverySeriesAtZeroFromStart) {
       "Sekoia.io\n"
       "# TYPE symphony_module_common_forwarded_events_created gauge\n"
       "symphony_module_common_forwarded_events_created{intake_key=\"k\"} 1.76900000025e+09\n"
-      "# HELP symphony_module_common_forward_events_duration " + kDurationHelp + "\n"
+      "# HELP symphony_module_common_forward_events_duration " +
+      kDurationHelp +
+      "\n"
       "# TYPE symphony_module_common_forward_events_duration histogram\n" +
       Buckets(label, std::vector<int>(15, 0)) +
       "symphony_module_common_forward_events_duration_count{intake_key=\"k\"} 0.0\n"
       "symphony_module_common_forward_events_duration_sum{intake_key=\"k\"} 0.0\n"
-      "# HELP symphony_module_common_forward_events_duration_created " + kDurationHelp + "\n"
+      "# HELP symphony_module_common_forward_events_duration_created " +
+      kDurationHelp +
+      "\n"
       "# TYPE symphony_module_common_forward_events_duration_created gauge\n"
       "symphony_module_common_forward_events_duration_created{intake_key=\"k\"} 1.76900000025e+09\n"
       "# HELP symphony_module_common_discarded_events_total Number of events discarded from the "
@@ -104,7 +120,9 @@ TEST(Metrics, RendersEverySeriesAtZeroFromStart) {
       "collect\n"
       "# TYPE symphony_module_common_discarded_events_created gauge\n"
       "symphony_module_common_discarded_events_created{intake_key=\"k\"} 1.76900000025e+09\n"
-      "# HELP symphony_module_common_events_lags " + kLagHelp + "\n"
+      "# HELP symphony_module_common_events_lags " +
+      kLagHelp +
+      "\n"
       "# TYPE symphony_module_common_events_lags gauge\n" +
       OwnMetrics(label, "1.76900000025e+09", {});
   EXPECT_EQ(metrics.RenderPrometheus(), expected);
@@ -130,8 +148,12 @@ TEST(Metrics, RendersObservationsCumulativelyWithEscapedLabel) {
       "# HELP symphony_module_common_forwarded_events_created Number of events forwarded to "
       "Sekoia.io\n"
       "# TYPE symphony_module_common_forwarded_events_created gauge\n"
-      "symphony_module_common_forwarded_events_created{" + label + "} 1.769e+09\n"
-      "# HELP symphony_module_common_forward_events_duration " + kDurationHelp + "\n"
+      "symphony_module_common_forwarded_events_created{" +
+      label +
+      "} 1.769e+09\n"
+      "# HELP symphony_module_common_forward_events_duration " +
+      kDurationHelp +
+      "\n"
       "# TYPE symphony_module_common_forward_events_duration histogram\n" +
       Buckets(label, {1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 4, 4, 4, 4, 6}) +
       "symphony_module_common_forward_events_duration_count{" + label +
@@ -139,9 +161,13 @@ TEST(Metrics, RendersObservationsCumulativelyWithEscapedLabel) {
       "symphony_module_common_forward_events_duration_sum{" +
       label +
       "} 1.000013953e+06\n"
-      "# HELP symphony_module_common_forward_events_duration_created " + kDurationHelp + "\n"
+      "# HELP symphony_module_common_forward_events_duration_created " +
+      kDurationHelp +
+      "\n"
       "# TYPE symphony_module_common_forward_events_duration_created gauge\n"
-      "symphony_module_common_forward_events_duration_created{" + label + "} 1.769e+09\n"
+      "symphony_module_common_forward_events_duration_created{" +
+      label +
+      "} 1.769e+09\n"
       "# HELP symphony_module_common_discarded_events_total Number of events discarded from the "
       "collect\n"
       "# TYPE symphony_module_common_discarded_events_total counter\n"
@@ -151,8 +177,12 @@ TEST(Metrics, RendersObservationsCumulativelyWithEscapedLabel) {
       "# HELP symphony_module_common_discarded_events_created Number of events discarded from the "
       "collect\n"
       "# TYPE symphony_module_common_discarded_events_created gauge\n"
-      "symphony_module_common_discarded_events_created{" + label + "} 1.769e+09\n"
-      "# HELP symphony_module_common_events_lags " + kLagHelp + "\n"
+      "symphony_module_common_discarded_events_created{" +
+      label +
+      "} 1.769e+09\n"
+      "# HELP symphony_module_common_events_lags " +
+      kLagHelp +
+      "\n"
       "# TYPE symphony_module_common_events_lags gauge\n"
       "symphony_module_common_events_lags{" +
       label + "} 1234.5\n" + OwnMetrics(label, "1.769e+09", {});
@@ -204,8 +234,9 @@ TEST(Metrics, RendersTheTriggersOwnMetricsOnceSet) {
   metrics.AddRepaired(2);
   metrics.SetCheckpointTime(TimePoint(std::chrono::seconds(1768999700)));
   metrics.SetLastSuccessfulCycle(TimePoint(std::chrono::milliseconds(1769000012500)));
-  for (auto outcome : {RequestOutcome::kOk, RequestOutcome::kOk, RequestOutcome::kOk, RequestOutcome::kThrottled,
-                       RequestOutcome::kFailed, RequestOutcome::kFailed})
+  for (auto outcome :
+       {RequestOutcome::kOk, RequestOutcome::kOk, RequestOutcome::kOk, RequestOutcome::kThrottled,
+        RequestOutcome::kFailed, RequestOutcome::kFailed})
     metrics.AddSourceRequest(outcome);
   metrics.AddBudgetWait(1.5);
   metrics.AddBudgetWait(30.25);
@@ -227,11 +258,14 @@ TEST(Metrics, RendersTheTriggersOwnMetricsOnceSet) {
 
 TEST(Metrics, TheLagHasNoSampleUntilKnownAndThenFollowsEveryUpdate) {
   Metrics metrics("k");
-  EXPECT_EQ(metrics.RenderPrometheus().find("symphony_module_common_events_lags{"), std::string::npos);
-  EXPECT_NE(metrics.RenderPrometheus().find("# TYPE symphony_module_common_events_lags gauge\n"), std::string::npos);
+  EXPECT_EQ(metrics.RenderPrometheus().find("symphony_module_common_events_lags{"),
+            std::string::npos);
+  EXPECT_NE(metrics.RenderPrometheus().find("# TYPE symphony_module_common_events_lags gauge\n"),
+            std::string::npos);
   for (double lag : {432000.0, 300000.0, 60.0, -5.0}) {
     metrics.SetEventsLag(lag);
-    std::string line = "symphony_module_common_events_lags{intake_key=\"k\"} " + std::to_string(static_cast<long>(lag)) + ".0\n";
+    std::string line = "symphony_module_common_events_lags{intake_key=\"k\"} " +
+                       std::to_string(static_cast<long>(lag)) + ".0\n";
     EXPECT_NE(metrics.RenderPrometheus().find(line), std::string::npos) << line;
   }
 }

@@ -91,15 +91,19 @@ TEST(ReadFileIfExists, MissingIsNoneAndUnreadableIsAnError) {
   EXPECT_EQ(ReadFileIfExists(dir.path() / "context.json"), "{}");
 
   fs::create_directory(dir.path() / "directory.json");
-  EXPECT_NE(ErrorOf([&] { ReadFileIfExists(dir.path() / "directory.json"); }).find("a directory is in its place"),
+  EXPECT_NE(ErrorOf([&] {
+              ReadFileIfExists(dir.path() / "directory.json");
+            }).find("a directory is in its place"),
             std::string::npos);
   // A FIFO would block a plain open; it is refused at once.
   ASSERT_EQ(::mkfifo((dir.path() / "fifo.json").c_str(), 0600), 0);
-  EXPECT_NE(ErrorOf([&] { ReadFileIfExists(dir.path() / "fifo.json"); }).find("not a regular file"), std::string::npos);
+  EXPECT_NE(ErrorOf([&] { ReadFileIfExists(dir.path() / "fifo.json"); }).find("not a regular file"),
+            std::string::npos);
   // A parent that is a file (ENOTDIR): it is not "absent".
   dir.Write("file", "x");
-  EXPECT_NE(ErrorOf([&] { ReadFileIfExists(dir.path() / "file" / "context.json"); }).find("cannot read"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf([&] { ReadFileIfExists(dir.path() / "file" / "context.json"); }).find("cannot read"),
+      std::string::npos);
 }
 
 TEST(FileCheckpointStore, AnUnreadableCheckpointIsAStorageErrorNotAFreshStart) {
@@ -119,7 +123,9 @@ TEST(DirectoryLock, ASecondHolderIsRefusedUntilTheFirstIsGone) {
   {
     DirectoryLock first(dir.path());
     const std::string error = ErrorOf([&] { DirectoryLock second(dir.path()); });
-    EXPECT_NE(error.find("another trigger is using " + dir.path().string() + " (lock held"), std::string::npos) << error;
+    EXPECT_NE(error.find("another trigger is using " + dir.path().string() + " (lock held"),
+              std::string::npos)
+        << error;
     EXPECT_NE(error.find("by process " + std::to_string(::getpid())), std::string::npos) << error;
   }
   DirectoryLock again(dir.path());  // released with the first

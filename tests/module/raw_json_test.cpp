@@ -28,7 +28,8 @@ TEST(RawJson, ForEachMemberGivesExactValueBytes) {
 
 TEST(RawJson, ForEachElementSplitsAnArray) {
   std::vector<std::string> elements;
-  ForEachElement(R"([{"a":"]"}, [], "s", -0.5, true])", [&](std::string_view v) { elements.emplace_back(v); });
+  ForEachElement(R"([{"a":"]"}, [], "s", -0.5, true])",
+                 [&](std::string_view v) { elements.emplace_back(v); });
   EXPECT_EQ(elements, (std::vector<std::string>{R"({"a":"]"})", "[]", R"("s")", "-0.5", "true"}));
 }
 
@@ -36,9 +37,9 @@ TEST(RawJson, RejectsInvalidDocuments) {
   auto walk = [](const std::string& text) {
     ForEachMember(text, [](std::string_view, std::string_view) { return true; });
   };
-  for (const char* bad : {"", "{", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}", "{\"a\":\"x}", "{\"a\":tru}",
-                          "{\"a\":\"\\x\"}", "{\"a\":\"\\u12g4\"}", "{\"a\":1} x", "[1]", "{\"a\":\"\x01\"}",
-                          "{\"a\":-}", "{\"a\":1.}", "{a:1}"}) {
+  for (const char* bad : {"", "{", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}", "{\"a\":\"x}",
+                          "{\"a\":tru}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12g4\"}", "{\"a\":1} x",
+                          "[1]", "{\"a\":\"\x01\"}", "{\"a\":-}", "{\"a\":1.}", "{a:1}"}) {
     EXPECT_THROW(walk(bad), ParseError) << bad;
   }
   std::string deep(100, '[');
@@ -46,7 +47,8 @@ TEST(RawJson, RejectsInvalidDocuments) {
 }
 
 TEST(RawJson, AgreesWithNlohmannOnTheSamples) {
-  for (const char* name : {"graph_page.json", "legacy_verbose_page.json", "legacy_light_page.json"}) {
+  for (const char* name :
+       {"graph_page.json", "legacy_verbose_page.json", "legacy_light_page.json"}) {
     std::ifstream in(std::string(TEST_DATA_DIR) + "/" + name);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_FALSE(text.empty()) << name;
@@ -62,7 +64,8 @@ TEST(RawJson, AgreesWithNlohmannOnTheSamples) {
 
 TEST(RawJson, UnescapeHandlesEscapesAndSurrogatePairs) {
   EXPECT_EQ(UnescapeString(R"("a\"b\\c\/d\n\t")"), "a\"b\\c/d\n\t");
-  EXPECT_EQ(UnescapeString(R"("\u00e9\u65e5\ud83d\ude00")"), "\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80");
+  EXPECT_EQ(UnescapeString(R"("\u00e9\u65e5\ud83d\ude00")"),
+            "\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80");
   EXPECT_THROW(UnescapeString("12"), ParseError);
 }
 
@@ -73,7 +76,6 @@ TEST(RawJson, AppendQuotedRoundTripsThroughAParser) {
   EXPECT_EQ(nlohmann::json::parse(quoted).get<std::string>(), text);
 }
 
-
 // Walks any value with the reader, rebuilding it as nlohmann::json (keys unescaped).
 nlohmann::json ReadWithReader(JsonReader& reader) {
   const char first = reader.Peek();
@@ -81,7 +83,8 @@ nlohmann::json ReadWithReader(JsonReader& reader) {
     nlohmann::json object = nlohmann::json::object();
     reader.EnterObject();
     std::string_view key;
-    while (reader.NextMember(key)) object[UnescapeString("\"" + std::string(key) + "\"")] = ReadWithReader(reader);
+    while (reader.NextMember(key))
+      object[UnescapeString("\"" + std::string(key) + "\"")] = ReadWithReader(reader);
     return object;
   }
   if (first == '[') {
@@ -94,7 +97,8 @@ nlohmann::json ReadWithReader(JsonReader& reader) {
 }
 
 TEST(JsonReader, ReadsTheSamplesAsNlohmannDoes) {
-  for (const char* name : {"graph_page.json", "legacy_verbose_page.json", "legacy_light_page.json"}) {
+  for (const char* name :
+       {"graph_page.json", "legacy_verbose_page.json", "legacy_light_page.json"}) {
     std::ifstream in(std::string(TEST_DATA_DIR) + "/" + name);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_FALSE(text.empty()) << name;
@@ -136,10 +140,27 @@ TEST(JsonReader, RejectsInvalidDocuments) {
     ReadWithReader(reader);
     reader.ExpectEnd();
   };
-  for (const char* bad : {"", "{", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}", "{\"a\":\"x}", "{\"a\":tru}",
-                          "{\"a\":\"\\x\"}", "{\"a\":\"\\u12g4\"}", "{\"a\":1} x", "[1,]", "{\"a\":\"\x01\"}",
-                          "{\"a\":-}", "{\"a\":1.}", "{a:1}", "{,}", "[,1]", "{\"a\" 1}", "{\"a\":1 \"b\":2}",
-                          "[1 2]", "{\"a\":\"0123456789abcdef\x1f\"}"}) {
+  for (const char* bad : {"",
+                          "{",
+                          "{\"a\":}",
+                          "{\"a\":1,}",
+                          "{\"a\":01}",
+                          "{\"a\":\"x}",
+                          "{\"a\":tru}",
+                          "{\"a\":\"\\x\"}",
+                          "{\"a\":\"\\u12g4\"}",
+                          "{\"a\":1} x",
+                          "[1,]",
+                          "{\"a\":\"\x01\"}",
+                          "{\"a\":-}",
+                          "{\"a\":1.}",
+                          "{a:1}",
+                          "{,}",
+                          "[,1]",
+                          "{\"a\" 1}",
+                          "{\"a\":1 \"b\":2}",
+                          "[1 2]",
+                          "{\"a\":\"0123456789abcdef\x1f\"}"}) {
     EXPECT_THROW(walk(bad), ParseError) << bad;
   }
   // An object left open, and nesting past 64 levels.
@@ -165,16 +186,22 @@ TEST(JsonReader, RejectsInvalidDocuments) {
 std::string QuoteByteByByte(std::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {
-    if (c == '"') out += "\\\"";
-    else if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
+    if (c == '"')
+      out += "\\\"";
+    else if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
     else if (c < 0x20) {
       char buffer[8];
       std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
       out += buffer;
-    } else out += static_cast<char>(c);
+    } else
+      out += static_cast<char>(c);
   }
   return out + "\"";
 }
@@ -182,8 +209,25 @@ std::string QuoteByteByByte(std::string_view text) {
 TEST(RawJson, AppendQuotedMatchesTheByteByByteEscaping) {
   std::mt19937 random(7);
   // Pieces, so that the text stays valid UTF-8 for the parser.
-  const std::vector<std::string> pieces = {"a", "b", " ", "\"", "\\", "/", "\n", "\r", "\t", std::string(1, '\0'),
-                                           "\x01", "\x1f", "\x7f", "\xC3\xA9", "{", "}", ":", ",", "0123456789abcdef"};
+  const std::vector<std::string> pieces = {"a",
+                                           "b",
+                                           " ",
+                                           "\"",
+                                           "\\",
+                                           "/",
+                                           "\n",
+                                           "\r",
+                                           "\t",
+                                           std::string(1, '\0'),
+                                           "\x01",
+                                           "\x1f",
+                                           "\x7f",
+                                           "\xC3\xA9",
+                                           "{",
+                                           "}",
+                                           ":",
+                                           ",",
+                                           "0123456789abcdef"};
   for (int round = 0; round < 2000; ++round) {
     std::string text;
     for (std::size_t n = random() % 40; n > 0; --n) text += pieces[random() % pieces.size()];
@@ -222,7 +266,6 @@ TEST(RawJson, StringTextCopiesOnlyEscapedStrings) {
   EXPECT_THROW(StringText("12", scratch), ParseError);
 }
 
-
 // U+FFFD as UTF-8.
 constexpr const char* kFffd = "\xEF\xBF\xBD";
 
@@ -236,8 +279,10 @@ std::string Repaired(std::string_view text, std::size_t* replaced = nullptr) {
 TEST(Utf8, WellFormedTextIsKeptAsItIs) {
   // ASCII, 2-, 3- and 4-byte forms, the edges of each range (U+0080, U+07FF, U+0800, U+D7FF,
   // U+E000, U+FFFF, U+10000, U+10FFFF), long enough for the 16-byte path.
-  const std::string text = std::string(40, 'a') + "\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBF"
-                           "\xF0\x90\x80\x80\xF4\x8F\xBF\xBF \xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80" + std::string(20, 'z');
+  const std::string text = std::string(40, 'a') +
+                           "\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBF"
+                           "\xF0\x90\x80\x80\xF4\x8F\xBF\xBF \xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80" +
+                           std::string(20, 'z');
   EXPECT_TRUE(IsValidUtf8(text));
   std::size_t replaced = 99;
   EXPECT_EQ(Repaired(text, &replaced), text);
@@ -251,15 +296,15 @@ TEST(Utf8, AStrayByteIsReplacedWhereItIs) {
   std::size_t replaced = 0;
   EXPECT_EQ(Repaired(text, &replaced), std::string(20, 'a') + kFffd + std::string(20, 'b'));
   EXPECT_EQ(replaced, 1u);
-  EXPECT_EQ(Repaired("\x80"), kFffd);          // a continuation byte alone
+  EXPECT_EQ(Repaired("\x80"), kFffd);                             // a continuation byte alone
   EXPECT_EQ(Repaired("a\xF5z"), std::string("a") + kFffd + "z");  // never a lead byte
 }
 
 TEST(Utf8, ATruncatedSequenceIsOneReplacement) {
   // The maximal subpart that could have begun a character is replaced once, the byte after it kept.
-  EXPECT_EQ(Repaired("\xE2\x82x"), std::string(kFffd) + "x");      // 3-byte form cut after 2
-  EXPECT_EQ(Repaired("\xF0\x9F\x98"), kFffd);                      // 4-byte form cut at the end
-  EXPECT_EQ(Repaired("\xC3"), kFffd);                              // 2-byte form cut at the end
+  EXPECT_EQ(Repaired("\xE2\x82x"), std::string(kFffd) + "x");  // 3-byte form cut after 2
+  EXPECT_EQ(Repaired("\xF0\x9F\x98"), kFffd);                  // 4-byte form cut at the end
+  EXPECT_EQ(Repaired("\xC3"), kFffd);                          // 2-byte form cut at the end
   EXPECT_EQ(Repaired("\xC3\xC3\xA9"), std::string(kFffd) + "\xC3\xA9");  // a new lead byte ends it
   EXPECT_EQ(FindInvalidUtf8("ok\xE2\x82"), 2u);
 }
@@ -276,8 +321,8 @@ TEST(Utf8, OverlongFormsAreReplacedBytePerByte) {
 }
 
 TEST(Utf8, SurrogatesAndCodePointsPastTheLastAreReplaced) {
-  EXPECT_EQ(Repaired("\xED\xA0\x80"), std::string(kFffd) + kFffd + kFffd);  // U+D800
-  EXPECT_EQ(Repaired("\xED\xBF\xBF"), std::string(kFffd) + kFffd + kFffd);  // U+DFFF
+  EXPECT_EQ(Repaired("\xED\xA0\x80"), std::string(kFffd) + kFffd + kFffd);              // U+D800
+  EXPECT_EQ(Repaired("\xED\xBF\xBF"), std::string(kFffd) + kFffd + kFffd);              // U+DFFF
   EXPECT_EQ(Repaired("\xF4\x90\x80\x80"), std::string(kFffd) + kFffd + kFffd + kFffd);  // U+110000
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80\xED\xB0\x80"));  // a CESU-8 pair is not UTF-8 either
 }

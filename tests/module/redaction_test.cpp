@@ -21,7 +21,9 @@ const std::string kSecret = "pa ss/w\"o\\rd&é-7f3a";
 
 TEST(SecretForms, CoverPercentEncodingAndJsonEscapes) {
   const auto forms = SecretForms(kSecret);
-  auto has = [&](const std::string& form) { return std::find(forms.begin(), forms.end(), form) != forms.end(); };
+  auto has = [&](const std::string& form) {
+    return std::find(forms.begin(), forms.end(), form) != forms.end();
+  };
   EXPECT_EQ(forms.front(), kSecret);
   EXPECT_TRUE(has("pa%20ss%2Fw%22o%5Crd%26%C3%A9-7f3a"));
   EXPECT_TRUE(has("pa%20ss%2fw%22o%5crd%26%c3%a9-7f3a"));
@@ -29,7 +31,8 @@ TEST(SecretForms, CoverPercentEncodingAndJsonEscapes) {
   EXPECT_TRUE(has("pa ss/w\\\"o\\\\rd&é-7f3a"));
   EXPECT_TRUE(has("pa ss\\/w\\\"o\\\\rd&é-7f3a"));
   EXPECT_TRUE(has("pa ss/w\\\"o\\\\rd&\\u00e9-7f3a"));
-  EXPECT_EQ(std::set<std::string>(forms.begin(), forms.end()).size(), forms.size()) << "each form once";
+  EXPECT_EQ(std::set<std::string>(forms.begin(), forms.end()).size(), forms.size())
+      << "each form once";
   EXPECT_EQ(SecretForms("plain-token").size(), 1u);
 }
 
@@ -47,18 +50,23 @@ TEST(Redactor, MasksTheBasicCredentialEvenWhenTheHeaderIsEchoed) {
   Redactor redactor;
   testing::FakeTransport inner;
   inner.Push({401, "", {}});
-  auth::BasicAuthTransport basic(inner, "Aladdin", "open sesame", "https://reports.test", &redactor);
+  auth::BasicAuthTransport basic(inner, "Aladdin", "open sesame", "https://reports.test",
+                                 &redactor);
   StopSignal stop;
   basic.Send({"GET", "https://reports.test/x", "", {}}, stop);
   const std::string header = inner.requests().at(0).headers.back().second;
-  EXPECT_EQ(redactor.Apply("you sent Authorization: " + header), "you sent Authorization: Basic ***");
+  EXPECT_EQ(redactor.Apply("you sent Authorization: " + header),
+            "you sent Authorization: Basic ***");
 }
 
 TEST(Redactor, MasksUrlUserInformation) {
   Redactor redactor;
-  EXPECT_EQ(redactor.Apply("proxy http://user:p%40ss@proxy.test:3128 refused"), "proxy http://***@proxy.test:3128 refused");
-  EXPECT_EQ(redactor.Apply("'https://a:b@h/x' and https://c@d"), "'https://***@h/x' and https://***@d");
-  EXPECT_EQ(redactor.Apply("mail reporter@contoso.test, url https://h/a@b"), "mail reporter@contoso.test, url https://h/a@b");
+  EXPECT_EQ(redactor.Apply("proxy http://user:p%40ss@proxy.test:3128 refused"),
+            "proxy http://***@proxy.test:3128 refused");
+  EXPECT_EQ(redactor.Apply("'https://a:b@h/x' and https://c@d"),
+            "'https://***@h/x' and https://***@d");
+  EXPECT_EQ(redactor.Apply("mail reporter@contoso.test, url https://h/a@b"),
+            "mail reporter@contoso.test, url https://h/a@b");
 }
 
 TEST(Redactor, AHugeTextOfRepeatedSecretsAndUrlsIsMaskedInOnePass) {
@@ -87,7 +95,8 @@ TEST(Redactor, HoldsTheLiveSecretsOnly) {
   clock.Advance(std::chrono::minutes(6));
   redactor.Expire(clock.Now());
   EXPECT_EQ(redactor.size(), 2u);
-  EXPECT_EQ(redactor.Apply("first-token-0001 second-token-002 client-secret-for-life"), "first-token-0001 *** ***");
+  EXPECT_EQ(redactor.Apply("first-token-0001 second-token-002 client-secret-for-life"),
+            "first-token-0001 *** ***");
   // A secret registered for life is not shortened by a later expiry.
   redactor.AddUntil("client-secret-for-life", clock.Now());
   clock.Advance(std::chrono::hours(48));
@@ -138,9 +147,11 @@ TEST_F(SanitizingTransportTest, RedactsAnErrorAnswerBeforeAnExcerptCanBeCut) {
     http::HttpResponse response = transport_->Send({"POST", "https://login.test/t", "", {}}, stop_);
     const std::string excerpt = response.body.substr(0, 500 + 10);
     EXPECT_EQ(response.body.find(form), std::string::npos) << form;
-    EXPECT_NE(response.body.find(std::string(495, 'x') + "***"), std::string::npos) << response.body;
+    EXPECT_NE(response.body.find(std::string(495, 'x') + "***"), std::string::npos)
+        << response.body;
     for (std::size_t length = 4; length <= form.size(); ++length) {
-      EXPECT_EQ(excerpt.find(form.substr(0, length)), std::string::npos) << "a partial secret in " << excerpt;
+      EXPECT_EQ(excerpt.find(form.substr(0, length)), std::string::npos)
+          << "a partial secret in " << excerpt;
     }
     EXPECT_EQ(response.Header("WWW-Authenticate"), "Bearer error=***");
   }
@@ -155,18 +166,23 @@ TEST_F(SanitizingTransportTest, LeavesSuccessfulAnswersIntact) {
 
 TEST_F(SanitizingTransportTest, RefusesHeaderInjectionAndSendsNothing) {
   for (const std::string& bad : std::vector<std::string>{"key\r\nX-Injected: 1", "key\n", "key\r",
-                                                          std::string("k\0y", 3), "key\x7f"}) {
+                                                         std::string("k\0y", 3), "key\x7f"}) {
     try {
-      transport_->Send({"POST", "https://intake.test/batch", "", {{"User-Agent", "connector-" + bad}}}, stop_);
+      transport_->Send(
+          {"POST", "https://intake.test/batch", "", {{"User-Agent", "connector-" + bad}}}, stop_);
       FAIL() << "no TransportError";
     } catch (const TransportError& error) {
       EXPECT_NE(std::string(error.what()).find("User-Agent"), std::string::npos) << error.what();
-      EXPECT_EQ(std::string(error.what()).find("connector-"), std::string::npos) << "quotes the value";
+      EXPECT_EQ(std::string(error.what()).find("connector-"), std::string::npos)
+          << "quotes the value";
     }
   }
-  EXPECT_THROW(transport_->Send({"GET", "https://graph.test/a\r\nHost: evil", "", {}}, stop_), TransportError);
-  EXPECT_THROW(transport_->Send({"GET", "https://graph.test/", "", {{"X-A\r\nB", "v"}}}, stop_), TransportError);
-  EXPECT_THROW(transport_->Send({"GET /x HTTP/1.1\r\n", "https://graph.test/", "", {}}, stop_), TransportError);
+  EXPECT_THROW(transport_->Send({"GET", "https://graph.test/a\r\nHost: evil", "", {}}, stop_),
+               TransportError);
+  EXPECT_THROW(transport_->Send({"GET", "https://graph.test/", "", {{"X-A\r\nB", "v"}}}, stop_),
+               TransportError);
+  EXPECT_THROW(transport_->Send({"GET /x HTTP/1.1\r\n", "https://graph.test/", "", {}}, stop_),
+               TransportError);
   EXPECT_TRUE(inner_->requests().empty());
   inner_->Push({200, "", {}});
   transport_->Send({"GET", "https://graph.test/", "", {{"User-Agent", "tab\tis allowed"}}}, stop_);

@@ -13,7 +13,8 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 TEST(ParseRetryAfter, SecondsAndHttpDates) {
-  TimePoint now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+  TimePoint now =
+      std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
   EXPECT_EQ(ParseRetryAfter("7", now), seconds(7));
   EXPECT_EQ(ParseRetryAfter(" 120 ", now), seconds(120));
   EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 1994 08:49:47 GMT", now), seconds(10));
@@ -26,24 +27,29 @@ TEST(ParseRetryAfter, SecondsAndHttpDates) {
 
 // Issue 13.2: RFC 9110 section 5.6.7 has a recipient accept the two obsolete date forms too.
 TEST(ParseRetryAfter, ObsoleteRfc850AndAsctimeDates) {
-  TimePoint now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+  TimePoint now =
+      std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
   EXPECT_EQ(ParseRetryAfter("Sunday, 06-Nov-94 08:49:47 GMT", now), seconds(10));
   EXPECT_EQ(ParseRetryAfter("Sunday, 06-Nov-94 08:49:27 GMT", now), milliseconds(0));
   EXPECT_EQ(ParseRetryAfter("Sun Nov  6 08:49:47 1994", now), seconds(10));
   EXPECT_EQ(ParseRetryAfter("Sun Nov 06 08:50:37 1994", now), seconds(60));
   // A two-digit year more than 50 years ahead is the most recent past year with those digits.
-  EXPECT_EQ(ParseRetryAfter("Monday, 07-Nov-44 08:49:37 GMT", now), std::chrono::hours(24 * 365));  // 2044
-  EXPECT_EQ(ParseRetryAfter("Tuesday, 06-Nov-45 08:49:37 GMT", now), milliseconds(0));               // 1945
-  const TimePoint later = std::chrono::system_clock::from_time_t(1796551200);  // Sun, 06 Dec 2026 10:00:00 GMT
+  EXPECT_EQ(ParseRetryAfter("Monday, 07-Nov-44 08:49:37 GMT", now),
+            std::chrono::hours(24 * 365));                                              // 2044
+  EXPECT_EQ(ParseRetryAfter("Tuesday, 06-Nov-45 08:49:37 GMT", now), milliseconds(0));  // 1945
+  const TimePoint later =
+      std::chrono::system_clock::from_time_t(1796551200);  // Sun, 06 Dec 2026 10:00:00 GMT
   EXPECT_EQ(ParseRetryAfter("Sunday, 06-Dec-26 10:00:10 GMT", later), seconds(10));
-  EXPECT_EQ(ParseRetryAfter("Sunday, 06-Dec-76 10:00:00 GMT", later), std::chrono::hours(24 * 365));  // 2076
-  EXPECT_EQ(ParseRetryAfter("Tuesday, 06-Dec-77 10:00:00 GMT", later), milliseconds(0));               // 1977
+  EXPECT_EQ(ParseRetryAfter("Sunday, 06-Dec-76 10:00:00 GMT", later),
+            std::chrono::hours(24 * 365));                                                // 2076
+  EXPECT_EQ(ParseRetryAfter("Tuesday, 06-Dec-77 10:00:00 GMT", later), milliseconds(0));  // 1977
   EXPECT_FALSE(ParseRetryAfter("Sunday, 06-Nov-94 08:49:47", now));
   EXPECT_FALSE(ParseRetryAfter("Sun Nov  6 08:49:47 1994 GMT", now));
   EXPECT_FALSE(ParseRetryAfter("Sun Nov  6 08:49:47", now));
 }
 
-// Microsoft's throttling page showed `Retry-After: 2.128` [THR]: a fraction rounds up, never ignored.
+// Microsoft's throttling page showed `Retry-After: 2.128` [THR]: a fraction rounds up, never
+// ignored.
 TEST(ParseRetryAfter, DecimalSecondsRoundUp) {
   TimePoint now = std::chrono::system_clock::from_time_t(784111777);
   EXPECT_EQ(ParseRetryAfter("2.128", now), seconds(3));
@@ -100,8 +106,10 @@ TEST(RetryingTransport, A429WaitsAsAskedAndSpendsNoAttempt) {
   HttpRequest request{"GET", "https://graph.test/x", "", {{"client-request-id", "crid-1"}}};
   EXPECT_EQ(transport.Send(request, stop).status, 200);
   EXPECT_EQ(f.inner.requests().size(), 5u);
-  EXPECT_EQ(f.clock.waits(), (std::vector<milliseconds>{seconds(3), seconds(5), milliseconds(500), seconds(1)}));
-  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "throttled (HTTP 429, request-id rid-1, client-request-id crid-1)"));
+  EXPECT_EQ(f.clock.waits(),
+            (std::vector<milliseconds>{seconds(3), seconds(5), milliseconds(500), seconds(1)}));
+  EXPECT_TRUE(f.logger.Contains(
+      LogLevel::kWarning, "throttled (HTTP 429, request-id rid-1, client-request-id crid-1)"));
   EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "attempt 1 of 2"));
   EXPECT_FALSE(f.logger.Contains(LogLevel::kWarning, "attempt 2 of 2"));
 }
@@ -130,7 +138,8 @@ TEST(RetryingTransport, BacksOffExponentiallyOn5xxAndTransportErrors) {
   RetryingTransport transport(options, f.inner, f.clock, f.random, f.logger);
   StopSignal stop;
   EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).body, "ok");
-  EXPECT_EQ(f.clock.waits(), (std::vector<milliseconds>{milliseconds(500), milliseconds(1000), milliseconds(2000)}));
+  EXPECT_EQ(f.clock.waits(),
+            (std::vector<milliseconds>{milliseconds(500), milliseconds(1000), milliseconds(2000)}));
 }
 
 // Issue 17.1: the top of the random source waits the whole ceiling (equal jitter: the bottom,
@@ -145,7 +154,8 @@ TEST(RetryingTransport, TheHighestDrawWaitsTheWholeCeiling) {
   StopSignal stop;
   EXPECT_EQ(transport.Send({"GET", "https://graph.test/x", "", {}}, stop).body, "ok");
   EXPECT_EQ(f.clock.waits(), (std::vector<milliseconds>{milliseconds(1000), milliseconds(2000)}));
-  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "failed (HTTP 408), attempt 1 of 6; retrying in 1.000 s"));
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning,
+                                "failed (HTTP 408), attempt 1 of 6; retrying in 1.000 s"));
 }
 
 // The give-up bound may be a time too: measured from the first attempt, on the monotonic clock.
@@ -171,7 +181,8 @@ TEST(RetryingTransport, ATransportFailureWarningCarriesTheClientRequestId) {
   StopSignal stop;
   HttpRequest request{"GET", "https://graph.test/x", "", {{"client-request-id", "crid-7"}}};
   EXPECT_EQ(transport.Send(request, stop).body, "ok");
-  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning, "failed (connection refused (scripted), client-request-id crid-7)"))
+  EXPECT_TRUE(f.logger.Contains(LogLevel::kWarning,
+                                "failed (connection refused (scripted), client-request-id crid-7)"))
       << (f.logger.entries().empty() ? "" : f.logger.entries().front().second);
 }
 
@@ -219,7 +230,8 @@ TEST(RetryingTransport, LogsNoQueryString) {
   RetryingTransport transport(RetryOptions{}, f.inner, f.clock, f.random, f.logger);
   StopSignal stop;
   transport.Send({"GET", "https://graph.test/x?$skiptoken=SECRETISH", "", {}}, stop);
-  for (const auto& [level, message] : f.logger.entries()) EXPECT_EQ(message.find("SECRETISH"), std::string::npos);
+  for (const auto& [level, message] : f.logger.entries())
+    EXPECT_EQ(message.find("SECRETISH"), std::string::npos);
 }
 
 }  // namespace

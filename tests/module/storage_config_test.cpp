@@ -75,7 +75,8 @@ TEST_F(StorageConfigTest, AnS3CompatibleEndpointAndTls) {
 }
 
 TEST_F(StorageConfigTest, EachMissingValueIsNamed) {
-  for (const char* name : {"aws_bucket_name", "aws_access_key_id", "aws_secret_access_key", "aws_default_region"}) {
+  for (const char* name :
+       {"aws_bucket_name", "aws_access_key_id", "aws_secret_access_key", "aws_default_region"}) {
     S3();
     std::filesystem::remove(dir.path() / name);
     const std::string error = ErrorOf();

@@ -22,8 +22,8 @@ TEST(Url, ParsesOriginAndPath) {
 }
 
 TEST(Url, RejectsWhatIsNotAnAbsoluteHttpUrl) {
-  for (const char* bad : {"graph.microsoft.com", "ftp://x/", "https://", "https://user:pw@host/", "http://h:99999/",
-                          "http://h:8x/"}) {
+  for (const char* bad : {"graph.microsoft.com", "ftp://x/", "https://", "https://user:pw@host/",
+                          "http://h:99999/", "http://h:8x/"}) {
     EXPECT_FALSE(ParseUrl(bad)) << bad;
   }
 }
@@ -43,12 +43,12 @@ TEST(Url, PercentEncodesQueryValues) {
   EXPECT_EQ(PercentEncode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
 }
 
-
 TEST(Url, RefusesWhatCouldBreakARequestLine) {
-  for (const char* bad : {"https://graph.test/a\r\nHost: evil", "https://graph.test/a b", "https://gra ph.test/",
-                          "https://graph.test/\x7f", "https://graph.test\t/", "http://[::1%25lo]:9/",
-                          "http://[fe80::1%eth0]/", "http://[::1/", "http://[evil.test]/", "http://[]/",
-                          "https://graph.test%2f.evil/", "https://graph.test\\@evil/"}) {
+  for (const char* bad :
+       {"https://graph.test/a\r\nHost: evil", "https://graph.test/a b", "https://gra ph.test/",
+        "https://graph.test/\x7f", "https://graph.test\t/", "http://[::1%25lo]:9/",
+        "http://[fe80::1%eth0]/", "http://[::1/", "http://[evil.test]/", "http://[]/",
+        "https://graph.test%2f.evil/", "https://graph.test\\@evil/"}) {
     EXPECT_FALSE(ParseUrl(bad)) << bad;
   }
   std::string with_nul = "https://graph.test/a";
@@ -85,11 +85,13 @@ TEST(Url, IPv6LiteralsParseAndAreLoopbackWhenTheyAreOne) {
 
 TEST(Url, BaseUrlsRefuseUserInformationQueriesAndFragmentsWithoutQuotingThem) {
   EXPECT_EQ(BaseUrlProblem("https://graph.microsoft.com"), "");
-  EXPECT_EQ(BaseUrlProblem("http://[::1]:9/ecp/reportingwebservice/reporting.svc/MessageTrace"), "");
+  EXPECT_EQ(BaseUrlProblem("http://[::1]:9/ecp/reportingwebservice/reporting.svc/MessageTrace"),
+            "");
   const std::string userinfo = BaseUrlProblem("https://admin:hunter2-secret@graph.microsoft.com/");
   EXPECT_NE(userinfo.find("user information"), std::string::npos) << userinfo;
   EXPECT_EQ(userinfo.find("hunter2"), std::string::npos) << userinfo;
-  EXPECT_NE(BaseUrlProblem("https://:hunter2@graph.test").find("user information"), std::string::npos);
+  EXPECT_NE(BaseUrlProblem("https://:hunter2@graph.test").find("user information"),
+            std::string::npos);
   const std::string query = BaseUrlProblem("https://graph.test/v1.0?sig=s3cret");
   EXPECT_NE(query.find("query"), std::string::npos) << query;
   EXPECT_EQ(query.find("s3cret"), std::string::npos) << query;

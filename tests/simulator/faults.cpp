@@ -7,16 +7,16 @@ FaultInjector::FaultInjector(const FaultOptions& options, std::uint64_t seed)
       random_(seed ^ 0xFA017FA017ULL),
       outage_at_(options.intake_outage_at),
       outage_for_(options.intake_outage_for) {
-  for (const char* kind : {"500", "503", "429_seconds", "429_date", "close", "bad_json", "401",
-                           "slow", "token_503", "token_expired_early", "intake_503", "intake_outage",
-                           "intake_413", "logs_503"}) {
+  for (const char* kind :
+       {"500", "503", "429_seconds", "429_date", "close", "bad_json", "401", "slow", "token_503",
+        "token_expired_early", "intake_503", "intake_outage", "intake_413", "logs_503"}) {
     counts_[kind] = 0;
   }
 }
 
 bool FaultInjector::Force(const std::string& kind, int count) {
-  static const char* const kForcible[] = {"500",  "503",       "429_seconds", "429_date",
-                                          "close", "bad_json", "401",         "slow",
+  static const char* const kForcible[] = {"500",       "503",        "429_seconds", "429_date",
+                                          "close",     "bad_json",   "401",         "slow",
                                           "token_503", "intake_503", "logs_503"};
   for (const char* forcible : kForcible) {
     if (kind != forcible) continue;
@@ -58,7 +58,8 @@ TraceFault FaultInjector::DrawTraceFault(bool can_revoke) {
                 {options_.bad_json, TraceFault::kBadJson, "bad_json"},
                 {can_revoke ? options_.revoke_401 : 0, TraceFault::k401, "401"}};
   for (const auto& slice : slices) {
-    if ((slice.fault != TraceFault::k401 || can_revoke) && TakeForced(slice.kind)) return slice.fault;
+    if ((slice.fault != TraceFault::k401 || can_revoke) && TakeForced(slice.kind))
+      return slice.fault;
   }
   for (const auto& slice : slices) {
     edge += slice.rate;

@@ -20,15 +20,16 @@ struct FaultOptions {
   double revoke_401 = 0;        ///< 401 on a next page (Bearer), token revoked
   double slow_rate = 0;         ///< message-trace reply delayed by slow_seconds
   double slow_seconds = 0;
-  double token_503 = 0;         ///< token endpoint answers 503
-  double intake_503 = 0;        ///< intake: start of a burst of 503 answers
-  int intake_503_burst = 1;     ///< intake requests answered 503 in a row per burst
-  double logs_503 = 0;          ///< platform logs endpoint answers 503
-  double intake_outage_at = -1;   ///< seconds after start; negative: no outage
-  double intake_outage_for = 0;   ///< outage length in seconds
-  double retry_after_seconds = 1; ///< Retry-After of injected 429s (a fraction is sent as decimals)
-  double loop = 0;              ///< Graph: a third or later page links back to the second page
-  double index_gap = 0;         ///< Reporting: a page leaves out one row (a gap in Index)
+  double token_503 = 0;          ///< token endpoint answers 503
+  double intake_503 = 0;         ///< intake: start of a burst of 503 answers
+  int intake_503_burst = 1;      ///< intake requests answered 503 in a row per burst
+  double logs_503 = 0;           ///< platform logs endpoint answers 503
+  double intake_outage_at = -1;  ///< seconds after start; negative: no outage
+  double intake_outage_for = 0;  ///< outage length in seconds
+  double retry_after_seconds =
+      1;                 ///< Retry-After of injected 429s (a fraction is sent as decimals)
+  double loop = 0;       ///< Graph: a third or later page links back to the second page
+  double index_gap = 0;  ///< Reporting: a page leaves out one row (a gap in Index)
 };
 
 /** The faults a message-trace request can get instead of (or on top of) its answer. */
@@ -76,8 +77,8 @@ class FaultInjector final {
   Random random_;
   std::map<std::string, std::uint64_t> counts_;
   std::map<std::string, int> forced_;  // kind -> requests still to fail that way
-  int intake_burst_left_ = 0;  // 503s still due in the current intake burst
-  double outage_at_;           // the intake outage in force (options, or ScheduleIntakeOutage)
+  int intake_burst_left_ = 0;          // 503s still due in the current intake burst
+  double outage_at_;  // the intake outage in force (options, or ScheduleIntakeOutage)
   double outage_for_;
 };
 

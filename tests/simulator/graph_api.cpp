@@ -74,7 +74,8 @@ std::optional<long long> ParseCount(const std::string& text) {
 Reply BadRequest(const std::string& message) { return GraphError(400, "BadRequest", message); }
 
 constexpr std::string_view kRecordStart = R"({"id":)";
-constexpr std::string_view kBetaRecordStart = R"({"@odata.type":"#microsoft.graph.exchangeMessageTrace","id":)";
+constexpr std::string_view kBetaRecordStart =
+    R"({"@odata.type":"#microsoft.graph.exchangeMessageTrace","id":)";
 constexpr std::string_view kRecalled = R"("status":"recalled")";
 constexpr std::string_view kUnknownFutureValue = R"("status":"unknownFutureValue")";
 
@@ -82,7 +83,8 @@ std::string Replaced(std::string_view text, std::string_view from, std::string_v
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   std::size_t at = 0;
-  for (std::size_t hit; (hit = text.find(from, at)) != std::string_view::npos; at = hit + from.size()) {
+  for (std::size_t hit; (hit = text.find(from, at)) != std::string_view::npos;
+       at = hit + from.size()) {
     out.append(text.substr(at, hit - at));
     out.append(to);
   }
@@ -119,7 +121,8 @@ Reply Simulator::HandleGraph(const Request& request) {
           401, "Unauthorized",
           "The service principal of the first-party application "
           "8bd644d1-64a1-4d4b-ae52-2e0cbf64e373 (Exchange Online message trace) is not "
-          "provisioned in tenant '" + options_.tenant_id +
+          "provisioned in tenant '" +
+              options_.tenant_id +
               "'. Provision it with New-MgServicePrincipal -AppId "
               "8bd644d1-64a1-4d4b-ae52-2e0cbf64e373; provisioning can take several hours.");
     }
@@ -129,7 +132,8 @@ Reply Simulator::HandleGraph(const Request& request) {
                         "'ExchangeMessageTrace.Read.All'. Roles on the request ''.");
     }
 
-    const bool prefer = request.Header("prefer").find("include-unknown-enum-members") != std::string::npos;
+    const bool prefer =
+        request.Header("prefer").find("include-unknown-enum-members") != std::string::npos;
     if (!prefer) Count(Counter::kGraphWithoutPrefer);
     if (request.Header("client-request-id").empty()) Count(Counter::kGraphWithoutClientRequestId);
     const QueryParams query(request.raw_query);
@@ -138,7 +142,8 @@ Reply Simulator::HandleGraph(const Request& request) {
     const QueryParam* filter = query.Find("$filter");
     if (filter != nullptr) {
       const auto parsed = ParseGraphFilter(filter->value);
-      if (!parsed) return BadRequest("Invalid filter clause '" + filter->value + "'. " + kFilterSyntax);
+      if (!parsed)
+        return BadRequest("Invalid filter clause '" + filter->value + "'. " + kFilterSyntax);
       window = *parsed;
     }
     if (window.start > window.end) {
@@ -148,8 +153,9 @@ Reply Simulator::HandleGraph(const Request& request) {
       return BadRequest("The receivedDateTime range must not exceed 10 days.");
     }
     if (window.start < now - kMaxAge) {
-      return BadRequest("The start of the receivedDateTime range must not be more than 90 days "
-                        "in the past.");
+      return BadRequest(
+          "The start of the receivedDateTime range must not be more than 90 days "
+          "in the past.");
     }
     if (window.end > now + kClockTolerance) {
       return BadRequest("The end of the receivedDateTime range must not be in the future.");
@@ -176,7 +182,8 @@ Reply Simulator::HandleGraph(const Request& request) {
       const auto parsed = dot == std::string::npos
                               ? std::nullopt
                               : ParseCount(value.substr(dot + 1, second_dot - dot - 1));
-      if (!parsed || value.substr(0, dot) != process_epoch_) return BadRequest("Invalid skip token");
+      if (!parsed || value.substr(0, dot) != process_epoch_)
+        return BadRequest("Invalid skip token");
       offset = static_cast<std::size_t>(*parsed);
       if (second_dot != std::string::npos) {
         const std::string pinned = value.substr(second_dot + 1);
@@ -204,7 +211,8 @@ Reply Simulator::HandleGraph(const Request& request) {
     bool more = false;
     std::size_t page_size = 0;
     if (tenant_.timed()) {
-      states = tenant_.VisibleStates(matching, snapshot, offset, static_cast<std::size_t>(top), more);
+      states =
+          tenant_.VisibleStates(matching, snapshot, offset, static_cast<std::size_t>(top), more);
       for (const std::uint32_t state : states) {
         if (!joined.empty()) joined += ',';
         joined += tenant_.GraphState(state);
@@ -266,8 +274,8 @@ Reply Simulator::HandleGraph(const Request& request) {
     return ok;
   }();
   if (slow) {
-    reply.delay = std::chrono::milliseconds(
-        static_cast<long long>(options_.faults.slow_seconds * 1000));
+    reply.delay =
+        std::chrono::milliseconds(static_cast<long long>(options_.faults.slow_seconds * 1000));
   }
   return reply;
 }

@@ -153,16 +153,16 @@ class HttpServer::State {
     if (stop_fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
     // Requests without a body are answered before httplib would look at one; the others go
     // through the content readers below, which read the body whatever its size.
-    processor_.set_pre_routing_handler([this](const httplib::Request& request,
-                                              httplib::Response& response) {
-      if (IsReadByContentReader(request)) return httplib::Server::HandlerResponse::Unhandled;
-      const std::string length = request.get_header_value("Content-Length");
-      if ((!length.empty() && length != "0") || request.has_header("Transfer-Encoding")) {
-        if (current_connection != nullptr) current_connection->close_after_reply = true;
-      }
-      Answer(request, std::string(), false, response);
-      return httplib::Server::HandlerResponse::Handled;
-    });
+    processor_.set_pre_routing_handler(
+        [this](const httplib::Request& request, httplib::Response& response) {
+          if (IsReadByContentReader(request)) return httplib::Server::HandlerResponse::Unhandled;
+          const std::string length = request.get_header_value("Content-Length");
+          if ((!length.empty() && length != "0") || request.has_header("Transfer-Encoding")) {
+            if (current_connection != nullptr) current_connection->close_after_reply = true;
+          }
+          Answer(request, std::string(), false, response);
+          return httplib::Server::HandlerResponse::Handled;
+        });
     auto with_body = [this](const httplib::Request& request, httplib::Response& response,
                             const httplib::ContentReader& reader) {
       std::string body;
@@ -296,7 +296,8 @@ class HttpServer::State {
       if (ready < 0 || polled[1].revents != 0) return;
       const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd < 0) {
-        if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (errno == EMFILE || errno == ENFILE)
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
         continue;
       }
       try {

@@ -159,8 +159,9 @@ TEST(HttpServer, ReadsBodiesAndDropsTheTooLargeOnesKeepingTheConnection) {
   EXPECT_EQ(ReadAnswer(fd).status, 200);
   EXPECT_LT(steady_clock::now() - asked, seconds(2));
   // Chunked too, and the same connection still serves.
-  SendAll(fd, "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-              "5\r\nhello\r\n0\r\n\r\n");
+  SendAll(fd,
+          "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "5\r\nhello\r\n0\r\n\r\n");
   EXPECT_EQ(ReadAnswer(fd).status, 200);
   ::close(fd);
 

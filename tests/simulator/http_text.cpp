@@ -39,8 +39,7 @@ std::string PercentEncode(std::string_view text) {
   std::string out;
   for (const char c : text) {
     const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                            c == '~';
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved) {
       out += c;
     } else {
@@ -63,8 +62,7 @@ QueryParams::QueryParams(std::string_view raw) {
       const std::string_view key = part.substr(0, eq);
       const std::string_view value =
           eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
-      params_.push_back(
-          {PercentDecode(key, true), PercentDecode(value, true), std::string(value)});
+      params_.push_back({PercentDecode(key, true), PercentDecode(value, true), std::string(value)});
     }
     start = end + 1;
   }

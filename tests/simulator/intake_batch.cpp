@@ -274,14 +274,30 @@ class BatchParser final {
       if (pos_ >= text_.size()) return Error("unterminated string");
       const char escape = text_[pos_++];
       switch (escape) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           unsigned code;
           if (!Hex4(code)) return false;
@@ -314,7 +330,8 @@ class BatchParser final {
 
 }  // namespace
 
-std::optional<IntakeBatch> ParseIntakeBatch(std::string_view body, std::string& error, std::string_view marker) {
+std::optional<IntakeBatch> ParseIntakeBatch(std::string_view body, std::string& error,
+                                            std::string_view marker) {
   return BatchParser(body, marker).Parse(error);
 }
 

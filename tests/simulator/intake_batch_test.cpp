@@ -34,8 +34,8 @@ TEST(ParseIntakeBatch, AcceptsAnEmptyBatchAndAMissingKey) {
 }
 
 TEST(ParseIntakeBatch, RefusesWhatIsNotABatch) {
-  const std::string deep = "{\"x\":" + std::string(300, '[') + std::string(300, ']') +
-                           ",\"jsons\":[]}";
+  const std::string deep =
+      "{\"x\":" + std::string(300, '[') + std::string(300, ']') + ",\"jsons\":[]}";
   for (const std::string& body :
        {std::string(""), std::string("[]"), std::string("{\"intake_key\":\"k\"}"),
         std::string("{\"jsons\":[1]}"), std::string("{\"jsons\":[{}]}"),
@@ -52,18 +52,22 @@ TEST(ParseIntakeBatch, RefusesWhatIsNotABatch) {
 
 TEST(ParseIntakeBatch, RefusesInvalidUtf8AsTheRealIntakeDoes) {
   std::string error;
-  for (const char* bad : {"\xFF", "\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82"}) {
-    const std::string body = std::string(R"({"intake_key":"k","jsons":["{\"s\":\")") + bad + R"(\"}"]})";
+  for (const char* bad :
+       {"\xFF", "\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82"}) {
+    const std::string body =
+        std::string(R"({"intake_key":"k","jsons":["{\"s\":\")") + bad + R"(\"}"]})";
     EXPECT_FALSE(ParseIntakeBatch(body, error)) << body;
     EXPECT_NE(error.find("invalid UTF-8"), std::string::npos) << error;
   }
-  const std::string good = "{\"intake_key\":\"k\",\"jsons\":[\"caf\xC3\xA9 \xF0\x9F\x98\x80 \xEF\xBF\xBD\"]}";
+  const std::string good =
+      "{\"intake_key\":\"k\",\"jsons\":[\"caf\xC3\xA9 \xF0\x9F\x98\x80 \xEF\xBF\xBD\"]}";
   EXPECT_TRUE(ParseIntakeBatch(good, error)) << error;
 }
 
 TEST(ParseIntakeBatch, CountsTheEventsHoldingTheMarker) {
   std::string error;
-  const std::string body = std::string(R"({"jsons":["a","b )") + std::string(kIntakeRejectMarker) + R"(","c"]})";
+  const std::string body =
+      std::string(R"({"jsons":["a","b )") + std::string(kIntakeRejectMarker) + R"(","c"]})";
   auto batch = ParseIntakeBatch(body, error, kIntakeRejectMarker);
   ASSERT_TRUE(batch) << error;
   EXPECT_EQ(batch->marked, 1u);

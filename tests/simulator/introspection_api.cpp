@@ -88,7 +88,8 @@ Reply Simulator::HandleStats(const Request& request) {
     stats["pending_received"] = late.pending_received;
     stats["stale"] = late.stale;
     if (late.freshness_median) {
-      stats["freshness_minutes"] = {{"median", *late.freshness_median}, {"p99", *late.freshness_p99}};
+      stats["freshness_minutes"] = {{"median", *late.freshness_median},
+                                    {"p99", *late.freshness_p99}};
     }
     Json buckets = Json::array();
     for (const DelayBucket& bucket : late.by_delay) {
@@ -100,12 +101,11 @@ Reply Simulator::HandleStats(const Request& request) {
     }
     stats["by_delay"] = std::move(buckets);
     if (delay_at_most) {
-      stats["within_delay"] = {
-          {"delay_at_most", *delay_at_most},
-          {"published", *late.within_published},
-          {"received", *late.within_received},
-          {"status_changes_published", *late.within_status_changes_published},
-          {"status_changes_received", *late.within_status_changes_received}};
+      stats["within_delay"] = {{"delay_at_most", *delay_at_most},
+                               {"published", *late.within_published},
+                               {"received", *late.within_received},
+                               {"status_changes_published", *late.within_status_changes_published},
+                               {"status_changes_received", *late.within_status_changes_received}};
     }
   }
   stats["elapsed_seconds"] =
@@ -120,7 +120,8 @@ Reply Simulator::HandleStats(const Request& request) {
   stats["graph_requests"] = counter(Counter::kGraphRequests);
   stats["graph_records_served"] = counter(Counter::kGraphRecordsServed);
   stats["graph_requests_without_prefer"] = counter(Counter::kGraphWithoutPrefer);
-  stats["graph_requests_without_client_request_id"] = counter(Counter::kGraphWithoutClientRequestId);
+  stats["graph_requests_without_client_request_id"] =
+      counter(Counter::kGraphWithoutClientRequestId);
   stats["reporting_requests"] = counter(Counter::kReportingRequests);
   stats["token_requests"] = counter(Counter::kTokenRequests);
   stats["token_client_assertions"] = counter(Counter::kTokenClientAssertions);

@@ -7,8 +7,12 @@ namespace {
 
 void AppendUnicodeEscape(unsigned code_unit, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  const char escape[6] = {'\\', 'u', kHex[(code_unit >> 12) & 0xF], kHex[(code_unit >> 8) & 0xF],
-                          kHex[(code_unit >> 4) & 0xF], kHex[code_unit & 0xF]};
+  const char escape[6] = {'\\',
+                          'u',
+                          kHex[(code_unit >> 12) & 0xF],
+                          kHex[(code_unit >> 8) & 0xF],
+                          kHex[(code_unit >> 4) & 0xF],
+                          kHex[code_unit & 0xF]};
   out.append(escape, sizeof escape);
 }
 
@@ -67,14 +71,29 @@ void AppendJsonString(std::string_view text, JsonEscaping escaping, std::string&
     }
     ++pos;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: AppendUnicodeEscape(c, out);
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        AppendUnicodeEscape(c, out);
     }
   }
   out += '"';

@@ -32,9 +32,7 @@ TenantOptions LateOptions(TraceApi api, std::size_t records, Micros newest) {
   return options;
 }
 
-std::string GraphStatus(std::string_view record) {
-  return nlohmann::json::parse(record)["status"];
-}
+std::string GraphStatus(std::string_view record) { return nlohmann::json::parse(record)["status"]; }
 
 TEST(PublicationDelay, LongTailedSharesWithinTheirRangesAndScaled) {
   Random random(3);
@@ -91,7 +89,8 @@ TEST(LatePublication, AQuerySeesEachRecordFromItsPublicationInOneStateAtATime) {
   ASSERT_EQ(all.size(), 3000u);
   bool more = true;
   // Every delay is at least one minute: nothing is visible a minute before the newest record.
-  EXPECT_TRUE(tenant.VisibleStates(tenant.Find(kNow - kMinute + 1, kNow), kNow, 0, 10000, more).empty());
+  EXPECT_TRUE(
+      tenant.VisibleStates(tenant.Find(kNow - kMinute + 1, kNow), kNow, 0, 10000, more).empty());
   // Long after the last possible change (two delays of at most 60 minutes): final states only.
   const auto final_states = tenant.VisibleStates(all, kNow + 121 * kMinute, 0, 10000, more);
   ASSERT_EQ(final_states.size(), 3000u);
@@ -123,13 +122,14 @@ TEST(LatePublication, StatsSayWhatWasPublishedReceivedChangedAndStale) {
   options.delay_scale = 0.5;
   Tenant tenant(options);
   const RowRange all = tenant.Find(kNow - 2 * 60 * kMinute, kNow);
-  const Micros early = kNow;                 // some records pending, some unpublished
-  const Micros late = kNow + 61 * kMinute;   // everything final (two delays of at most 30 min)
+  const Micros early = kNow;                // some records pending, some unpublished
+  const Micros late = kNow + 61 * kMinute;  // everything final (two delays of at most 30 min)
   bool more = false;
   const auto seen_early = tenant.VisibleStates(all, early, 0, 10000, more);
   // The intake received what a client saw at `early` (pending states included), once each.
   std::vector<std::uint64_t> hashes;
-  for (const std::uint32_t state : seen_early) hashes.push_back(EventHash(tenant.GraphState(state)));
+  for (const std::uint32_t state : seen_early)
+    hashes.push_back(EventHash(tenant.GraphState(state)));
   tenant.RecordReceived(hashes);
 
   const PublicationStats at_early = tenant.Publication(std::nullopt, kNow + 1, early, std::nullopt);
@@ -164,7 +164,8 @@ TEST(LatePublication, StatsSayWhatWasPublishedReceivedChangedAndStale) {
   EXPECT_GT(at_late.by_delay[6].published + at_late.by_delay[7].published, 0u);  // 60-120
   // within_*: states published at most 30 unscaled minutes late.
   std::uint64_t within = 0;
-  for (const DelayBucket& bucket : at_late.by_delay) within += bucket.to_minutes <= 30 ? bucket.published : 0;
+  for (const DelayBucket& bucket : at_late.by_delay)
+    within += bucket.to_minutes <= 30 ? bucket.published : 0;
   EXPECT_EQ(*at_late.within_published, within);
   EXPECT_GT(*at_late.within_status_changes_published, 0u);
   EXPECT_LT(*at_late.within_status_changes_published, at_late.status_changes_published);
@@ -266,18 +267,21 @@ TEST(LatePublication, GraphPagesShowTheSnapshotOfTheFirstPageCarriedInTheSkipTok
   const std::string link = nlohmann::json::parse(page1.body)["@odata.nextLink"];
   const std::string epoch_offset = link.substr(link.find("$skiptoken=") + 11);
   const std::string prefix = epoch_offset.substr(0, epoch_offset.rfind('.'));
-  const std::string path = link.substr(std::string(kBase).size(), link.find("$skiptoken=") + 11 -
-                                                                      std::string(kBase).size());
+  const std::string path = link.substr(std::string(kBase).size(),
+                                       link.find("$skiptoken=") + 11 - std::string(kBase).size());
   EXPECT_EQ(simulator.Handle(Get(path + prefix + ".x1", bearer)).status, 400);
-  const Reply future = simulator.Handle(Get(path + prefix + "." + std::to_string(now + 200 * kMinute), bearer));
+  const Reply future =
+      simulator.Handle(Get(path + prefix + "." + std::to_string(now + 200 * kMinute), bearer));
   ASSERT_EQ(future.status, 200);
   std::set<std::string> visible_now;
-  for (const std::uint32_t state : tenant.VisibleStates(tenant.Find(start, now), NowMicros(), 0, 100000, more)) {
+  for (const std::uint32_t state :
+       tenant.VisibleStates(tenant.Find(start, now), NowMicros(), 0, 100000, more)) {
     visible_now.insert(nlohmann::json::parse(tenant.GraphState(state)).dump());
   }
   const auto future_page = nlohmann::json::parse(future.body)["value"];
   EXPECT_EQ(future_page.size(), 300u);
-  for (const auto& record : future_page) EXPECT_EQ(visible_now.count(record.dump()), 1u) << record.dump();
+  for (const auto& record : future_page)
+    EXPECT_EQ(visible_now.count(record.dump()), 1u) << record.dump();
   EXPECT_EQ(simulator.Handle(Get(path + "1.300." + std::to_string(now), bearer)).status, 400);
 }
 
@@ -292,10 +296,11 @@ TEST(LatePublication, ReportingServesPendingRowsAndPagesFromTheFirstPagesSnapsho
   const Micros start = now - 61 * kMinute;
   const std::string target =
       "/ecp/reportingwebservice/reporting.svc/MessageTrace?$format=json&$filter=" +
-      PercentEncode("StartDate eq datetime'" + FormatIsoMillis(start) + "' and EndDate eq datetime'" +
-                    FormatIsoMillis(now) + "'");
+      PercentEncode("StartDate eq datetime'" + FormatIsoMillis(start) +
+                    "' and EndDate eq datetime'" + FormatIsoMillis(now) + "'");
   bool more = false;
-  const std::size_t before = tenant.VisibleStates(tenant.Find(start, now), NowMicros(), 0, 100000, more).size();
+  const std::size_t before =
+      tenant.VisibleStates(tenant.Find(start, now), NowMicros(), 0, 100000, more).size();
   std::vector<nlohmann::json> rows;
   std::size_t pages = 0;
   for (std::size_t offset = 0;; offset += 400) {
@@ -307,14 +312,16 @@ TEST(LatePublication, ReportingServesPendingRowsAndPagesFromTheFirstPagesSnapsho
     ++pages;
     if (results.size() < 400) break;
   }
-  const std::size_t after = tenant.VisibleStates(tenant.Find(start, now), NowMicros(), 0, 100000, more).size();
+  const std::size_t after =
+      tenant.VisibleStates(tenant.Find(start, now), NowMicros(), 0, 100000, more).size();
   EXPECT_GT(pages, 1u);
   EXPECT_GE(rows.size(), before);
   EXPECT_LE(rows.size(), after);
   std::set<std::string> keys;
   std::size_t pending = 0;
   for (const auto& row : rows) {
-    EXPECT_TRUE(keys.insert(row["MessageTraceId"].get<std::string>() + row["RecipientAddress"].get<std::string>())
+    EXPECT_TRUE(keys.insert(row["MessageTraceId"].get<std::string>() +
+                            row["RecipientAddress"].get<std::string>())
                     .second);
     pending += row["Status"] == "Pending";
   }
@@ -325,15 +332,16 @@ TEST(LatePublication, StatsAnswerTheMeasurementsQuestions) {
   const Micros now = NowMicros();
   Tenant tenant(LateOptions(TraceApi::kGraph, 500, now));
   Simulator simulator(SimulatorOptions{}, tenant, kBase);
-  const Reply reply = simulator.Handle(
-      Get("/stats?since=" + FormatIsoSeconds(now - 30 * kMinute) + "&until=" + FormatIsoSeconds(now) +
-          "&delay_at_most=60"));
+  const Reply reply =
+      simulator.Handle(Get("/stats?since=" + FormatIsoSeconds(now - 30 * kMinute) +
+                           "&until=" + FormatIsoSeconds(now) + "&delay_at_most=60"));
   ASSERT_EQ(reply.status, 200) << reply.body;
   const nlohmann::json stats = nlohmann::json::parse(reply.body);
-  for (const char* field : {"published", "published_received", "received_states", "recall", "unpublished",
-                            "status_changes_published", "status_changes_received", "pending_published",
-                            "pending_received", "stale", "by_delay", "within_delay", "elapsed_seconds",
-                            "delay_scale", "expected", "missing", "duplicates"}) {
+  for (const char* field :
+       {"published", "published_received", "received_states", "recall", "unpublished",
+        "status_changes_published", "status_changes_received", "pending_published",
+        "pending_received", "stale", "by_delay", "within_delay", "elapsed_seconds", "delay_scale",
+        "expected", "missing", "duplicates"}) {
     EXPECT_TRUE(stats.contains(field)) << field;
   }
   EXPECT_EQ(stats["published_received"], 0);
@@ -341,7 +349,9 @@ TEST(LatePublication, StatsAnswerTheMeasurementsQuestions) {
   EXPECT_LT(stats["expected"].get<int>(), 500);  // since: only the last 30 minutes
   EXPECT_EQ(stats["by_delay"].size(), kDelayBuckets);
   EXPECT_FALSE(stats["by_delay"].back().contains("to_minutes"));
-  EXPECT_EQ(simulator.Handle(Get("/stats?until=" + FormatIsoSeconds(now) + "&delay_at_most=x")).status, 400);
+  EXPECT_EQ(
+      simulator.Handle(Get("/stats?until=" + FormatIsoSeconds(now) + "&delay_at_most=x")).status,
+      400);
   EXPECT_EQ(simulator.Handle(Get("/stats?since=yesterday")).status, 400);
   // Without late publication, /stats keeps its fields.
   TenantOptions plain = LateOptions(TraceApi::kGraph, 10, now - 2 * kMinute);

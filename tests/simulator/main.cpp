@@ -61,121 +61,119 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   long long reporting_processing = 0;
 
   po::options_description general("General");
-  general.add_options()
-      ("help,h", "show this help")
-      ("port", po::value(&cl.port)->default_value(0), "TCP port on 127.0.0.1 (0: ephemeral)")
-      ("port-file", po::value(&cl.port_file), "write the port to this file once listening")
-      ("records", po::value(&records)->default_value(10000), "records in the simulated tenant")
-      ("days", po::value(&cl.days)->default_value(3), "records spread over the last D days")
-      ("fresh-minutes", po::value(&cl.fresh_minutes)->default_value(0),
-       "newest record this many minutes before start-up")
-      ("seed", po::value(&seed)->default_value(1), "seed of record generation and faults")
-      ("mode", po::value(&mode)->default_value("graph"),
-       "graph|reporting: which API serves the records")
-      ("reporting-shape", po::value(&shape)->default_value("verbose"), "verbose|light")
-      ("reporting-page", po::value(&sim.reporting_page)->default_value(2000),
-       "rows per Reporting page")
-      ("reporting-next-link", po::value(&next_link)->default_value("yes"),
-       "yes|no: no = pages carry no next link, clients use $skiptoken=<offset>");
+  general.add_options()("help,h", "show this help")("port", po::value(&cl.port)->default_value(0),
+                                                    "TCP port on 127.0.0.1 (0: ephemeral)")(
+      "port-file", po::value(&cl.port_file), "write the port to this file once listening")(
+      "records", po::value(&records)->default_value(10000), "records in the simulated tenant")(
+      "days", po::value(&cl.days)->default_value(3), "records spread over the last D days")(
+      "fresh-minutes", po::value(&cl.fresh_minutes)->default_value(0),
+      "newest record this many minutes before start-up")("seed", po::value(&seed)->default_value(1),
+                                                         "seed of record generation and faults")(
+      "mode", po::value(&mode)->default_value("graph"),
+      "graph|reporting: which API serves the records")(
+      "reporting-shape", po::value(&shape)->default_value("verbose"), "verbose|light")(
+      "reporting-page", po::value(&sim.reporting_page)->default_value(2000),
+      "rows per Reporting page")(
+      "reporting-next-link", po::value(&next_link)->default_value("yes"),
+      "yes|no: no = pages carry no next link, clients use $skiptoken=<offset>");
 
   po::options_description late("Late publication (records appear, and change status, late)");
-  late.add_options()
-      ("late-publication", po::bool_switch(&cl.tenant.late_publication),
-       "each record becomes visible a delay after its receivedDateTime: 80% within 1-5 min, "
-       "15% 5-30 min, 5% 30-60 min (drawn from --seed)")
-      ("delay-scale", po::value(&cl.tenant.delay_scale)->default_value(1),
-       "multiplies every delay (e.g. 0.05: a 60-minute delay takes 3 minutes)")
-      ("status-change-rate", po::value(&cl.tenant.status_change_rate)->default_value(0.2, "0.2"),
-       "share of records first published as pending, changing to their final status a second "
-       "delay later")
-      ("future-minutes", po::value(&cl.future_minutes)->default_value(0),
-       "also records up to M minutes after start-up, visible once their time (and delay) passed")
-      ("reference-time", po::value(&cl.reference_time)->value_name("ISO"),
-       "the start-up time records are placed from (default: now); simulators started together "
-       "with the same seed and reference time hold the same tenant to the microsecond");
+  late.add_options()(
+      "late-publication", po::bool_switch(&cl.tenant.late_publication),
+      "each record becomes visible a delay after its receivedDateTime: 80% within 1-5 min, "
+      "15% 5-30 min, 5% 30-60 min (drawn from --seed)")(
+      "delay-scale", po::value(&cl.tenant.delay_scale)->default_value(1),
+      "multiplies every delay (e.g. 0.05: a 60-minute delay takes 3 minutes)")(
+      "status-change-rate", po::value(&cl.tenant.status_change_rate)->default_value(0.2, "0.2"),
+      "share of records first published as pending, changing to their final status a second "
+      "delay later")(
+      "future-minutes", po::value(&cl.future_minutes)->default_value(0),
+      "also records up to M minutes after start-up, visible once their time (and delay) passed")(
+      "reference-time", po::value(&cl.reference_time)->value_name("ISO"),
+      "the start-up time records are placed from (default: now); simulators started together "
+      "with the same seed and reference time hold the same tenant to the microsecond");
 
   po::options_description identity("Identities and credentials");
-  identity.add_options()
-      ("tenant-id", po::value(&sim.tenant_id)->default_value(sim.tenant_id), "")
-      ("client-id", po::value(&sim.client_id)->default_value(sim.client_id), "")
-      ("client-secret", po::value(&sim.client_secret)->default_value(sim.client_secret), "")
-      ("intake-key", po::value(&sim.intake_key)->default_value(sim.intake_key), "")
-      ("platform-token", po::value(&sim.platform_token)->default_value(sim.platform_token), "")
-      ("account-name", po::value(&sim.account_name)->default_value(sim.account_name), "")
-      ("account-password", po::value(&sim.account_password)->default_value(sim.account_password),
-       "")
-      ("client-certificate", po::value(&certificate_file)->value_name("FILE"),
-       "PEM certificate registered for the application: client assertions signed with its key "
-       "are accepted")
-      ("token-ttl", po::value(&token_ttl)->default_value(3599), "access token lifetime, seconds")
-      ("token-valid", po::value(&token_valid)->default_value(0),
-       "tokens are refused this many seconds after issue although expires_in announces "
-       "--token-ttl (early expiry); 0: they live --token-ttl");
+  identity.add_options()("tenant-id", po::value(&sim.tenant_id)->default_value(sim.tenant_id), "")(
+      "client-id", po::value(&sim.client_id)->default_value(sim.client_id), "")(
+      "client-secret", po::value(&sim.client_secret)->default_value(sim.client_secret), "")(
+      "intake-key", po::value(&sim.intake_key)->default_value(sim.intake_key), "")(
+      "platform-token", po::value(&sim.platform_token)->default_value(sim.platform_token), "")(
+      "account-name", po::value(&sim.account_name)->default_value(sim.account_name), "")(
+      "account-password", po::value(&sim.account_password)->default_value(sim.account_password),
+      "")("client-certificate", po::value(&certificate_file)->value_name("FILE"),
+          "PEM certificate registered for the application: client assertions signed with its key "
+          "are accepted")("token-ttl", po::value(&token_ttl)->default_value(3599),
+                          "access token lifetime, seconds")(
+      "token-valid", po::value(&token_valid)->default_value(0),
+      "tokens are refused this many seconds after issue although expires_in announces "
+      "--token-ttl (early expiry); 0: they live --token-ttl");
 
   po::options_description behaviour("Microsoft's behaviour");
-  behaviour.add_options()
-      ("throttle", po::value(&sim.throttle_limit)->default_value(100),
-       "message-trace requests allowed per rolling window (Graph and Reporting together)")
-      ("throttle-window", po::value(&throttle_window)->default_value(300),
-       "rolling window, seconds")
-      ("unprovisioned", po::bool_switch(&sim.unprovisioned),
-       "Graph: app 8bd644d1-64a1-4d4b-ae52-2e0cbf64e373 not provisioned (401)")
-      ("no-permission", po::bool_switch(&sim.no_permission),
-       "Graph: ExchangeMessageTrace.Read.All missing (403)")
-      ("basic-retired", po::bool_switch(&sim.basic_retired), "Reporting: Basic auth gets 401")
-      ("next-link-base", po::value(&sim.next_link_base)->value_name("URL"),
-       "next links name this origin instead of the simulator's (a hostile service)")
-      ("reporting-processing", po::value(&reporting_processing)->default_value(0),
-       "Reporting: each row's last processing step is this many seconds after its Received, and "
-       "StartDate/EndDate select by it (rows received before a window come back in it)");
+  behaviour.add_options()(
+      "throttle", po::value(&sim.throttle_limit)->default_value(100),
+      "message-trace requests allowed per rolling window (Graph and Reporting together)")(
+      "throttle-window", po::value(&throttle_window)->default_value(300),
+      "rolling window, seconds")(
+      "unprovisioned", po::bool_switch(&sim.unprovisioned),
+      "Graph: app 8bd644d1-64a1-4d4b-ae52-2e0cbf64e373 not provisioned (401)")(
+      "no-permission", po::bool_switch(&sim.no_permission),
+      "Graph: ExchangeMessageTrace.Read.All missing (403)")(
+      "basic-retired", po::bool_switch(&sim.basic_retired), "Reporting: Basic auth gets 401")(
+      "next-link-base", po::value(&sim.next_link_base)->value_name("URL"),
+      "next links name this origin instead of the simulator's (a hostile service)")(
+      "reporting-processing", po::value(&reporting_processing)->default_value(0),
+      "Reporting: each row's last processing step is this many seconds after its Received, and "
+      "StartDate/EndDate select by it (rows received before a window come back in it)");
 
   po::options_description fault("Fault injection (rates in [0, 1] per eligible request)");
-  fault.add_options()
-      ("fault-500", po::value(&faults.http_500)->default_value(0), "message trace: 500")
-      ("fault-503", po::value(&faults.http_503)->default_value(0), "message trace: 503")
-      ("fault-429-seconds", po::value(&faults.http_429_seconds)->default_value(0),
-       "message trace: 429, Retry-After in seconds")
-      ("fault-429-date", po::value(&faults.http_429_date)->default_value(0),
-       "message trace: 429, Retry-After as an HTTP date")
-      ("fault-retry-after", po::value(&faults.retry_after_seconds)->default_value(1),
-       "seconds announced by injected 429s")
-      ("fault-loop", po::value(&faults.loop)->default_value(0),
-       "Graph: a third or later page links back to the second page")
-      ("fault-index-gap", po::value(&faults.index_gap)->default_value(0),
-       "Reporting: a page leaves one row out (a gap in Index)")
-      ("fault-close", po::value(&faults.close)->default_value(0),
-       "message trace: connection closed mid-body")
-      ("fault-bad-json", po::value(&faults.bad_json)->default_value(0),
-       "message trace: 200 with truncated JSON")
-      ("fault-401", po::value(&faults.revoke_401)->default_value(0),
-       "message trace next page (Bearer): 401, token revoked")
-      ("fault-slow", po::value(&faults.slow_seconds)->default_value(0),
-       "message trace: delay in seconds of slow replies")
-      ("fault-slow-rate", po::value(&faults.slow_rate)->default_value(0),
-       "message trace: share of slow replies")
-      ("fault-token", po::value(&faults.token_503)->default_value(0), "token endpoint: 503")
-      ("fault-intake-503", po::value(&faults.intake_503)->default_value(0),
-       "intake: start of a burst of 503s")
-      ("fault-intake-burst", po::value(&faults.intake_503_burst)->default_value(1),
-       "intake: 503s in a row per burst")
-      ("intake-max-body", po::value(&max_intake_body)->default_value(max_intake_body),
-       "intake: larger batch bodies (bytes) get 413")
-      ("intake-latency", po::value(&intake_latency)->default_value(0),
-       "intake: every answer sent this many seconds late (not a fault: a real intake's pace)")
-      ("fault-logs", po::value(&faults.logs_503)->default_value(0), "platform logs: 503")
-      ("intake-outage-at", po::value(&faults.intake_outage_at)->default_value(-1),
-       "intake answers 503 from this many seconds after start (negative: never)")
-      ("intake-outage-for", po::value(&faults.intake_outage_for)->default_value(0),
-       "... for this many seconds")
-      ("invalid-utf8-records", po::value(&cl.tenant.invalid_utf8_records)->default_value(0),
-       "N records, spread evenly, whose subject holds invalid UTF-8; the intake answers 400 to a "
-       "batch that is not valid UTF-8 (Graph: the record repaired with U+FFFD counts as received)")
-      ("intake-rejects", po::value(&cl.tenant.rejected_records)->default_value(0),
-       "N records, spread evenly, that the intake refuses: it answers 400 to any batch holding one");
+  fault.add_options()("fault-500", po::value(&faults.http_500)->default_value(0),
+                      "message trace: 500")(
+      "fault-503", po::value(&faults.http_503)->default_value(0), "message trace: 503")(
+      "fault-429-seconds", po::value(&faults.http_429_seconds)->default_value(0),
+      "message trace: 429, Retry-After in seconds")(
+      "fault-429-date", po::value(&faults.http_429_date)->default_value(0),
+      "message trace: 429, Retry-After as an HTTP date")(
+      "fault-retry-after", po::value(&faults.retry_after_seconds)->default_value(1),
+      "seconds announced by injected 429s")(
+      "fault-loop", po::value(&faults.loop)->default_value(0),
+      "Graph: a third or later page links back to the second page")(
+      "fault-index-gap", po::value(&faults.index_gap)->default_value(0),
+      "Reporting: a page leaves one row out (a gap in Index)")(
+      "fault-close", po::value(&faults.close)->default_value(0),
+      "message trace: connection closed mid-body")("fault-bad-json",
+                                                   po::value(&faults.bad_json)->default_value(0),
+                                                   "message trace: 200 with truncated JSON")(
+      "fault-401", po::value(&faults.revoke_401)->default_value(0),
+      "message trace next page (Bearer): 401, token revoked")(
+      "fault-slow", po::value(&faults.slow_seconds)->default_value(0),
+      "message trace: delay in seconds of slow replies")(
+      "fault-slow-rate", po::value(&faults.slow_rate)->default_value(0),
+      "message trace: share of slow replies")(
+      "fault-token", po::value(&faults.token_503)->default_value(0), "token endpoint: 503")(
+      "fault-intake-503", po::value(&faults.intake_503)->default_value(0),
+      "intake: start of a burst of 503s")("fault-intake-burst",
+                                          po::value(&faults.intake_503_burst)->default_value(1),
+                                          "intake: 503s in a row per burst")(
+      "intake-max-body", po::value(&max_intake_body)->default_value(max_intake_body),
+      "intake: larger batch bodies (bytes) get 413")(
+      "intake-latency", po::value(&intake_latency)->default_value(0),
+      "intake: every answer sent this many seconds late (not a fault: a real intake's pace)")(
+      "fault-logs", po::value(&faults.logs_503)->default_value(0), "platform logs: 503")(
+      "intake-outage-at", po::value(&faults.intake_outage_at)->default_value(-1),
+      "intake answers 503 from this many seconds after start (negative: never)")(
+      "intake-outage-for", po::value(&faults.intake_outage_for)->default_value(0),
+      "... for this many seconds")(
+      "invalid-utf8-records", po::value(&cl.tenant.invalid_utf8_records)->default_value(0),
+      "N records, spread evenly, whose subject holds invalid UTF-8; the intake answers 400 to a "
+      "batch that is not valid UTF-8 (Graph: the record repaired with U+FFFD counts as received)")(
+      "intake-rejects", po::value(&cl.tenant.rejected_records)->default_value(0),
+      "N records, spread evenly, that the intake refuses: it answers 400 to any batch holding one");
 
-  po::options_description all("message-trace-simulator [options]\n"
-                              "Fake Microsoft 365 message trace APIs and Sekoia.io intake on "
-                              "127.0.0.1");
+  po::options_description all(
+      "message-trace-simulator [options]\n"
+      "Fake Microsoft 365 message trace APIs and Sekoia.io intake on "
+      "127.0.0.1");
   all.add(general).add(late).add(identity).add(behaviour).add(fault);
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, all), vm);
@@ -215,7 +213,8 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
     }
   }
   if (mode != "graph" && mode != "reporting") Invalid("mode", "must be graph or reporting");
-  if (shape != "verbose" && shape != "light") Invalid("reporting-shape", "must be verbose or light");
+  if (shape != "verbose" && shape != "light")
+    Invalid("reporting-shape", "must be verbose or light");
   if (next_link != "yes" && next_link != "no") Invalid("reporting-next-link", "must be yes or no");
   if (sim.reporting_page < 1 || sim.reporting_page > 100000) {
     Invalid("reporting-page", "must be within [1, 100000]");
@@ -225,24 +224,27 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   if (faults.intake_503_burst < 1 || faults.intake_503_burst > 1000000) {
     Invalid("fault-intake-burst", "must be within [1, 1000000]");
   }
-  if (!(intake_latency >= 0 && intake_latency <= 60)) Invalid("intake-latency", "must be within [0, 60]");
+  if (!(intake_latency >= 0 && intake_latency <= 60))
+    Invalid("intake-latency", "must be within [0, 60]");
   if (max_intake_body < 1024 || max_intake_body > (1LL << 30)) {
     Invalid("intake-max-body", "must be within [1024, 1073741824]");
   }
-  if (cl.tenant.invalid_utf8_records + cl.tenant.rejected_records > static_cast<std::size_t>(records) / 2) {
+  if (cl.tenant.invalid_utf8_records + cl.tenant.rejected_records >
+      static_cast<std::size_t>(records) / 2) {
     Invalid("invalid-utf8-records", "with --intake-rejects, at most half of --records");
   }
   sim.intake_rejects = cl.tenant.rejected_records > 0;
   if (sim.throttle_limit < 1) Invalid("throttle", "must be at least 1");
   if (!(throttle_window > 0)) Invalid("throttle-window", "must be positive");
-  for (const char* rate : {"fault-500", "fault-503", "fault-429-seconds", "fault-429-date",
-                           "fault-close", "fault-bad-json", "fault-401", "fault-slow-rate",
-                           "fault-token", "fault-intake-503", "fault-logs", "fault-loop",
-                           "fault-index-gap"}) {
+  for (const char* rate :
+       {"fault-500", "fault-503", "fault-429-seconds", "fault-429-date", "fault-close",
+        "fault-bad-json", "fault-401", "fault-slow-rate", "fault-token", "fault-intake-503",
+        "fault-logs", "fault-loop", "fault-index-gap"}) {
     CheckRate(vm, rate);
   }
   if (faults.http_500 + faults.http_503 + faults.http_429_seconds + faults.http_429_date +
-          faults.close + faults.bad_json + faults.revoke_401 > 1) {
+          faults.close + faults.bad_json + faults.revoke_401 >
+      1) {
     Invalid("fault-500", "the message-trace fault rates add up to more than 1");
   }
   if (!(faults.slow_seconds >= 0)) Invalid("fault-slow", "must be >= 0");
@@ -256,7 +258,8 @@ std::optional<CommandLine> ParseCommandLine(int argc, char** argv) {
   if (!certificate_file.empty()) {
     std::ifstream in(certificate_file, std::ios::binary);
     if (!in) Invalid("client-certificate", "cannot read " + certificate_file);
-    sim.client_certificate_pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    sim.client_certificate_pem.assign(std::istreambuf_iterator<char>(in),
+                                      std::istreambuf_iterator<char>());
     if (sim.client_certificate_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
       Invalid("client-certificate", certificate_file + " holds no PEM certificate");
     }
@@ -327,10 +330,10 @@ int main(int argc, char** argv) {
     const double generation_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - generation_start).count();
     std::cerr << "message-trace-simulator: " << tenant.size() << " "
-              << (tenant.api() == mtsim::TraceApi::kGraph ? "Graph" : "Reporting")
-              << " records (" << tenant.serialized_bytes() / (1024 * 1024) << " MiB) generated in "
-              << generation_seconds << " s"
-              << (tenant.late_publication() ? ", published late" : "") << std::endl;
+              << (tenant.api() == mtsim::TraceApi::kGraph ? "Graph" : "Reporting") << " records ("
+              << tenant.serialized_bytes() / (1024 * 1024) << " MiB) generated in "
+              << generation_seconds << " s" << (tenant.late_publication() ? ", published late" : "")
+              << std::endl;
 
     // Bound first (port 0: the kernel picks one), so the simulator knows its own URL for the
     // next links it writes; clients queue in the backlog until Open.

@@ -45,8 +45,8 @@ class Random final {
     for (size_t i = 0; i < guid.size(); ++i) {
       if (i == 8 || i == 13 || i == 18 || i == 23) continue;
       unsigned value = static_cast<unsigned>(bits[nibble / 16] >> (4 * (nibble % 16))) & 0xF;
-      if (i == 14) value = 4;                   // version
-      if (i == 19) value = 8 | (value & 0x3);   // RFC 4122 variant
+      if (i == 14) value = 4;                  // version
+      if (i == 19) value = 8 | (value & 0x3);  // RFC 4122 variant
       guid[i] = kHex[value];
       ++nibble;
     }

@@ -46,8 +46,8 @@ std::optional<ReportingWindow> ParseReportingFilter(const std::string& filter) {
   std::optional<Micros> start, end;
   for (size_t i = 0; i < words.size(); i += 4) {
     const std::string& literal = words[i + 2];
-    if (!IEquals(words[i + 1], "eq") || !IStartsWith(literal, "datetime'") ||
-        literal.size() < 10 || literal.back() != '\'') {
+    if (!IEquals(words[i + 1], "eq") || !IStartsWith(literal, "datetime'") || literal.size() < 10 ||
+        literal.back() != '\'') {
       return std::nullopt;
     }
     const std::optional<Micros> value = ParseIsoTime(literal.substr(9, literal.size() - 10));
@@ -68,7 +68,8 @@ std::optional<ReportingWindow> ParseReportingFilter(const std::string& filter) {
 Reply ReportingError(int status, const std::string& message) {
   Reply reply;
   reply.status = status;
-  reply.body = Dump({{"error", {{"code", ""}, {"message", {{"lang", "en-US"}, {"value", message}}}}}});
+  reply.body =
+      Dump({{"error", {{"code", ""}, {"message", {{"lang", "en-US"}, {"value", message}}}}}});
   return reply;
 }
 
@@ -98,7 +99,8 @@ Reply Simulator::HandleReporting(const Request& request) {
       }
       const auto decoded = Base64Decode(authorization.substr(6));
       const size_t colon = decoded ? decoded->find(':') : std::string::npos;
-      if (colon == std::string::npos || !IEquals(decoded->substr(0, colon), options_.account_name) ||
+      if (colon == std::string::npos ||
+          !IEquals(decoded->substr(0, colon), options_.account_name) ||
           decoded->substr(colon + 1) != options_.account_password) {
         return Unauthorized("The user name or password is incorrect.");
       }
@@ -141,8 +143,8 @@ Reply Simulator::HandleReporting(const Request& request) {
     const QueryParam* top = query.Find("$top");
     if (top != nullptr) {
       const std::string& value = top->value;
-      if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos ||
-          std::stoull(value) == 0) {
+      if (value.empty() || value.size() > 9 ||
+          value.find_first_not_of("0123456789") != std::string::npos || std::stoull(value) == 0) {
         return BadRequest("Invalid $top '" + value + "'");
       }
       page_rows = std::min<std::size_t>(page_rows, std::stoull(value));
@@ -161,20 +163,22 @@ Reply Simulator::HandleReporting(const Request& request) {
     // StartDate and EndDate bound the processing steps, not Received [RWS]: with
     // --reporting-processing, a row's last step is that long after it was received, and the
     // window selects by it, so rows received before StartDate come back.
-    const Micros processing = static_cast<Micros>(options_.reporting_processing.count()) * kMicrosPerSecond;
+    const Micros processing =
+        static_cast<Micros>(options_.reporting_processing.count()) * kMicrosPerSecond;
     const RowRange window_rows =
         has_rows ? tenant_.Find(window.start - processing, window.end - processing) : RowRange{};
-    const RowRange visible = has_rows ? tenant_.Find(std::max(window.start - processing, now - kRetention),
-                                                     window.end - processing)
-                                      : RowRange{};
+    const RowRange visible =
+        has_rows ? tenant_.Find(std::max(window.start - processing, now - kRetention),
+                                window.end - processing)
+                 : RowRange{};
     // The page's record states, in order; a state's position counts from the window's first row.
     std::vector<std::uint32_t> states;
     bool more = false;
     if (tenant_.timed()) {
       // A client may build `$skiptoken=<offset>` itself, so the snapshot cannot travel in the
       // token: the window's first page pins it, and later pages of the same filter reuse it.
-      const Micros snapshot =
-          ReportingSnapshot(filter != nullptr ? filter->value : std::string(), skip_token == nullptr, now);
+      const Micros snapshot = ReportingSnapshot(filter != nullptr ? filter->value : std::string(),
+                                                skip_token == nullptr, now);
       states = tenant_.VisibleStates(visible, snapshot, offset, page_rows, more);
     } else {
       const std::size_t first = std::min(visible.first + offset, visible.last);
@@ -189,8 +193,10 @@ Reply Simulator::HandleReporting(const Request& request) {
                               : "application/json;odata=minimalmetadata;streaming=true;"
                                 "IEEE754Compatible=false;charset=utf-8";
     ok.body.reserve(states.size() * 800 + 512);
-    ok.body += verbose ? R"({"d":{"results":[)"
-                       : R"({"odata.metadata":"https://reports.office365.com/ecp/ReportingWebService/Reporting.svc/$metadata#MessageTrace","value":[)";
+    ok.body +=
+        verbose
+            ? R"({"d":{"results":[)"
+            : R"({"odata.metadata":"https://reports.office365.com/ecp/ReportingWebService/Reporting.svc/$metadata#MessageTrace","value":[)";
     std::vector<ServedRow> served;
     served.reserve(states.size());
     // Fault "index_gap": one row of the page left out, as a service losing rows would.
@@ -208,12 +214,13 @@ Reply Simulator::HandleReporting(const Request& request) {
     ok.body += ']';
     if (more && options_.reporting_next_link) {
       const std::string filter_text =
-          filter != nullptr ? filter->raw_value
-                            : "StartDate%20eq%20datetime'" + FormatIsoMillis(window.start) +
-                                  "'%20and%20EndDate%20eq%20datetime'" +
-                                  FormatIsoMillis(window.end) + "'";
-      const std::string link = NextLinkBase() + request.raw_path + "?$format=json&$filter=" +
-                               filter_text + (top != nullptr ? "&$top=" + top->value : std::string()) +
+          filter != nullptr
+              ? filter->raw_value
+              : "StartDate%20eq%20datetime'" + FormatIsoMillis(window.start) +
+                    "'%20and%20EndDate%20eq%20datetime'" + FormatIsoMillis(window.end) + "'";
+      const std::string link = NextLinkBase() + request.raw_path +
+                               "?$format=json&$filter=" + filter_text +
+                               (top != nullptr ? "&$top=" + top->value : std::string()) +
                                "&$skiptoken=" + std::to_string(offset + states.size());
       ok.body += verbose ? R"(,"__next":)" : R"(,"odata.nextLink":)";
       ok.body += JsonQuote(link);
@@ -230,8 +237,8 @@ Reply Simulator::HandleReporting(const Request& request) {
     return ok;
   }();
   if (slow) {
-    reply.delay = std::chrono::milliseconds(
-        static_cast<long long>(options_.faults.slow_seconds * 1000));
+    reply.delay =
+        std::chrono::milliseconds(static_cast<long long>(options_.faults.slow_seconds * 1000));
   }
   return reply;
 }

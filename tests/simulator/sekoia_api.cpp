@@ -41,11 +41,11 @@ Reply Simulator::IntakeAnswer(const Request& request) {
   if (request.body_too_large || request.body.size() > options_.max_intake_body) {
     faults_.Count("intake_413");
     return SekoiaMessage(413, "Request Entity Too Large: a batch is limited to " +
-                                std::to_string(options_.max_intake_body) + " bytes");
+                                  std::to_string(options_.max_intake_body) + " bytes");
   }
   std::string error;
-  const std::optional<IntakeBatch> batch =
-      ParseIntakeBatch(request.body, error, options_.intake_rejects ? kIntakeRejectMarker : std::string_view());
+  const std::optional<IntakeBatch> batch = ParseIntakeBatch(
+      request.body, error, options_.intake_rejects ? kIntakeRejectMarker : std::string_view());
   if (!batch) {
     faults_.Count("intake_400");
     return SekoiaMessage(400, "Invalid batch: " + error);
@@ -58,7 +58,7 @@ Reply Simulator::IntakeAnswer(const Request& request) {
     // event it cannot take.
     faults_.Count("intake_400");
     return SekoiaMessage(400, "Invalid event: the batch holds " + std::to_string(batch->marked) +
-                                " event(s) the intake refuses");
+                                  " event(s) the intake refuses");
   }
   if (request.Header("user-agent") != "sekoiaio-connector-" + options_.intake_key) {
     Count(Counter::kBadUserAgent);

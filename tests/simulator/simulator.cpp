@@ -29,8 +29,7 @@ std::string AuthScheme(const Request& request) {
 }  // namespace
 
 std::string NewGuid() {
-  thread_local Random random(std::random_device{}() ^
-                             static_cast<std::uint64_t>(NowMicros()));
+  thread_local Random random(std::random_device{}() ^ static_cast<std::uint64_t>(NowMicros()));
   return random.Guid();
 }
 
@@ -90,8 +89,8 @@ Reply Simulator::Handle(const Request& request) {
     // Bad input must never take the simulator down: whatever slipped through is a 400.
     std::cerr << "simulator: " << request.method << " " << request.raw_path << ": " << e.what()
               << std::endl;
-    reply = GraphError(400, "BadRequest", std::string("Request could not be processed: ") +
-                                              e.what());
+    reply =
+        GraphError(400, "BadRequest", std::string("Request could not be processed: ") + e.what());
   }
   // Microsoft echoes the client's client-request-id, in a header and in the error's innerError.
   const std::string& client_request_id = request.Header("client-request-id");
@@ -109,17 +108,14 @@ Reply Simulator::Handle(const Request& request) {
   }
   const bool introspection = request.path == "/stats" || request.path == "/logs-received" ||
                              request.path == "/control/intake-outage" ||
-                             request.path == "/control/fault" ||
-                             request.path == "/requests";
+                             request.path == "/control/fault" || request.path == "/requests";
   if (!introspection) LogRequest(request, reply.status);
   return reply;
 }
 
 Reply Simulator::Route(const Request& request) {
   const std::string& path = request.path;
-  const auto method_is = [&](const char* method) {
-    return IEquals(request.method, method);
-  };
+  const auto method_is = [&](const char* method) { return IEquals(request.method, method); };
   const auto not_allowed = [&]() {
     Reply reply = GraphError(405, "MethodNotAllowed",
                              "Method " + request.method + " is not allowed on " + path);
@@ -205,7 +201,8 @@ std::optional<Reply> Simulator::TraceFaultReply(TraceFault fault) {
       Reply reply = GraphError(429, "TooManyRequests", "Too many requests (injected).");
       reply.headers.emplace_back(
           "Retry-After",
-          FormatHttpDate(NowMicros() + static_cast<Micros>(std::ceil(retry_after) + 1) * kMicrosPerSecond));
+          FormatHttpDate(NowMicros() +
+                         static_cast<Micros>(std::ceil(retry_after) + 1) * kMicrosPerSecond));
       return reply;
     }
     default:
@@ -268,13 +265,12 @@ void Simulator::Count(Counter counter, std::uint64_t n) {
 }
 
 void Simulator::LogRequest(const Request& request, int status) {
-  Json entry = {
-      {"time", FormatIsoMillis(NowMicros())},
-      {"method", request.method},
-      {"target", request.raw_query.empty() ? request.raw_path
-                                           : request.raw_path + "?" + request.raw_query},
-      {"auth", AuthScheme(request)},
-      {"status", status}};
+  Json entry = {{"time", FormatIsoMillis(NowMicros())},
+                {"method", request.method},
+                {"target", request.raw_query.empty() ? request.raw_path
+                                                     : request.raw_path + "?" + request.raw_query},
+                {"auth", AuthScheme(request)},
+                {"status", status}};
   std::lock_guard<std::mutex> lock(mutex_);
   request_log_.push_back(std::move(entry));
   if (request_log_.size() > kRequestLogSize) request_log_.pop_front();

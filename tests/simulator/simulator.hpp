@@ -25,9 +25,9 @@ using Json = nlohmann::ordered_json;
 /** An HTTP request, independent of the HTTP library. */
 struct Request {
   std::string method;
-  std::string path;       ///< percent-decoded
-  std::string raw_path;   ///< as sent
-  std::string raw_query;  ///< as sent, without `?`
+  std::string path;                            ///< percent-decoded
+  std::string raw_path;                        ///< as sent
+  std::string raw_query;                       ///< as sent, without `?`
   std::map<std::string, std::string> headers;  ///< names in lower case
   std::string body;
   bool body_too_large = false;  ///< Content-Length over the limit: body left unread
@@ -54,23 +54,26 @@ struct SimulatorOptions {
   std::string platform_token = "sim-platform-token";
   std::string account_name = "reporter@contoso.onmicrosoft.com";
   std::string account_password = "sim-password";
-  std::string client_certificate_pem;  ///< the application's certificate (PEM); empty: none registered
+  std::string
+      client_certificate_pem;  ///< the application's certificate (PEM); empty: none registered
   std::chrono::seconds token_ttl{3599};
-  std::chrono::seconds token_valid{0};            ///< > 0: tokens die this soon, whatever expires_in says
-  std::size_t throttle_limit = 100;               ///< requests per rolling window
+  std::chrono::seconds token_valid{0};  ///< > 0: tokens die this soon, whatever expires_in says
+  std::size_t throttle_limit = 100;     ///< requests per rolling window
   std::chrono::microseconds throttle_window{300 * 1000000LL};
-  std::size_t reporting_page = 2000;              ///< rows per Reporting page
-  bool reporting_next_link = true;                ///< false: full pages carry no next link
-  bool unprovisioned = false;                     ///< Graph: first-party app not provisioned
-  bool no_permission = false;                     ///< Graph: ExchangeMessageTrace.Read.All missing
-  bool basic_retired = false;                     ///< Reporting: Basic auth refused
-  std::string next_link_base;                     ///< non-empty: next links name this origin (a hostile service)
-  std::chrono::seconds reporting_processing{0};   ///< Reporting: last step this long after Received; windows select by it
-  std::chrono::milliseconds intake_latency{0};    ///< every intake answer sent this late
-  std::size_t max_intake_body = 10 * 1024 * 1024; ///< bytes; larger batches get 413 (counted as a fault when lowered)
-  bool intake_rejects = false;                    ///< the intake answers 400 to a batch holding kIntakeRejectMarker
+  std::size_t reporting_page = 2000;  ///< rows per Reporting page
+  bool reporting_next_link = true;    ///< false: full pages carry no next link
+  bool unprovisioned = false;         ///< Graph: first-party app not provisioned
+  bool no_permission = false;         ///< Graph: ExchangeMessageTrace.Read.All missing
+  bool basic_retired = false;         ///< Reporting: Basic auth refused
+  std::string next_link_base;  ///< non-empty: next links name this origin (a hostile service)
+  std::chrono::seconds reporting_processing{
+      0};  ///< Reporting: last step this long after Received; windows select by it
+  std::chrono::milliseconds intake_latency{0};  ///< every intake answer sent this late
+  std::size_t max_intake_body =
+      10 * 1024 * 1024;         ///< bytes; larger batches get 413 (counted as a fault when lowered)
+  bool intake_rejects = false;  ///< the intake answers 400 to a batch holding kIntakeRejectMarker
   FaultOptions faults;
-  std::uint64_t seed = 1;                         ///< fault draws
+  std::uint64_t seed = 1;  ///< fault draws
 };
 
 /**
@@ -148,7 +151,7 @@ class Simulator final {
   std::deque<Json> logs_;
   std::deque<Json> request_log_;
   std::map<std::string, Micros> reporting_snapshots_;  // Reporting filter -> first page's time
-  std::map<std::string, long long> used_jtis_;          // client assertion jti -> until (epoch s)
+  std::map<std::string, long long> used_jtis_;         // client assertion jti -> until (epoch s)
 };
 
 /** A random version-4 GUID (request ids, event ids). Thread-safe. */

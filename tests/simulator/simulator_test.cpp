@@ -32,10 +32,11 @@ Request WithAuth(Request request, const std::string& authorization) {
 }
 
 std::string Token(Simulator& simulator, const std::string& scope) {
-  const Reply reply = simulator.Handle(Make(
-      "POST", kTokenPath,
-      "grant_type=client_credentials&client_id=11111111-2222-3333-4444-555555555555"
-      "&client_secret=sim-secret&scope=" + PercentEncode(scope)));
+  const Reply reply = simulator.Handle(
+      Make("POST", kTokenPath,
+           "grant_type=client_credentials&client_id=11111111-2222-3333-4444-555555555555"
+           "&client_secret=sim-secret&scope=" +
+               PercentEncode(scope)));
   EXPECT_EQ(reply.status, 200) << reply.body;
   return nlohmann::json::parse(reply.body)["access_token"];
 }
@@ -95,8 +96,8 @@ std::vector<std::string> RawElements(const std::string& page, const std::string&
 
 Reply Forward(Simulator& simulator, const std::vector<std::string>& events,
               const std::string& user_agent = "sekoiaio-connector-sim-intake-key") {
-  Request request = Make("POST", "/batch",
-                         nlohmann::json{{"intake_key", "sim-intake-key"}, {"jsons", events}}.dump());
+  Request request = Make(
+      "POST", "/batch", nlohmann::json{{"intake_key", "sim-intake-key"}, {"jsons", events}}.dump());
   request.headers["user-agent"] = user_agent;
   return simulator.Handle(request);
 }
@@ -150,7 +151,8 @@ TEST(Simulator, GraphEnforcesMicrosoftsRules) {
   Tenant tenant(Records(TraceApi::kGraph, 10));
   Simulator simulator(SimulatorOptions{}, tenant, kBase);
   const std::string bearer = "Bearer " + Token(simulator, "https://graph.microsoft.com/.default");
-  const std::string outlook = "Bearer " + Token(simulator, "https://outlook.office365.com/.default");
+  const std::string outlook =
+      "Bearer " + Token(simulator, "https://outlook.office365.com/.default");
   const Micros now = NowMicros();
   const auto status = [&](const std::string& target, const std::string& auth) {
     return simulator.Handle(WithAuth(Make("GET", target), auth)).status;
@@ -159,7 +161,8 @@ TEST(Simulator, GraphEnforcesMicrosoftsRules) {
   EXPECT_EQ(status(GraphQuery(now - kMicrosPerDay, now, 10), ""), 401);
   EXPECT_EQ(status(GraphQuery(now - kMicrosPerDay, now, 10), outlook), 401);
   EXPECT_EQ(status(GraphQuery(now - 11 * kMicrosPerDay, now, 10), bearer), 400);
-  EXPECT_EQ(status(GraphQuery(now - 91 * kMicrosPerDay, now - 89 * kMicrosPerDay, 10), bearer), 400);
+  EXPECT_EQ(status(GraphQuery(now - 91 * kMicrosPerDay, now - 89 * kMicrosPerDay, 10), bearer),
+            400);
   EXPECT_EQ(status(GraphQuery(now, now + 120 * kMicrosPerSecond, 10), bearer), 400);
   EXPECT_EQ(status(GraphQuery(now - kMicrosPerDay, now, 0), bearer), 400);
   EXPECT_EQ(status(GraphQuery(now - kMicrosPerDay, now, 5001), bearer), 400);
@@ -182,8 +185,16 @@ TEST(Simulator, GraphFollowsTheSpecOnFiltersRecordsAndStatuses) {
   const std::string base = "/v1.0/admin/exchange/tracing/messageTraces?%24filter=";
   const std::string start = FormatIsoSeconds(now - kMicrosPerDay), end = FormatIsoSeconds(now);
   EXPECT_EQ(get(base + PercentEncode("receivedDateTime ge " + start), true).status, 400);
-  EXPECT_EQ(get(base + PercentEncode("receivedDateTime gt " + start + " and receivedDateTime le " + end), true).status, 400);
-  EXPECT_EQ(get(base + PercentEncode("receivedDateTime ge " + start + " and receivedDateTime lt " + end), true).status, 400);
+  EXPECT_EQ(
+      get(base + PercentEncode("receivedDateTime gt " + start + " and receivedDateTime le " + end),
+          true)
+          .status,
+      400);
+  EXPECT_EQ(
+      get(base + PercentEncode("receivedDateTime ge " + start + " and receivedDateTime lt " + end),
+          true)
+          .status,
+      400);
   const Reply bad = get(base + PercentEncode("receivedDateTime ge " + start), true);
   const nlohmann::json inner = nlohmann::json::parse(bad.body)["error"]["innerError"];
   EXPECT_EQ(inner["client-request-id"], "00000000-1111-4222-8333-444444444444");
@@ -222,7 +233,8 @@ TEST(Simulator, ThrottleAnswers429WithRetryAfterAndCountsThePeak) {
   options.throttle_limit = 3;
   Simulator simulator(options, tenant, kBase);
   const std::string bearer = "Bearer " + Token(simulator, "https://graph.microsoft.com/.default");
-  const Request request = WithAuth(Make("GET", "/beta/admin/exchange/tracing/messageTraces"), bearer);
+  const Request request =
+      WithAuth(Make("GET", "/beta/admin/exchange/tracing/messageTraces"), bearer);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(simulator.Handle(request).status, 200);
   const Reply refused = simulator.Handle(request);
   EXPECT_EQ(refused.status, 429);
@@ -230,7 +242,8 @@ TEST(Simulator, ThrottleAnswers429WithRetryAfterAndCountsThePeak) {
   const std::string retry_after = Header(refused, "Retry-After");
   EXPECT_GT(std::stod(retry_after), 299.0) << retry_after;
   EXPECT_LE(std::stod(retry_after), 300.0) << retry_after;
-  EXPECT_TRUE(retry_after.find('.') == std::string::npos || retry_after.size() - retry_after.find('.') == 4)
+  EXPECT_TRUE(retry_after.find('.') == std::string::npos ||
+              retry_after.size() - retry_after.find('.') == 4)
       << retry_after;
   EXPECT_EQ(RetryAfterText(2.128), "2.128");
   EXPECT_EQ(RetryAfterText(10), "10");
@@ -301,10 +314,10 @@ TEST(Simulator, TokenEndpointAnswersInAzureAdsShape) {
             "400 invalid_scope 70011");
   EXPECT_EQ(error(kTokenPath, ok_client + "&client_assertion_type=jwt&client_assertion=a"),
             "400 invalid_request 700026");
-  EXPECT_EQ(error(kTokenPath, ok_client +
-                                  "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-"
-                                  "assertion-type%3Ajwt-bearer&client_assertion=not.a.jwt"),
-            "401 invalid_client 50027");
+  EXPECT_EQ(
+      error(kTokenPath, ok_client + "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-"
+                                    "assertion-type%3Ajwt-bearer&client_assertion=not.a.jwt"),
+      "401 invalid_client 50027");
 }
 
 TEST(Simulator, IntakeAndLogsCheckTheirCredentials) {
@@ -317,7 +330,8 @@ TEST(Simulator, IntakeAndLogsCheckTheirCredentials) {
   too_large.body_too_large = true;
   EXPECT_EQ(simulator.Handle(too_large).status, 413);
 
-  const std::string logs = R"({"logs":[{"date":"2026-01-21T14:12:34Z","level":"info","message":"hi"}]})";
+  const std::string logs =
+      R"({"logs":[{"date":"2026-01-21T14:12:34Z","level":"info","message":"hi"}]})";
   EXPECT_EQ(simulator.Handle(Make("POST", "/logs", logs)).status, 401);
   EXPECT_EQ(simulator.Handle(WithAuth(Make("POST", "/api/logs", logs), "Bearer sim-platform-token"))
                 .status,
@@ -326,7 +340,8 @@ TEST(Simulator, IntakeAndLogsCheckTheirCredentials) {
       nlohmann::json::parse(simulator.Handle(Make("GET", "/logs-received")).body);
   ASSERT_EQ(kept.size(), 1u);
   EXPECT_EQ(kept[0]["message"], "hi");
-  const nlohmann::json requests = nlohmann::json::parse(simulator.Handle(Make("GET", "/requests")).body);
+  const nlohmann::json requests =
+      nlohmann::json::parse(simulator.Handle(Make("GET", "/requests")).body);
   ASSERT_EQ(requests.size(), 5u);  // introspection is not listed
   EXPECT_EQ(requests[4]["auth"], "Bearer");
   EXPECT_EQ(requests[4]["target"], "/api/logs");
@@ -353,10 +368,13 @@ TEST(Simulator, IntakeFaultsForTheSoak) {
   EXPECT_EQ(Forward(simulator, {"{}"}).status, 200);
   EXPECT_EQ(simulator.Handle(Make("POST", "/control/intake-outage?seconds=x")).status, 400);
 
-  const std::string logs = R"({"logs":[{"date":"2026-01-21T14:12:34Z","level":"info","message":"hi"}]})";
-  EXPECT_EQ(simulator.Handle(WithAuth(Make("POST", "/logs", logs), "Bearer sim-platform-token")).status,
-            503);
-  const nlohmann::json faults = nlohmann::json::parse(simulator.Handle(Make("GET", "/stats")).body)["faults"];
+  const std::string logs =
+      R"({"logs":[{"date":"2026-01-21T14:12:34Z","level":"info","message":"hi"}]})";
+  EXPECT_EQ(
+      simulator.Handle(WithAuth(Make("POST", "/logs", logs), "Bearer sim-platform-token")).status,
+      503);
+  const nlohmann::json faults =
+      nlohmann::json::parse(simulator.Handle(Make("GET", "/stats")).body)["faults"];
   EXPECT_EQ(faults["intake_413"], 1);
   EXPECT_EQ(faults["intake_outage"], 1);
   EXPECT_EQ(faults["logs_503"], 1);
@@ -380,8 +398,11 @@ TEST(Simulator, ForcedFaultsHitTheNextEligibleRequest) {
   const Reply page = simulator.Handle(WithAuth(Make("GET", first_page), bearer));
   ASSERT_EQ(page.status, 200);
   const std::string link = nlohmann::json::parse(page.body)["@odata.nextLink"];
-  EXPECT_EQ(simulator.Handle(WithAuth(Make("GET", link.substr(std::string(kBase).size())), bearer)).status, 401);
-  const nlohmann::json faults = nlohmann::json::parse(simulator.Handle(Make("GET", "/stats")).body)["faults"];
+  EXPECT_EQ(simulator.Handle(WithAuth(Make("GET", link.substr(std::string(kBase).size())), bearer))
+                .status,
+            401);
+  const nlohmann::json faults =
+      nlohmann::json::parse(simulator.Handle(Make("GET", "/stats")).body)["faults"];
   EXPECT_EQ(faults["intake_503"], 1);
   EXPECT_EQ(faults["503"], 1);
   EXPECT_EQ(faults["401"], 1);
@@ -392,12 +413,15 @@ TEST(Simulator, StatsSayWhatWasReceivedPastAPosition) {
   Simulator simulator(SimulatorOptions{}, tenant, kBase);
   const std::string bearer = "Bearer " + Token(simulator, "https://graph.microsoft.com/.default");
   const Micros now = NowMicros();
-  const Reply page = simulator.Handle(WithAuth(Make("GET", GraphQuery(now - 3 * kMicrosPerDay, now, 100)), bearer));
+  const Reply page = simulator.Handle(
+      WithAuth(Make("GET", GraphQuery(now - 3 * kMicrosPerDay, now, 100)), bearer));
   ASSERT_EQ(page.status, 200);
   const auto records = RawElements(page.body, "value");
   ASSERT_EQ(records.size(), 100u);
   // Records 40 to 59 delivered: a client at position 50 of the same query has 10 past it.
-  ASSERT_EQ(Forward(simulator, std::vector<std::string>(records.begin() + 40, records.begin() + 60)).status, 200);
+  ASSERT_EQ(Forward(simulator, std::vector<std::string>(records.begin() + 40, records.begin() + 60))
+                .status,
+            200);
   const std::string after = FormatIsoSeconds(now - 3 * kMicrosPerDay);
   auto received_after = [&](const std::string& query) {
     const Reply reply = simulator.Handle(Make("GET", "/stats?" + query));

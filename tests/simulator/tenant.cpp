@@ -70,9 +70,8 @@ void AppendReportingBody(const TraceRecord& r, const std::string& organization,
   AppendNullableString(r.to_ip.empty() ? std::nullopt : std::optional<std::string>(r.to_ip),
                        JsonEscaping::kUtf8, out);
   out += R"(,"FromIP":)";
-  AppendNullableString(
-      r.from_ip.empty() ? std::nullopt : std::optional<std::string>(r.from_ip),
-      JsonEscaping::kUtf8, out);
+  AppendNullableString(r.from_ip.empty() ? std::nullopt : std::optional<std::string>(r.from_ip),
+                       JsonEscaping::kUtf8, out);
   out += R"(,"Size":)";
   out += std::to_string(r.size);
   out += R"(,"MessageTraceId":)";
@@ -249,8 +248,8 @@ std::string_view Tenant::GraphRows(RowRange range) const {
                                          offsets_[range.last] - 1 - offsets_[range.first]);
 }
 
-void Tenant::AppendReportingRow(std::size_t index, Micros start, Micros end,
-                                std::size_t position, std::string& out) const {
+void Tenant::AppendReportingRow(std::size_t index, Micros start, Micros end, std::size_t position,
+                                std::string& out) const {
   const std::string position_text = std::to_string(position);
   const bool verbose = options_.reporting_shape == ReportingShape::kVerbose;
   if (verbose) {
@@ -337,7 +336,8 @@ LedgerStats Tenant::Stats(std::optional<Micros> until, Micros now,
   if (until) {
     std::uint64_t expected = 0;
     std::uint64_t missing = 0;
-    const Micros from = std::max(now - retention, since.value_or(std::numeric_limits<Micros>::min()));
+    const Micros from =
+        std::max(now - retention, since.value_or(std::numeric_limits<Micros>::min()));
     for (std::size_t i = 0; i < times_.size(); ++i) {
       if (times_[i] >= *until || times_[i] < from) continue;
       const auto pending = PendingState(i);
@@ -367,13 +367,15 @@ PublicationStats Tenant::Publication(std::optional<Micros> since, Micros until, 
   }
   const std::size_t first = static_cast<std::size_t>(
       since ? std::lower_bound(times_.begin(), times_.end(), *since) - times_.begin() : 0);
-  const std::size_t last =
-      static_cast<std::size_t>(std::lower_bound(times_.begin(), times_.end(), until) - times_.begin());
+  const std::size_t last = static_cast<std::size_t>(
+      std::lower_bound(times_.begin(), times_.end(), until) - times_.begin());
   const double micros_per_minute = 60.0 * kMicrosPerSecond * options_.delay_scale;
   std::vector<double> freshness;
   const auto fresh = [&](std::uint32_t state, Micros published) {
     if (received_[state] > 0 && first_received_[state] > 0)
-      freshness.push_back(static_cast<double>(std::max<Micros>(0, first_received_[state] - published)) / micros_per_minute);
+      freshness.push_back(
+          static_cast<double>(std::max<Micros>(0, first_received_[state] - published)) /
+          micros_per_minute);
   };
   std::lock_guard<std::mutex> lock(ledger_mutex_);
   for (std::size_t i = first; i < last; ++i) {
@@ -422,7 +424,9 @@ PublicationStats Tenant::Publication(std::optional<Micros> since, Micros until, 
   if (!freshness.empty()) {
     std::sort(freshness.begin(), freshness.end());
     const auto at = [&](double share) {
-      return freshness[std::min(freshness.size() - 1, static_cast<std::size_t>(share * static_cast<double>(freshness.size())))];
+      return freshness[std::min(
+          freshness.size() - 1,
+          static_cast<std::size_t>(share * static_cast<double>(freshness.size())))];
     };
     stats.freshness_median = at(0.5);
     stats.freshness_p99 = at(0.99);

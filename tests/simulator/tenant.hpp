@@ -56,16 +56,16 @@ struct DelayBucket {
  * query at `now` returns.
  */
 struct PublicationStats {
-  std::uint64_t published = 0;           ///< records with a state visible now
-  std::uint64_t published_received = 0;  ///< of those, the visible state was received
-  std::uint64_t received_states = 0;     ///< distinct states received (pending ones included)
-  std::uint64_t unpublished = 0;         ///< records whose final state is not visible yet
+  std::uint64_t published = 0;                 ///< records with a state visible now
+  std::uint64_t published_received = 0;        ///< of those, the visible state was received
+  std::uint64_t received_states = 0;           ///< distinct states received (pending ones included)
+  std::uint64_t unpublished = 0;               ///< records whose final state is not visible yet
   std::uint64_t status_changes_published = 0;  ///< records whose final status replaced pending
   std::uint64_t status_changes_received = 0;   ///< of those, the final state was received
-  std::uint64_t pending_published = 0;   ///< pending states that were visible at some point
-  std::uint64_t pending_received = 0;    ///< pending states received
-  std::uint64_t stale = 0;  ///< status changed, final not received, pending received
-  std::vector<DelayBucket> by_delay;     ///< visible states by their publication delay
+  std::uint64_t pending_published = 0;         ///< pending states that were visible at some point
+  std::uint64_t pending_received = 0;          ///< pending states received
+  std::uint64_t stale = 0;            ///< status changed, final not received, pending received
+  std::vector<DelayBucket> by_delay;  ///< visible states by their publication delay
   /// Freshness, in unscaled minutes, of the states received (pending ones included): from a
   /// state's publication to its first receipt by the intake. nullopt when none was received.
   std::optional<double> freshness_median;
@@ -203,18 +203,18 @@ class Tenant final {
   void DrawPublication(std::uint64_t seed);
 
   TenantOptions options_;
-  std::vector<Micros> times_;          // ascending
-  std::string arena_;                  // row i at [offsets_[i], offsets_[i + 1] - 1), then ','
+  std::vector<Micros> times_;  // ascending
+  std::string arena_;          // row i at [offsets_[i], offsets_[i + 1] - 1), then ','
   std::vector<std::uint64_t> offsets_;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> graph_hashes_;  // sorted by hash
 
   // Timed tenants only (empty otherwise).
   bool timed_ = false;
-  std::vector<Micros> published_at_;     // row i first visible (pending or final state)
-  std::vector<Micros> final_at_;         // row i's final state visible (= published_at_ if no change)
-  std::vector<std::int32_t> pending_of_;  // row -> pending slot, or -1
+  std::vector<Micros> published_at_;  // row i first visible (pending or final state)
+  std::vector<Micros> final_at_;      // row i's final state visible (= published_at_ if no change)
+  std::vector<std::int32_t> pending_of_;     // row -> pending slot, or -1
   std::vector<std::uint32_t> pending_rows_;  // pending slot -> row
-  std::string pending_arena_;             // pending state of slot s at [pending_offsets_[s], [s + 1] - 1)
+  std::string pending_arena_;  // pending state of slot s at [pending_offsets_[s], [s + 1] - 1)
   std::vector<std::uint64_t> pending_offsets_;
 
   mutable std::mutex ledger_mutex_;

@@ -30,9 +30,9 @@ TEST(Tenant, GraphRowsAreCompactJsonInGraphsFieldOrderAndTimeOrder) {
       nlohmann::ordered_json::parse("[" + std::string(tenant.GraphRows(all)) + "]");
   ASSERT_EQ(rows.size(), 3000u);
   // v1.0's sample has no per-record @odata.type [LIST] (beta's has, added when served).
-  const std::vector<std::string> keys = {"id", "senderAddress", "recipientAddress",
-                                         "messageId", "receivedDateTime", "subject", "size",
-                                         "fromIP", "toIP", "status"};
+  const std::vector<std::string> keys = {
+      "id",      "senderAddress", "recipientAddress", "messageId", "receivedDateTime",
+      "subject", "size",          "fromIP",           "toIP",      "status"};
   std::string previous_time;
   std::map<std::string, int> recipients_per_id;
   double bytes = 0;
@@ -82,7 +82,7 @@ TEST(Tenant, LedgerMatchesReceivedBytesWithServedRecords) {
   tenant.MarkServed(RowRange{0, 60});
   std::vector<std::uint64_t> hashes;
   for (std::size_t i = 0; i < 50; ++i) hashes.push_back(EventHash(tenant.GraphRows({i, i + 1})));
-  hashes.push_back(hashes.front());                   // a duplicate
+  hashes.push_back(hashes.front());                       // a duplicate
   hashes.push_back(EventHash("{\"not\":\"a record\"}"));  // unknown
   tenant.RecordReceived(hashes);
   const LedgerStats stats = tenant.Stats(kNow, kNow);

@@ -117,8 +117,7 @@ std::optional<Micros> ParseIsoTime(std::string_view text) {
       !ReadDigits(text, pos, 2, second)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
   Micros fraction = 0;
@@ -169,8 +168,8 @@ std::string FormatMsDate(Micros t) {
 std::string FormatAadTimestamp(Micros t) {
   const Civil c = ToCivil(t);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02u:%02u:%02uZ",
-                static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second);
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02u:%02u:%02uZ", static_cast<long long>(c.year),
+                c.month, c.day, c.hour, c.minute, c.second);
   return buf;
 }
 
@@ -180,9 +179,8 @@ std::string FormatHttpDate(Micros t) {
                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   const Civil c = ToCivil(t);
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%s, %02u %s %04lld %02u:%02u:%02u GMT", kDays[c.weekday],
-                c.day, kMonths[c.month - 1], static_cast<long long>(c.year), c.hour, c.minute,
-                c.second);
+  std::snprintf(buf, sizeof buf, "%s, %02u %s %04lld %02u:%02u:%02u GMT", kDays[c.weekday], c.day,
+                kMonths[c.month - 1], static_cast<long long>(c.year), c.hour, c.minute, c.second);
   return buf;
 }
 

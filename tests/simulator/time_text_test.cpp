@@ -17,9 +17,9 @@ TEST(ParseIsoTime, ReadsUtcWithOptionalFractionAndZone) {
 }
 
 TEST(ParseIsoTime, RefusesMalformedText) {
-  for (const char* text : {"", "2026-01-21", "2026-01-21 14:12:34Z", "2026-13-21T14:12:34Z",
-                           "2026-01-21T24:00:00Z", "2026-01-21T14:12:34.Z",
-                           "2026-01-21T14:12:34Zjunk", "2026-1-21T14:12:34Z", "yesterday"}) {
+  for (const char* text :
+       {"", "2026-01-21", "2026-01-21 14:12:34Z", "2026-13-21T14:12:34Z", "2026-01-21T24:00:00Z",
+        "2026-01-21T14:12:34.Z", "2026-01-21T14:12:34Zjunk", "2026-1-21T14:12:34Z", "yesterday"}) {
     EXPECT_FALSE(ParseIsoTime(text).has_value()) << text;
   }
 }

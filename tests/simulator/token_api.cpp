@@ -28,14 +28,15 @@ Reply AadError(int status, const std::string& error, int code, const std::string
   const std::string timestamp = FormatAadTimestamp(NowMicros());
   const std::string trace_id = NewGuid();
   const std::string correlation_id = NewGuid();
-  reply.body = Dump({{"error", error},
-                     {"error_description", "AADSTS" + std::to_string(code) + ": " + description +
-                                               "\r\nTrace ID: " + trace_id + "\r\nCorrelation ID: " +
-                                               correlation_id + "\r\nTimestamp: " + timestamp},
-                     {"error_codes", {code}},
-                     {"timestamp", timestamp},
-                     {"trace_id", trace_id},
-                     {"correlation_id", correlation_id}});
+  reply.body =
+      Dump({{"error", error},
+            {"error_description",
+             "AADSTS" + std::to_string(code) + ": " + description + "\r\nTrace ID: " + trace_id +
+                 "\r\nCorrelation ID: " + correlation_id + "\r\nTimestamp: " + timestamp},
+            {"error_codes", {code}},
+            {"timestamp", timestamp},
+            {"trace_id", trace_id},
+            {"correlation_id", correlation_id}});
   return reply;
 }
 
@@ -49,16 +50,20 @@ constexpr long long kClockSkewSeconds = 300;  // Azure AD's tolerance for nbf an
 
 std::optional<std::string> Base64UrlDecode(std::string text) {
   for (char& c : text) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return std::nullopt;  // base64url has neither
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/' || c == '=')
+      return std::nullopt;  // base64url has neither
   }
   return Base64Decode(text);
 }
 
 std::string Base64UrlEncode(const unsigned char* data, std::size_t size) {
   std::string out(4 * ((size + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
   out.resize(static_cast<std::size_t>(n));
   while (!out.empty() && out.back() == '=') out.pop_back();
   for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
@@ -75,7 +80,7 @@ struct KeyDeleter {
 // The certificate registered for the application (the public part Microsoft keeps).
 struct RegisteredCertificate {
   std::unique_ptr<X509, X509Deleter> x509;
-  std::string thumbprint;  // base64url SHA-256 of the DER form (x5t#S256)
+  std::string thumbprint;       // base64url SHA-256 of the DER form (x5t#S256)
   std::string sha1_thumbprint;  // base64url SHA-1 of the DER form (x5t, with RS256 only)
   Micros not_before = 0;
   Micros not_after = 0;
@@ -108,7 +113,8 @@ std::optional<RegisteredCertificate> ParseCertificate(const std::string& pem) {
 
 // RS256 (PKCS#1 v1.5) or PS256 (RSA-PSS, SHA-256, MGF1-SHA-256, salt of the digest's length,
 // RFC 7518 section 3.5).
-bool VerifySignature(X509* x509, bool pss, const std::string& signing_input, const std::string& signature) {
+bool VerifySignature(X509* x509, bool pss, const std::string& signing_input,
+                     const std::string& signature) {
   std::unique_ptr<EVP_PKEY, KeyDeleter> key(X509_get_pubkey(x509));
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pctx = nullptr;
@@ -118,7 +124,8 @@ bool VerifySignature(X509* x509, bool pss, const std::string& signing_input, con
          EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
          EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1;
   }
-  ok = ok && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+  ok = ok && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
+                              signature.size(),
                               reinterpret_cast<const unsigned char*>(signing_input.data()),
                               signing_input.size()) == 1;
   EVP_MD_CTX_free(ctx);
@@ -132,13 +139,15 @@ Reply InvalidAssertion(int code, const std::string& description) {
 // Checks a client assertion as Azure AD does; nullopt when it is accepted.
 // On acceptance, `jti` and `expires` (epoch seconds past which a replay would be refused anyway)
 // are set, for the caller's replay check.
-std::optional<Reply> CheckAssertion(const std::string& assertion, const std::string& certificate_pem,
-                                    const std::string& client_id, const std::string& token_url, std::string* jti,
-                                    long long* expires) {
+std::optional<Reply> CheckAssertion(const std::string& assertion,
+                                    const std::string& certificate_pem,
+                                    const std::string& client_id, const std::string& token_url,
+                                    std::string* jti, long long* expires) {
   const Reply malformed = InvalidAssertion(50027, "JWT token is invalid or malformed.");
   const std::size_t dot1 = assertion.find('.');
   const std::size_t dot2 = dot1 == std::string::npos ? dot1 : assertion.find('.', dot1 + 1);
-  if (dot2 == std::string::npos || assertion.find('.', dot2 + 1) != std::string::npos) return malformed;
+  if (dot2 == std::string::npos || assertion.find('.', dot2 + 1) != std::string::npos)
+    return malformed;
   auto header_text = Base64UrlDecode(assertion.substr(0, dot1));
   auto claims_text = Base64UrlDecode(assertion.substr(dot1 + 1, dot2 - dot1 - 1));
   auto signature = Base64UrlDecode(assertion.substr(dot2 + 1));
@@ -151,7 +160,8 @@ std::optional<Reply> CheckAssertion(const std::string& assertion, const std::str
   const std::string alg = header.value("alg", "");
   const bool pss = alg == "PS256";
   if (!pss && alg != "RS256") {
-    return InvalidAssertion(5002738, "Invalid JWT token. '" + alg + "' is not a supported signature algorithm.");
+    return InvalidAssertion(
+        5002738, "Invalid JWT token. '" + alg + "' is not a supported signature algorithm.");
   }
   const char* thumbprint_header = pss ? "x5t#S256" : "x5t";
   if (!header.contains(thumbprint_header) || !header[thumbprint_header].is_string()) {
@@ -161,50 +171,66 @@ std::optional<Reply> CheckAssertion(const std::string& assertion, const std::str
   const std::string thumbprint = header[thumbprint_header].get<std::string>();
   auto registered = ParseCertificate(certificate_pem);
   if (!registered || thumbprint != (pss ? registered->thumbprint : registered->sha1_thumbprint)) {
-    return InvalidAssertion(700027, "Client assertion contains an invalid signature. [Reason - The key was not "
-                                    "found., Thumbprint of key used by client: '" + thumbprint + "']");
+    return InvalidAssertion(
+        700027,
+        "Client assertion contains an invalid signature. [Reason - The key was not "
+        "found., Thumbprint of key used by client: '" +
+            thumbprint + "']");
   }
   const Micros now = NowMicros();
   if (now < registered->not_before || now > registered->not_after) {
-    return InvalidAssertion(700027, "Client assertion contains an invalid signature. [Reason - The key used is "
-                                    "expired., Thumbprint of key used by client: '" + thumbprint +
-                                    "', Found key 'Start=" + FormatAadTimestamp(registered->not_before) +
-                                    ", End=" + FormatAadTimestamp(registered->not_after) + "']");
+    return InvalidAssertion(
+        700027,
+        "Client assertion contains an invalid signature. [Reason - The key used is "
+        "expired., Thumbprint of key used by client: '" +
+            thumbprint + "', Found key 'Start=" + FormatAadTimestamp(registered->not_before) +
+            ", End=" + FormatAadTimestamp(registered->not_after) + "']");
   }
   if (!VerifySignature(registered->x509.get(), pss, assertion.substr(0, dot2), *signature)) {
-    return InvalidAssertion(700027, "Client assertion contains an invalid signature. [Reason - The provided "
-                                    "signature value did not match the expected signature value., Thumbprint "
-                                    "of key used by client: '" + thumbprint + "']");
+    return InvalidAssertion(
+        700027,
+        "Client assertion contains an invalid signature. [Reason - The provided "
+        "signature value did not match the expected signature value., Thumbprint "
+        "of key used by client: '" +
+            thumbprint + "']");
   }
   for (const char* claim : {"aud", "iss", "sub", "jti"}) {
     if (!claims.contains(claim) || !claims[claim].is_string()) {
-      return InvalidAssertion(50027, std::string("JWT token is invalid or malformed. The claim '") + claim +
-                                         "' is missing.");
+      return InvalidAssertion(50027, std::string("JWT token is invalid or malformed. The claim '") +
+                                         claim + "' is missing.");
     }
   }
   if (claims["aud"].get<std::string>() != token_url) {
-    return InvalidAssertion(700212, "No matching federated identity record found for presented assertion "
-                                    "audience '" + claims["aud"].get<std::string>() + "'.");
+    return InvalidAssertion(700212,
+                            "No matching federated identity record found for presented assertion "
+                            "audience '" +
+                                claims["aud"].get<std::string>() + "'.");
   }
-  if (!IEquals(claims["iss"].get<std::string>(), client_id) || !IEquals(claims["sub"].get<std::string>(), client_id)) {
-    return InvalidAssertion(700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
+  if (!IEquals(claims["iss"].get<std::string>(), client_id) ||
+      !IEquals(claims["sub"].get<std::string>(), client_id)) {
+    return InvalidAssertion(
+        700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
   }
   if (!claims.contains("exp") || !claims["exp"].is_number_integer() || !claims.contains("nbf") ||
       !claims["nbf"].is_number_integer()) {
-    return InvalidAssertion(50027, "JWT token is invalid or malformed. The claims 'exp' and 'nbf' must be numbers.");
+    return InvalidAssertion(
+        50027, "JWT token is invalid or malformed. The claims 'exp' and 'nbf' must be numbers.");
   }
   const long long seconds = now / 1000000;
   const long long exp = claims["exp"].get<long long>();
   const long long nbf = claims["nbf"].get<long long>();
   if (exp + kClockSkewSeconds < seconds || nbf - kClockSkewSeconds > seconds) {
-    return InvalidAssertion(700024, "Client assertion is not within its valid time range. Current time: " +
-                                        FormatAadTimestamp(now) + ", assertion valid from " +
-                                        FormatAadTimestamp(nbf * 1000000) + ", expiry time of assertion " +
-                                        FormatAadTimestamp(exp * 1000000) + ".");
+    return InvalidAssertion(700024,
+                            "Client assertion is not within its valid time range. Current time: " +
+                                FormatAadTimestamp(now) + ", assertion valid from " +
+                                FormatAadTimestamp(nbf * 1000000) + ", expiry time of assertion " +
+                                FormatAadTimestamp(exp * 1000000) + ".");
   }
   if (exp <= nbf) {
-    return InvalidAssertion(700024, "Client assertion is not within its valid time range: it expires before it "
-                                    "becomes valid.");
+    return InvalidAssertion(
+        700024,
+        "Client assertion is not within its valid time range: it expires before it "
+        "becomes valid.");
   }
   *jti = claims["jti"].get<std::string>();
   *expires = exp + kClockSkewSeconds;
@@ -260,15 +286,17 @@ Reply Simulator::HandleToken(const Request& request, const std::string& tenant) 
     // `aud` must name this very endpoint, as the client reached it.
     std::string jti;
     long long expires = 0;
-    if (auto refused = CheckAssertion(assertion->value, options_.client_certificate_pem, options_.client_id,
-                                      base_url_ + request.raw_path, &jti, &expires)) {
+    if (auto refused =
+            CheckAssertion(assertion->value, options_.client_certificate_pem, options_.client_id,
+                           base_url_ + request.raw_path, &jti, &expires)) {
       return *refused;
     }
     // Entra refuses a replayed assertion; the code it answers with is not documented: one of
     // the invalid_client family stands for it.
     if (!RememberJti(jti, expires)) {
-      return InvalidAssertion(7000273, "The client assertion was already used: each must have its own 'jti' "
-                                       "claim (replay).");
+      return InvalidAssertion(7000273,
+                              "The client assertion was already used: each must have its own 'jti' "
+                              "claim (replay).");
     }
   } else if (client_secret == nullptr) {
     return AadError(401, "invalid_client", 7000218,
@@ -278,7 +306,8 @@ Reply Simulator::HandleToken(const Request& request, const std::string& tenant) 
     return AadError(401, "invalid_client", 7000215,
                     "Invalid client secret provided. Ensure the secret being sent in the request "
                     "is the client secret value, not the client secret ID, for a secret added to "
-                    "app '" + options_.client_id + "'.");
+                    "app '" +
+                        options_.client_id + "'.");
   }
   if (scope == nullptr) return MissingParameter("scope");
   TokenScope token_scope;

@@ -23,7 +23,8 @@ constexpr const char* kClient = "11111111-2222-3333-4444-555555555555";
 std::string B64Url(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   while (!out.empty() && out.back() == '=') out.pop_back();
   for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
@@ -53,7 +54,8 @@ std::string Sign(const std::string& key_pem, bool pss, const std::string& input)
     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
   }
   std::size_t length = 0;
-  EVP_DigestSign(ctx, nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  EVP_DigestSign(ctx, nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()),
+                 input.size());
   std::string signature(length, '\0');
   EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &length,
                  reinterpret_cast<const unsigned char*>(input.data()), input.size());
@@ -65,9 +67,9 @@ std::string Sign(const std::string& key_pem, bool pss, const std::string& input)
 
 struct Assertion {
   std::string alg = "PS256";
-  bool pss = true;           // how it is really signed
+  bool pss = true;  // how it is really signed
   std::string thumbprint_header = "x5t#S256";
-  bool sha1 = false;         // the thumbprint's digest
+  bool sha1 = false;  // the thumbprint's digest
   std::string jti = "jti-1";
   long long nbf_offset = 0;  // seconds from now
   long long exp_offset = 600;
@@ -76,7 +78,9 @@ struct Assertion {
 
 class TokenEndpoint : public ::testing::Test {
  protected:
-  TokenEndpoint() : certificate_(sekoia::testing::MakeTestCertificate("simulator-test-only")), tenant_(Options()) {
+  TokenEndpoint()
+      : certificate_(sekoia::testing::MakeTestCertificate("simulator-test-only")),
+        tenant_(Options()) {
     SimulatorOptions options;
     options.client_certificate_pem = certificate_.certificate_pem;
     simulator_ = std::make_unique<Simulator>(options, tenant_, kBase);
@@ -90,10 +94,16 @@ class TokenEndpoint : public ::testing::Test {
   }
   std::string Jwt(const Assertion& a) const {
     const long long now = NowMicros() / 1000000;
-    Json header = {{"alg", a.alg}, {"typ", "JWT"},
-                   {a.thumbprint_header, Thumbprint(certificate_.certificate_pem, a.sha1 ? EVP_sha1() : EVP_sha256())}};
-    Json claims = {{"aud", a.aud}, {"iss", kClient}, {"sub", kClient}, {"jti", a.jti},
-                   {"nbf", now + a.nbf_offset}, {"exp", now + a.exp_offset}};
+    Json header = {{"alg", a.alg},
+                   {"typ", "JWT"},
+                   {a.thumbprint_header,
+                    Thumbprint(certificate_.certificate_pem, a.sha1 ? EVP_sha1() : EVP_sha256())}};
+    Json claims = {{"aud", a.aud},
+                   {"iss", kClient},
+                   {"sub", kClient},
+                   {"jti", a.jti},
+                   {"nbf", now + a.nbf_offset},
+                   {"exp", now + a.exp_offset}};
     const std::string input = B64Url(header.dump()) + "." + B64Url(claims.dump());
     return input + "." + B64Url(Sign(certificate_.private_key_pem, a.pss, input));
   }
@@ -103,15 +113,17 @@ class TokenEndpoint : public ::testing::Test {
     request.method = "POST";
     request.raw_path = kTokenPath;
     request.path = kTokenPath;
-    request.body = std::string("grant_type=client_credentials&client_id=") + kClient +
-                   "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
-                   "&client_assertion=" + PercentEncode(Jwt(a)) + "&scope=" +
-                   PercentEncode("https://graph.microsoft.com/.default");
+    request.body =
+        std::string("grant_type=client_credentials&client_id=") + kClient +
+        "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+        "&client_assertion=" +
+        PercentEncode(Jwt(a)) + "&scope=" + PercentEncode("https://graph.microsoft.com/.default");
     const Reply reply = simulator_->Handle(request);
     if (reply.status == 200) return "200";
     const Json error = Json::parse(reply.body);
     last_description_ = error["error_description"].get<std::string>();
-    return std::to_string(reply.status) + " " + std::to_string(error["error_codes"][0].get<long long>());
+    return std::to_string(reply.status) + " " +
+           std::to_string(error["error_codes"][0].get<long long>());
   }
   sekoia::testing::TestCertificate certificate_;
   Tenant tenant_;

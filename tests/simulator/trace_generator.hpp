@@ -31,23 +31,23 @@ std::string_view ReportingStatusName(TraceStatus status);
 /** One row: one message to one recipient. API-neutral; each API serializes it its own way. */
 struct TraceRecord {
   Micros received = 0;
-  std::string trace_id;                ///< GUID, shared by the recipients of one message
-  std::string message_id;              ///< `<guid@host>`, shared likewise
+  std::string trace_id;    ///< GUID, shared by the recipients of one message
+  std::string message_id;  ///< `<guid@host>`, shared likewise
   std::string sender;
   std::string recipient;
   std::optional<std::string> subject;  ///< nullopt: null in Reporting, "" in Graph
   JsonEscaping subject_escaping = JsonEscaping::kUtf8;
   std::int64_t size = 0;
-  std::string from_ip;                 ///< empty: "" in Graph, null in Reporting
-  std::string to_ip;                   ///< likewise
+  std::string from_ip;  ///< empty: "" in Graph, null in Reporting
+  std::string to_ip;    ///< likewise
   TraceStatus status = TraceStatus::kDelivered;
 };
 
 struct TraceGeneratorOptions {
-  std::size_t records = 0;     ///< exact number of rows produced
-  Micros oldest = 0;           ///< earliest received time (inclusive)
-  Micros newest = 0;           ///< latest received time (inclusive)
-  bool whole_seconds = true;   ///< Graph shows whole seconds; Reporting keeps sub-seconds
+  std::size_t records = 0;    ///< exact number of rows produced
+  Micros oldest = 0;          ///< earliest received time (inclusive)
+  Micros newest = 0;          ///< latest received time (inclusive)
+  bool whole_seconds = true;  ///< Graph shows whole seconds; Reporting keeps sub-seconds
   std::uint64_t seed = 1;
 };
 

@@ -65,14 +65,18 @@ TEST(CheckQuery, AsksGraphForOneRecordOfTheLastHour) {
   sekoia::StopSignal stop;
   const auto now = *sekoia::ParseIso8601("2026-01-21T12:00:00.750Z");
   EXPECT_EQ(CheckQuery(source, "graph_url", options.graph_url, now, stop),
-            "graph.microsoft.com: no record in the last hour; Microsoft publishes records minutes after the mail");
+            "graph.microsoft.com: no record in the last hour; Microsoft publishes records minutes "
+            "after the mail");
   ASSERT_EQ(transport.requests().size(), 1u);
-  EXPECT_EQ(transport.requests()[0].url,
-            "https://graph.microsoft.com/v1.0/admin/exchange/tracing/messageTraces?$filter=receivedDateTime%20ge%20"
-            "2026-01-21T11%3A00%3A00Z%20and%20receivedDateTime%20le%202026-01-21T12%3A00%3A00Z&$top=1");
+  EXPECT_EQ(
+      transport.requests()[0].url,
+      "https://graph.microsoft.com/v1.0/admin/exchange/tracing/"
+      "messageTraces?$filter=receivedDateTime%20ge%20"
+      "2026-01-21T11%3A00%3A00Z%20and%20receivedDateTime%20le%202026-01-21T12%3A00%3A00Z&$top=1");
 }
 
-TEST(CheckQuery, AsksTheReportingWebServiceForOneRowOfTheLastHourAndNamesTheArgumentWhenUnreachable) {
+TEST(CheckQuery,
+     AsksTheReportingWebServiceForOneRowOfTheLastHourAndNamesTheArgumentWhenUnreachable) {
   FakeTransport transport;
   transport.Push({-1, "", {}});
   ReportingSourceOptions options;
@@ -80,12 +84,14 @@ TEST(CheckQuery, AsksTheReportingWebServiceForOneRowOfTheLastHourAndNamesTheArgu
   ReportingSource source(options, transport);
   sekoia::StopSignal stop;
   const auto now = *sekoia::ParseIso8601("2026-01-21T12:00:00Z");
-  const std::string failure = FailureOf([&] { CheckQuery(source, "reporting_url", options.reporting_url, now, stop); });
+  const std::string failure =
+      FailureOf([&] { CheckQuery(source, "reporting_url", options.reporting_url, now, stop); });
   EXPECT_EQ(failure.rfind("reporting_url (https://reports.office365.com/", 0), 0u) << failure;
   EXPECT_NE(failure.find("connection refused"), std::string::npos) << failure;
   ASSERT_EQ(transport.requests().size(), 1u);
   const std::string url = transport.requests()[0].url;
-  EXPECT_NE(url.find("StartDate%20eq%20datetime%272026-01-21T11%3A00%3A00Z%27"), std::string::npos) << url;
+  EXPECT_NE(url.find("StartDate%20eq%20datetime%272026-01-21T11%3A00%3A00Z%27"), std::string::npos)
+      << url;
   EXPECT_EQ(url.substr(url.size() - 7), "&$top=1");
 }
 
@@ -101,8 +107,8 @@ TEST(CheckIntake, PostsAnEmptyBatchAsTheTriggerDoesAndAcceptsTheIntakesAnswer) {
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.url, "https://intake.sekoia.io/batch");
   EXPECT_EQ(request.body, R"({"intake_key":"key-1","jsons":[]})");
-  EXPECT_EQ(request.headers,
-            (sekoia::http::Headers{{"Content-Type", "application/json"}, {"User-Agent", "sekoiaio-connector-key-1"}}));
+  EXPECT_EQ(request.headers, (sekoia::http::Headers{{"Content-Type", "application/json"},
+                                                    {"User-Agent", "sekoiaio-connector-key-1"}}));
 }
 
 TEST(CheckIntake, ARefusedKeyAWrongPathAndANonIntakeSayWhatToFix) {
@@ -114,16 +120,20 @@ TEST(CheckIntake, ARefusedKeyAWrongPathAndANonIntakeSayWhatToFix) {
   transport.Push({-1, "", {}});
   auto check = [&] { CheckIntake(transport, "https://intake.example", "k", stop); };
   EXPECT_EQ(FailureOf(check),
-            "the intake at intake.example refused intake_key (HTTP 401: Invalid intake key); copy the intake key "
+            "the intake at intake.example refused intake_key (HTTP 401: Invalid intake key); copy "
+            "the intake key "
             "from the intake's page in Sekoia.io into intake_key");
   EXPECT_EQ(FailureOf(check),
-            "the intake at intake.example has no https://intake.example/batch (HTTP 404); intake_server must be "
+            "the intake at intake.example has no https://intake.example/batch (HTTP 404); "
+            "intake_server must be "
             "the intake's base URL, such as https://intake.sekoia.io");
+  EXPECT_EQ(
+      FailureOf(check),
+      "the answer of intake.example (HTTP 200) is not JSON: it is not a Sekoia.io intake; check "
+      "intake_server");
   EXPECT_EQ(FailureOf(check),
-            "the answer of intake.example (HTTP 200) is not JSON: it is not a Sekoia.io intake; check "
-            "intake_server");
-  EXPECT_EQ(FailureOf(check),
-            "intake_server (https://intake.example): connection refused (scripted); check intake_server, the "
+            "intake_server (https://intake.example): connection refused (scripted); check "
+            "intake_server, the "
             "network and HTTPS_PROXY/NO_PROXY");
 }
 

@@ -29,7 +29,9 @@ class ScriptedSource final : public TraceSource {
     std::optional<std::string> warning = std::nullopt;
     std::optional<std::string> paging_error = std::nullopt;
   };
-  SourceLimits Limits() const override { return {hours(24 * 10), hours(24 * 90), rows_outside_window}; }
+  SourceLimits Limits() const override {
+    return {hours(24 * 10), hours(24 * 90), rows_outside_window};
+  }
   std::string FirstPageUrl(const Window&) const override { return "first"; }
   TracePage FetchPage(const std::string& url, std::size_t, const sekoia::StopSignal&) override {
     urls.push_back(url);
@@ -64,7 +66,8 @@ struct Fixture {
   sekoia::HealthState health{sekoia::HealthOptions{}, clock.Now()};
   CollectorOptions options;
   std::unique_ptr<Collector> Make(TraceSource& source) {
-    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, random, logger, metrics, health);
+    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, random, logger,
+                                       metrics, health);
   }
 };
 
@@ -101,7 +104,8 @@ TEST(CollectorPaging, MorePagesThanRecordsEndTheWindow) {
   Fixture f;
   ScriptedSource source;
   source.pages["first"] = {{"a"}, "e1"};
-  for (int i = 1; i < 50; ++i) source.pages["e" + std::to_string(i)] = {{}, "e" + std::to_string(i + 1)};
+  for (int i = 1; i < 50; ++i)
+    source.pages["e" + std::to_string(i)] = {{}, "e" + std::to_string(i + 1)};
   auto collector = f.Make(source);
   sekoia::StopSignal stop;
   ASSERT_TRUE(collector->RunOnce(stop));
@@ -130,13 +134,15 @@ TEST(CollectorPaging, ALinkOffTheServiceEndsTheWindowWithAnErrorAndIsNeverSaved)
   f.options.lookback = std::chrono::seconds(0);
   ScriptedSource source;
   source.pages["first"] = {{"a"}, "p2"};
-  source.pages["p2"] = {{"b"}, std::nullopt, std::nullopt, std::string("the next link points to elsewhere")};
+  source.pages["p2"] = {
+      {"b"}, std::nullopt, std::nullopt, std::string("the next link points to elsewhere")};
   auto collector = f.Make(source);
   sekoia::StopSignal stop;
   ASSERT_TRUE(collector->RunOnce(stop));
   EXPECT_EQ(source.urls, (std::vector<std::string>{"first", "p2"}));
   EXPECT_EQ(f.intake.received, (std::vector<std::string>{"a", "b"}));
-  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kError, "the next link points to elsewhere; the window "));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kError,
+                                "the next link points to elsewhere; the window "));
   EXPECT_EQ(nlohmann::json::parse(f.health.Render(f.clock.Now()).second)["error_count"], 1);
   EXPECT_FALSE(collector->cursor().window);
   EXPECT_FALSE(f.checkpoints.saved->contains("window")) << f.checkpoints.saved->dump();
@@ -146,7 +152,8 @@ TEST(CollectorPaging, ALinkOffTheServiceEndsTheWindowWithAnErrorAndIsNeverSaved)
   f.clock.Advance(minutes(10));
   ASSERT_TRUE(collector->RunOnce(stop));
   EXPECT_EQ(source.urls, (std::vector<std::string>{"first", "p2", "first", "p2"}));
-  EXPECT_FALSE(f.logger.Contains(sekoia::LogLevel::kWarning, "the checkpoint's next link is not followed"));
+  EXPECT_FALSE(
+      f.logger.Contains(sekoia::LogLevel::kWarning, "the checkpoint's next link is not followed"));
   EXPECT_NE(f.checkpoints.saved->value("most_recent_date_requested", ""), first_end);
   EXPECT_FALSE(f.checkpoints.saved->contains("window"));
 }
@@ -154,19 +161,21 @@ TEST(CollectorPaging, ALinkOffTheServiceEndsTheWindowWithAnErrorAndIsNeverSaved)
 TEST(CollectorPaging, AStoredLinkOffTheServiceRereadsTheWindowFromItsStart) {
   Fixture f;
   const TimePoint now = f.clock.Now();
-  f.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", sekoia::FormatIso8601(now - minutes(30))},
-                                       {"window",
-                                        {{"start", sekoia::FormatIso8601(now - minutes(30))},
-                                         {"end", sekoia::FormatIso8601(now - minutes(20))},
-                                         {"rows_read", 5},
-                                         {"next_link", "https://elsewhere.test/stolen"}}}};
+  f.checkpoints.saved =
+      nlohmann::json{{"most_recent_date_requested", sekoia::FormatIso8601(now - minutes(30))},
+                     {"window",
+                      {{"start", sekoia::FormatIso8601(now - minutes(30))},
+                       {"end", sekoia::FormatIso8601(now - minutes(20))},
+                       {"rows_read", 5},
+                       {"next_link", "https://elsewhere.test/stolen"}}}};
   ScriptedSource source;
   source.pages["first"] = {{"a"}, std::nullopt};
   auto collector = f.Make(source);
   sekoia::StopSignal stop;
   ASSERT_TRUE(collector->RunOnce(stop));
   EXPECT_EQ(source.urls, (std::vector<std::string>{"https://elsewhere.test/stolen", "first"}));
-  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning, "the checkpoint's next link is not followed"));
+  EXPECT_TRUE(
+      f.logger.Contains(sekoia::LogLevel::kWarning, "the checkpoint's next link is not followed"));
   EXPECT_EQ(f.intake.received, std::vector<std::string>{"a"});
 }
 

@@ -10,13 +10,13 @@
 #include "fake_clock.hpp"
 #include "fake_random.hpp"
 #include "fake_stores.hpp"
-#include "keys_file.hpp"
 #include "fake_transport.hpp"
+#include "keys_file.hpp"
 #include "record_key.hpp"
-#include "test_dir.hpp"
 #include "sekoia/backoff.hpp"
 #include "sekoia/errors.hpp"
 #include "sekoia/time_format.hpp"
+#include "test_dir.hpp"
 
 namespace message_trace {
 namespace {
@@ -33,9 +33,12 @@ std::string Offset(const std::string& url) { return url.substr(url.rfind('|') + 
 // "window-index|offset" links; it can fail chosen calls.
 class FakeSource final : public TraceSource {
  public:
-  explicit FakeSource(std::vector<TimePoint> times, std::size_t page_size = 3) : page_size_(page_size) {
+  explicit FakeSource(std::vector<TimePoint> times, std::size_t page_size = 3)
+      : page_size_(page_size) {
     for (std::size_t i = 0; i < times.size(); ++i) {
-      records_.push_back({"{\"n\":" + std::to_string(i) + ",\"t\":\"" + sekoia::FormatIso8601(times[i]) + "\"}", times[i]});
+      records_.push_back(
+          {"{\"n\":" + std::to_string(i) + ",\"t\":\"" + sekoia::FormatIso8601(times[i]) + "\"}",
+           times[i]});
       keys_.push_back(i + 1);
     }
   }
@@ -60,7 +63,8 @@ class FakeSource final : public TraceSource {
     for (const auto& record : records_)  // both bounds inclusive, as the services do
       if (record.second >= start && record.second <= end) matching.push_back(&record);
     TracePage page;
-    for (std::size_t i = offset; i < matching.size() && i < offset + page_size_; ++i) page.body += matching[i]->first + "\n";
+    for (std::size_t i = offset; i < matching.size() && i < offset + page_size_; ++i)
+      page.body += matching[i]->first + "\n";
     std::size_t pos = 0;
     for (std::size_t i = offset; i < matching.size() && i < offset + page_size_; ++i) {
       std::size_t len = matching[i]->first.size();
@@ -68,7 +72,8 @@ class FakeSource final : public TraceSource {
                               keys_[static_cast<std::size_t>(matching[i] - records_.data())]});
       pos += len + 1;
     }
-    if (offset + page_size_ < matching.size()) page.next_url = url.substr(0, second + 1) + std::to_string(offset + page_size_);
+    if (offset + page_size_ < matching.size())
+      page.next_url = url.substr(0, second + 1) + std::to_string(offset + page_size_);
     rows_served += page.records.size();
     return page;
   }
@@ -106,7 +111,8 @@ struct Fixture {
   CollectorOptions options;
 
   std::unique_ptr<Collector> Make(FakeSource& source, ForwardedKeys* keys = nullptr) {
-    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, random, logger, metrics, health, keys);
+    return std::make_unique<Collector>(options, source, intake, checkpoints, clock, random, logger,
+                                       metrics, health, keys);
   }
   TimePoint Now() const { return clock.Now(); }
 };
@@ -152,9 +158,10 @@ TEST(Collector, StartTimeBeyondWhatTheServiceKeepsIsClampedWithAWarning) {
   source.limits = {hours(6), hours(24 * 30) - minutes(10)};  // the legacy service's
   auto collector = f.Make(source);
   EXPECT_EQ(collector->cursor().next_start, f.Now() - hours(24 * 30) + minutes(10));
-  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning,
-                                "start_time: 744 hours reaches past the oldest data the service keeps (about 30 "
-                                "days); starting from 2025-12-22T12:10:00Z instead"));
+  EXPECT_TRUE(f.logger.Contains(
+      sekoia::LogLevel::kWarning,
+      "start_time: 744 hours reaches past the oldest data the service keeps (about 30 "
+      "days); starting from 2025-12-22T12:10:00Z instead"));
 }
 
 TEST(Collector, StartTimeWithinWhatTheServiceKeepsOrACheckpointGivesNoClampWarning) {
@@ -171,7 +178,8 @@ TEST(Collector, StartTimeWithinWhatTheServiceKeepsOrACheckpointGivesNoClampWarni
   auto resumed = g.Make(source);
   EXPECT_EQ(resumed->cursor().next_start, g.Now() - hours(2));
   for (const auto* logger : {&f.logger, &g.logger}) {
-    EXPECT_FALSE(logger->Contains(sekoia::LogLevel::kWarning, "start_time")) << "a warning without a clamp";
+    EXPECT_FALSE(logger->Contains(sekoia::LogLevel::kWarning, "start_time"))
+        << "a warning without a clamp";
   }
 }
 
@@ -200,7 +208,8 @@ TEST(Collector, RecordOnAWindowBoundaryIsSentOnce) {
   Drain(*collector);
   std::multiset<std::string> received(f.intake.received.begin(), f.intake.received.end());
   ASSERT_EQ(received.size(), 4u);
-  for (std::size_t i = 0; i < source.size(); ++i) EXPECT_EQ(received.count(source.Record(i)), 1u) << i;
+  for (std::size_t i = 0; i < source.size(); ++i)
+    EXPECT_EQ(received.count(source.Record(i)), 1u) << i;
 }
 
 TEST(Collector, CheckpointRecordsTheNextPageInsideAWindow) {
@@ -213,7 +222,8 @@ TEST(Collector, CheckpointRecordsTheNextPageInsideAWindow) {
   auto collector = f.Make(source);
   Drain(*collector);
   ASSERT_EQ(seen.size(), 3u);
-  // When page 2 is forwarded, the checkpoint already points at page 2 (saved after page 1 was acknowledged).
+  // When page 2 is forwarded, the checkpoint already points at page 2 (saved after page 1 was
+  // acknowledged).
   EXPECT_EQ(Offset(seen[1]["window"]["next_link"]), "3");
   EXPECT_EQ(Offset(seen[2]["window"]["next_link"]), "6");
   EXPECT_EQ(seen[1]["most_recent_date_requested"], "2026-01-21T11:00:00Z");
@@ -276,7 +286,8 @@ TEST(Collector, UnacknowledgedPageNeverMovesTheCheckpoint) {
 
 TEST(Collector, ResumesAnExistingPythonCheckpoint) {
   Fixture f;
-  f.checkpoints.saved = nlohmann::json{{"most_recent_date_requested", "2026-01-21T11:30:00.000000+00:00"}};
+  f.checkpoints.saved =
+      nlohmann::json{{"most_recent_date_requested", "2026-01-21T11:30:00.000000+00:00"}};
   FakeSource source({f.Now() - minutes(40), f.Now() - minutes(20)});
   auto collector = f.Make(source);
   Drain(*collector);
@@ -370,7 +381,8 @@ TEST(Collector, CheckpointIsSavedSoonAfterTheDirectoryIsWritableAgain) {
       stop.Request();
     }
   };
-  Collector collector(f.options, source, f.intake, f.checkpoints, clock, f.random, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, f.intake, f.checkpoints, clock, f.random, f.logger,
+                      f.metrics, f.health);
   collector.Run(stop);
   EXPECT_EQ(f.intake.received.size(), 1u);
   EXPECT_LE(clock.inner.waits().at(0), seconds(10));
@@ -401,7 +413,8 @@ TEST(CollectorLookback, KeysThatCouldNotBeSavedAreSavedSoonAfterTheDirectoryIsWr
       stop.Request();
     }
   };
-  Collector collector(f.options, source, f.intake, f.checkpoints, clock, f.random, f.logger, f.metrics, f.health, &keys);
+  Collector collector(f.options, source, f.intake, f.checkpoints, clock, f.random, f.logger,
+                      f.metrics, f.health, &keys);
   collector.Run(stop);
   EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kError, "cannot save the forwarded keys"));
   EXPECT_LE(clock.inner.waits().at(0), seconds(10));
@@ -425,14 +438,16 @@ TEST(Collector, CaughtUpMeansOneWindowPerFrequency) {
   f.clock.Advance(seconds(1));
   EXPECT_TRUE(collector->RunOnce(stop));
   EXPECT_EQ(collector->cursor().next_start, f.Now() - minutes(5));
-  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kDebug, "done: 0 record(s) forwarded in 1 page(s)"));
+  EXPECT_TRUE(
+      f.logger.Contains(sekoia::LogLevel::kDebug, "done: 0 record(s) forwarded in 1 page(s)"));
 }
 
 TEST(Collector, ReleasesTheIntakeBuffersOnlyWhenCaughtUpBeforeEachRest) {
   Fixture f;
   f.options.start_time = hours(3);
   const TimePoint now = f.Now();
-  FakeSource source({now - hours(2), now - hours(1), now - minutes(30), now - minutes(20), now - minutes(10)}, 2);
+  FakeSource source(
+      {now - hours(2), now - hours(1), now - minutes(30), now - minutes(20), now - minutes(10)}, 2);
   sekoia::StopSignal stop;
   std::vector<std::size_t> received_at_release;
   f.intake.on_release = [&] {
@@ -446,7 +461,8 @@ TEST(Collector, ReleasesTheIntakeBuffersOnlyWhenCaughtUpBeforeEachRest) {
   EXPECT_EQ(received_at_release[0], 5u);
   EXPECT_EQ(received_at_release[1], 5u);
   EXPECT_EQ(f.intake.releases, 2);
-  EXPECT_EQ(f.clock.waits().size(), 2u) << "a release before each rest (the second one ended by the stop)";
+  EXPECT_EQ(f.clock.waits().size(), 2u)
+      << "a release before each rest (the second one ended by the stop)";
 }
 
 TEST(Collector, CatchingUpReportsProgress) {
@@ -457,7 +473,8 @@ TEST(Collector, CatchingUpReportsProgress) {
   Drain(*collector);
   EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "catching up: window"));
   // No time passed on this clock: the lag, and no estimate made of nothing.
-  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "record(s) forwarded so far, 19d 23h behind"));
+  EXPECT_TRUE(
+      f.logger.Contains(sekoia::LogLevel::kInfo, "record(s) forwarded so far, 19d 23h behind"));
   EXPECT_FALSE(f.logger.Contains(sekoia::LogLevel::kInfo, "to catch up"));
 }
 
@@ -473,7 +490,8 @@ TEST(Collector, ProgressInsideALongWindowComesFromTheRecordDatesRead) {
   class SlowIntake final : public sekoia::intake::IntakeSink {
    public:
     explicit SlowIntake(sekoia::testing::FakeClock& clock) : clock_(clock) {}
-    sekoia::intake::ForwardResult Forward(const std::vector<std::string_view>&, const sekoia::StopSignal&) override {
+    sekoia::intake::ForwardResult Forward(const std::vector<std::string_view>&,
+                                          const sekoia::StopSignal&) override {
       clock_.Advance(seconds(1));
       return sekoia::intake::ForwardResult::kAcknowledged;
     }
@@ -481,14 +499,17 @@ TEST(Collector, ProgressInsideALongWindowComesFromTheRecordDatesRead) {
    private:
     sekoia::testing::FakeClock& clock_;
   } intake(f.clock);
-  Collector collector(f.options, source, intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, intake, f.checkpoints, f.clock, f.random, f.logger,
+                      f.metrics, f.health);
   sekoia::StopSignal stop;
   EXPECT_TRUE(collector.RunOnce(stop));
   std::string lines;
   for (const auto& entry : f.logger.entries()) lines += entry.second + "\n";
   // The first page spans 0:01 to 4:49 of a window of 10 days less timedelta: 2% read in a
   // second, so the 235 hours left take about 49 s.
-  EXPECT_NE(lines.find("in progress (about 2% read), 3 record(s) forwarded so far"), std::string::npos) << lines;
+  EXPECT_NE(lines.find("in progress (about 2% read), 3 record(s) forwarded so far"),
+            std::string::npos)
+      << lines;
   EXPECT_NE(lines.find("about 48s to catch up"), std::string::npos) << lines;
 }
 
@@ -510,7 +531,8 @@ TEST(Collector, RepeatedFailuresRaiseOneCriticalAfterTheGrace) {
   } failing;
   sekoia::StopSignal stop;
   failing.stop = &stop;
-  Collector collector(f.options, failing, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
+  Collector collector(f.options, failing, f.intake, f.checkpoints, f.clock, f.random, f.logger,
+                      f.metrics, f.health);
   collector.Run(stop);
   int criticals = 0, errors = 0, warnings = 0;
   for (const auto& [level, message] : f.logger.entries()) {
@@ -544,8 +566,11 @@ TEST(Collector, FailuresBetweenAcknowledgedPagesAreNotInARow) {
    public:
     explicit Flaky(FakeSource& inner) : inner_(inner) {}
     SourceLimits Limits() const override { return inner_.Limits(); }
-    std::string FirstPageUrl(const Window& window) const override { return inner_.FirstPageUrl(window); }
-    TracePage FetchPage(const std::string& url, std::size_t rows, const sekoia::StopSignal& s) override {
+    std::string FirstPageUrl(const Window& window) const override {
+      return inner_.FirstPageUrl(window);
+    }
+    TracePage FetchPage(const std::string& url, std::size_t rows,
+                        const sekoia::StopSignal& s) override {
       if (++calls == 23) stop->Request();
       if (calls % 2 == 0) throw sekoia::TransportError("connection reset");
       return inner_.FetchPage(url, rows, s);
@@ -558,14 +583,16 @@ TEST(Collector, FailuresBetweenAcknowledgedPagesAreNotInARow) {
   } flaky(records);
   sekoia::StopSignal stop;
   flaky.stop = &stop;
-  Collector collector(f.options, flaky, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
+  Collector collector(f.options, flaky, f.intake, f.checkpoints, f.clock, f.random, f.logger,
+                      f.metrics, f.health);
   collector.Run(stop);
   EXPECT_EQ(f.intake.received.size(), 12u);
   int criticals = 0, errors = 0, warnings = 0;
   for (const auto& [level, message] : f.logger.entries()) {
     criticals += level == sekoia::LogLevel::kCritical;
     errors += level == sekoia::LogLevel::kError;
-    warnings += level == sekoia::LogLevel::kWarning && message.find("collection failed") != std::string::npos;
+    warnings += level == sekoia::LogLevel::kWarning &&
+                message.find("collection failed") != std::string::npos;
   }
   EXPECT_EQ(warnings, 11);
   EXPECT_EQ(errors, 0);
@@ -585,9 +612,11 @@ TEST(CollectorProgress, SaysOnceWhenCaughtUpAndWhereARestartResumes) {
   f.clock.Advance(minutes(1));
   Drain(*collector);
   int caught_up = 0;
-  for (const auto& [level, message] : f.logger.entries()) caught_up += message.find("caught up after ") != std::string::npos;
+  for (const auto& [level, message] : f.logger.entries())
+    caught_up += message.find("caught up after ") != std::string::npos;
   EXPECT_EQ(caught_up, 1);
-  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "7 record(s) forwarded in 3 page request(s)"));
+  EXPECT_TRUE(
+      f.logger.Contains(sekoia::LogLevel::kInfo, "7 record(s) forwarded in 3 page request(s)"));
   EXPECT_EQ(collector->ResumePoint(), "at 2026-01-21T11:56:00Z, the next window's start");
 }
 
@@ -605,13 +634,17 @@ TEST(CollectorProgress, OnceCaughtUpAnHourlySummaryInsteadOfALinePerWindow) {
   std::vector<std::string> summaries;
   int per_window_info = 0;
   for (const auto& [level, message] : f.logger.entries()) {
-    if (level == sekoia::LogLevel::kInfo && message.rfind("in the last ", 0) == 0) summaries.push_back(message);
-    per_window_info += level == sekoia::LogLevel::kInfo && message.find(" done: ") != std::string::npos;
+    if (level == sekoia::LogLevel::kInfo && message.rfind("in the last ", 0) == 0)
+      summaries.push_back(message);
+    per_window_info +=
+        level == sekoia::LogLevel::kInfo && message.find(" done: ") != std::string::npos;
   }
   EXPECT_EQ(per_window_info, 0);
   ASSERT_EQ(summaries.size(), 2u);
-  EXPECT_EQ(summaries[0].rfind("in the last 1h 0m: 0 record(s) forwarded in 60 window(s)", 0), 0u) << summaries[0];
-  EXPECT_EQ(summaries[1].rfind("in the last 1h 0m: 1 record(s) forwarded in 60 window(s)", 0), 0u) << summaries[1];
+  EXPECT_EQ(summaries[0].rfind("in the last 1h 0m: 0 record(s) forwarded in 60 window(s)", 0), 0u)
+      << summaries[0];
+  EXPECT_EQ(summaries[1].rfind("in the last 1h 0m: 1 record(s) forwarded in 60 window(s)", 0), 0u)
+      << summaries[1];
 }
 
 TEST(CollectorProgress, AStopInsideAWindowResumesAtItsStoredPage) {
@@ -620,12 +653,15 @@ TEST(CollectorProgress, AStopInsideAWindowResumesAtItsStoredPage) {
   for (int i = 0; i < 7; ++i) times.push_back(f.Now() - minutes(50) + minutes(5 * i));
   FakeSource source(times, 3);
   f.checkpoints.Save(nlohmann::json{{"most_recent_date_requested", "2026-01-21T11:00:00Z"},
-                                    {"window", {{"start", "2026-01-21T11:00:00Z"}, {"end", "2026-01-21T11:55:00Z"},
-                                                {"next_link", "2026-01-21T11:00:00Z|2026-01-21T11:55:00Z|3"},
-                                                {"rows_read", 3u}}}});
+                                    {"window",
+                                     {{"start", "2026-01-21T11:00:00Z"},
+                                      {"end", "2026-01-21T11:55:00Z"},
+                                      {"next_link", "2026-01-21T11:00:00Z|2026-01-21T11:55:00Z|3"},
+                                      {"rows_read", 3u}}}});
   auto collector = f.Make(source);
   EXPECT_EQ(collector->ResumePoint(),
-            "inside the window 2026-01-21T11:00:00Z -> 2026-01-21T11:55:00Z, at its stored next page (after 3 row(s))");
+            "inside the window 2026-01-21T11:00:00Z -> 2026-01-21T11:55:00Z, at its stored next "
+            "page (after 3 row(s))");
 }
 
 TEST(CollectorClock, ABackfillGoesOnWhenTheSystemClockStepsBackAnHour) {
@@ -637,11 +673,15 @@ TEST(CollectorClock, ABackfillGoesOnWhenTheSystemClockStepsBackAnHour) {
   // Each page takes 30 s; at the 5th, NTP steps the system clock back an hour.
   class Stepping final : public TraceSource {
    public:
-    Stepping(FakeSource& inner, sekoia::testing::FakeClock& clock, sekoia::testing::FakeLogger& logger)
+    Stepping(FakeSource& inner, sekoia::testing::FakeClock& clock,
+             sekoia::testing::FakeLogger& logger)
         : inner_(inner), clock_(clock), logger_(logger) {}
     SourceLimits Limits() const override { return inner_.Limits(); }
-    std::string FirstPageUrl(const Window& window) const override { return inner_.FirstPageUrl(window); }
-    TracePage FetchPage(const std::string& url, std::size_t rows, const sekoia::StopSignal& s) override {
+    std::string FirstPageUrl(const Window& window) const override {
+      return inner_.FirstPageUrl(window);
+    }
+    TracePage FetchPage(const std::string& url, std::size_t rows,
+                        const sekoia::StopSignal& s) override {
       clock_.Advance(seconds(30));
       if (++pages == 5) {
         clock_.StepWall(-hours(1));
@@ -657,7 +697,8 @@ TEST(CollectorClock, ABackfillGoesOnWhenTheSystemClockStepsBackAnHour) {
     sekoia::testing::FakeClock& clock_;
     sekoia::testing::FakeLogger& logger_;
   } source(records, f.clock, f.logger);
-  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger,
+                      f.metrics, f.health);
   Drain(collector);
   // Every record arrived, once, and the window ended.
   EXPECT_EQ(f.intake.received.size(), 60u);
@@ -674,23 +715,27 @@ TEST(CollectorClock, ABackfillGoesOnWhenTheSystemClockStepsBackAnHour) {
 }
 
 TEST(CollectorFailures, EachFailureIsClassifiedOnce) {
-  EXPECT_EQ(ClassifyFailure(sekoia::AuthError("AADSTS7000215: Invalid client secret provided")), FailureClass::kPermanent);
+  EXPECT_EQ(ClassifyFailure(sekoia::AuthError("AADSTS7000215: Invalid client secret provided")),
+            FailureClass::kPermanent);
   EXPECT_EQ(ClassifyFailure(sekoia::ConfigError("tenant_id: missing")), FailureClass::kPermanent);
   EXPECT_EQ(ClassifyFailure(IntakeRefusedError("refused")), FailureClass::kPermanent);
   // The permanent statuses are ones the one retry policy never retries either; the statuses it
   // retries are passing here too (the transport has spent its attempts on them already).
   for (int status : {400, 401, 403, 404}) {
-    EXPECT_EQ(ClassifyFailure(sekoia::HttpStatusError(status, "x")), FailureClass::kPermanent) << status;
+    EXPECT_EQ(ClassifyFailure(sekoia::HttpStatusError(status, "x")), FailureClass::kPermanent)
+        << status;
     EXPECT_FALSE(sekoia::IsRetryableStatus(status)) << status;
   }
   for (int status : {408, 429, 500, 502, 503, 504}) {
-    EXPECT_EQ(ClassifyFailure(sekoia::HttpStatusError(status, "x")), FailureClass::kPassing) << status;
+    EXPECT_EQ(ClassifyFailure(sekoia::HttpStatusError(status, "x")), FailureClass::kPassing)
+        << status;
     EXPECT_TRUE(sekoia::IsRetryableStatus(status)) << status;
   }
   EXPECT_EQ(ClassifyFailure(sekoia::HttpStatusError(200, "x")), FailureClass::kPassing);
   EXPECT_EQ(ClassifyFailure(sekoia::TransportError("connection refused")), FailureClass::kPassing);
   EXPECT_EQ(ClassifyFailure(sekoia::ParseError("invalid page")), FailureClass::kPassing);
-  EXPECT_EQ(ClassifyFailure(std::runtime_error("the intake did not acknowledge the events")), FailureClass::kPassing);
+  EXPECT_EQ(ClassifyFailure(std::runtime_error("the intake did not acknowledge the events")),
+            FailureClass::kPassing);
 }
 
 // A source that throws what it is given, and stops the run after `calls_before_stop` calls.
@@ -716,28 +761,38 @@ class ThrowingSource final : public TraceSource {
 TEST(CollectorFailures, APermanentFailureIsCriticalAtOnceThenRetriedAtTheSdksPace) {
   Fixture f;  // the default startup grace (30 minutes) holds back the repeated-failure critical
   sekoia::StopSignal stop;
-  ThrowingSource source([] { throw sekoia::AuthError("AADSTS7000215: Invalid client secret provided -> give the Value"); },
-                        4, stop);
-  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
+  ThrowingSource source(
+      [] {
+        throw sekoia::AuthError("AADSTS7000215: Invalid client secret provided -> give the Value");
+      },
+      4, stop);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger,
+                      f.metrics, f.health);
   collector.Run(stop);
   auto entries = f.logger.entries();
   std::vector<sekoia::LogLevel> failures;
   for (const auto& [level, message] : entries)
     if (message.find("AADSTS7000215") != std::string::npos) failures.push_back(level);
   ASSERT_EQ(failures.size(), 4u);
-  EXPECT_EQ(failures[0], sekoia::LogLevel::kCritical);  // the first occurrence, not after 30 minutes
-  for (std::size_t i = 1; i < failures.size(); ++i) EXPECT_EQ(failures[i], sekoia::LogLevel::kError);
-  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kCritical, "tried again every 2m 0s until it is fixed"));
+  EXPECT_EQ(failures[0],
+            sekoia::LogLevel::kCritical);  // the first occurrence, not after 30 minutes
+  for (std::size_t i = 1; i < failures.size(); ++i)
+    EXPECT_EQ(failures[i], sekoia::LogLevel::kError);
+  EXPECT_TRUE(
+      f.logger.Contains(sekoia::LogLevel::kCritical, "tried again every 2m 0s until it is fixed"));
   for (auto wait : f.clock.waits()) EXPECT_EQ(wait, seconds(120));
-  EXPECT_NE(f.health.Render(f.clock.Now()).second.find("\"permanent_failure\":true"), std::string::npos);
+  EXPECT_NE(f.health.Render(f.clock.Now()).second.find("\"permanent_failure\":true"),
+            std::string::npos);
 }
 
 TEST(CollectorFailures, APassingFailureIsAWarningUntilItPersistsThenAnError) {
   Fixture f;
   sekoia::StopSignal stop;
-  ThrowingSource source([] { throw sekoia::TransportError("graph_url graph.microsoft.com:443: connection refused"); },
-                        9, stop);
-  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
+  ThrowingSource source(
+      [] { throw sekoia::TransportError("graph_url graph.microsoft.com:443: connection refused"); },
+      9, stop);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger,
+                      f.metrics, f.health);
   collector.Run(stop);
   std::vector<sekoia::LogLevel> failures;
   for (const auto& [level, message] : f.logger.entries())
@@ -746,8 +801,10 @@ TEST(CollectorFailures, APassingFailureIsAWarningUntilItPersistsThenAnError) {
   ASSERT_EQ(failures.size(), 9u);
   for (std::size_t i = 0; i < 7; ++i) EXPECT_EQ(failures[i], sekoia::LogLevel::kWarning) << i;
   EXPECT_EQ(failures[7], sekoia::LogLevel::kError);
-  EXPECT_FALSE(f.logger.Contains(sekoia::LogLevel::kCritical, "connection refused"));  // within the grace
-  EXPECT_NE(f.health.Render(f.clock.Now()).second.find("\"permanent_failure\":false"), std::string::npos);
+  EXPECT_FALSE(
+      f.logger.Contains(sekoia::LogLevel::kCritical, "connection refused"));  // within the grace
+  EXPECT_NE(f.health.Render(f.clock.Now()).second.find("\"permanent_failure\":false"),
+            std::string::npos);
 }
 
 // Issue 17.1: the failure backoff is the one Backoff, jittered with the injected random source:
@@ -758,20 +815,29 @@ TEST(CollectorFailures, ThePassingFailureBackoffIsJitteredByTheInjectedRandom) {
   sekoia::testing::FakeRandom lowest(0.0);
   sekoia::StopSignal stop;
   ThrowingSource source([] { throw sekoia::TransportError("connection refused"); }, 4, stop);
-  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, lowest, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, lowest, f.logger,
+                      f.metrics, f.health);
   collector.Run(stop);
-  EXPECT_EQ(f.clock.waits(), (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(2500), seconds(5),
-                                                                     seconds(10), seconds(20)}));
-  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning, "collection failed: connection refused; retrying in 3s"));
-  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning, "collection failed: connection refused; retrying in 5s"));
+  EXPECT_EQ(f.clock.waits(),
+            (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(2500), seconds(5),
+                                                    seconds(10), seconds(20)}));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning,
+                                "collection failed: connection refused; retrying in 3s"));
+  EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning,
+                                "collection failed: connection refused; retrying in 5s"));
 }
 
 TEST(CollectorFailures, A401AloneIsARevokedTokenAndOneThatComesBackIsPermanent) {
   Fixture f;
   sekoia::StopSignal stop;
-  ThrowingSource source([] { throw sekoia::HttpStatusError(401, "Microsoft Graph answered HTTP 401: InvalidAuthenticationToken"); },
-                        3, stop);
-  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
+  ThrowingSource source(
+      [] {
+        throw sekoia::HttpStatusError(
+            401, "Microsoft Graph answered HTTP 401: InvalidAuthenticationToken");
+      },
+      3, stop);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger,
+                      f.metrics, f.health);
   collector.Run(stop);
   std::vector<sekoia::LogLevel> failures;
   for (const auto& [level, message] : f.logger.entries())
@@ -793,10 +859,14 @@ TEST(CollectorFailures, ARecoveredPermanentFailureIsSaidAndCriticalAgainIfItRetu
   int calls = 0;
   class Switching final : public TraceSource {
    public:
-    Switching(FakeSource& inner, int& calls, sekoia::StopSignal& stop) : inner_(inner), calls_(calls), stop_(stop) {}
+    Switching(FakeSource& inner, int& calls, sekoia::StopSignal& stop)
+        : inner_(inner), calls_(calls), stop_(stop) {}
     SourceLimits Limits() const override { return inner_.Limits(); }
-    std::string FirstPageUrl(const Window& window) const override { return inner_.FirstPageUrl(window); }
-    TracePage FetchPage(const std::string& url, std::size_t rows, const sekoia::StopSignal& s) override {
+    std::string FirstPageUrl(const Window& window) const override {
+      return inner_.FirstPageUrl(window);
+    }
+    TracePage FetchPage(const std::string& url, std::size_t rows,
+                        const sekoia::StopSignal& s) override {
       ++calls_;
       if (calls_ == 1 || calls_ >= 3) {
         if (calls_ == 3) stop_.Request();
@@ -810,11 +880,13 @@ TEST(CollectorFailures, ARecoveredPermanentFailureIsSaidAndCriticalAgainIfItRetu
     int& calls_;
     sekoia::StopSignal& stop_;
   } source(records, calls, stop);
-  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger, f.metrics, f.health);
+  Collector collector(f.options, source, f.intake, f.checkpoints, f.clock, f.random, f.logger,
+                      f.metrics, f.health);
   collector.Run(stop);
   int criticals = 0;
   for (const auto& [level, message] : f.logger.entries())
-    criticals += level == sekoia::LogLevel::kCritical && message.find("ExchangeMessageTrace") != std::string::npos;
+    criticals += level == sekoia::LogLevel::kCritical &&
+                 message.find("ExchangeMessageTrace") != std::string::npos;
   EXPECT_EQ(criticals, 2);
   EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kInfo, "collection works again"));
 }
@@ -837,7 +909,8 @@ TEST(CollectorLookback, LateRecordsAndStatusChangesAreForwardedOnceEach) {
   auto too_late = source.Publish(f.Now() - minutes(70), "c", "delivered");  // past the lookback
   f.clock.Advance(seconds(60));
   Drain(*collector);
-  EXPECT_EQ(f.intake.received, (std::vector<std::string>{source.Record(a), source.Record(late), source.Record(changed)}));
+  EXPECT_EQ(f.intake.received, (std::vector<std::string>{source.Record(a), source.Record(late),
+                                                         source.Record(changed)}));
 
   // Cycles after that forward nothing again.
   f.clock.Advance(seconds(60));
@@ -898,7 +971,8 @@ TEST(CollectorLookback, KeysSurviveARestart) {
   ForwardedKeys& keys = keys_file.keys;
   auto restarted = f.Make(source, &keys);
   Drain(*restarted);
-  EXPECT_EQ(f.intake.received.size(), 1u) << "re-reading the lookback after a restart sent a record twice";
+  EXPECT_EQ(f.intake.received.size(), 1u)
+      << "re-reading the lookback after a restart sent a record twice";
   EXPECT_EQ(keys.size(), 1u);
 }
 
@@ -913,7 +987,8 @@ TEST(CollectorLookback, KeysStayWithinTheLookbackHorizon) {
   Drain(*collector);
   for (int cycle = 0; cycle < 120; ++cycle) {  // two hours, 5 records a minute
     for (int i = 0; i < 5; ++i)
-      source.Publish(f.Now() - minutes(5) - seconds(10 * i), "m" + std::to_string(cycle * 10 + i), "delivered");
+      source.Publish(f.Now() - minutes(5) - seconds(10 * i), "m" + std::to_string(cycle * 10 + i),
+                     "delivered");
     f.clock.Advance(seconds(60));
     Drain(*collector);
     EXPECT_LE(keys.size(), 5u * 12);  // about the records of one lookback period
@@ -935,7 +1010,8 @@ struct LateTenant {
   std::vector<State> states;
   TimePoint last_received;
   LateTenant(TimePoint start, int records) {
-    const minutes delays[] = {minutes(2), minutes(4), minutes(12), minutes(27), minutes(45), minutes(58)};
+    const minutes delays[] = {minutes(2),  minutes(4),  minutes(12),
+                              minutes(27), minutes(45), minutes(58)};
     for (int i = 0; i < records; ++i) {
       const TimePoint received = start + minutes(i) + seconds(20);
       const minutes delay = delays[i % 6];
@@ -995,8 +1071,10 @@ TEST(CollectorReread, LateRecordsAndStatusChangesArriveOnceEachWithAFewReadsPerR
   const LateRun run = RunLateTenant(schedule);
   std::set<std::string> unique(run.received.begin(), run.received.end());
   EXPECT_EQ(unique.size(), run.received.size()) << "a record state was forwarded twice";
-  EXPECT_EQ(run.received.size(), run.states) << "a record state published within 60 minutes was missed";
-  const double reads_per_state = static_cast<double>(run.rows_served) / static_cast<double>(run.states);
+  EXPECT_EQ(run.received.size(), run.states)
+      << "a record state published within 60 minutes was missed";
+  const double reads_per_state =
+      static_cast<double>(run.rows_served) / static_cast<double>(run.states);
   EXPECT_LE(reads_per_state, 5.0);
 
   CollectorOptions full;
@@ -1020,8 +1098,10 @@ TEST(CollectorReread, ARecordPublishedAfterTheLastReReadIsNotCollected) {
   auto collector = f.Make(source, &keys);
   std::size_t within = 0;
   for (int minute = 0; minute <= 90; ++minute) {
-    if (minute == 30) within = source.Publish(start + seconds(20), "within", "delivered");  // 30 min late
-    if (minute == 45) source.Publish(start + minutes(1) + seconds(20), "beyond", "delivered");  // 44 min late
+    if (minute == 30)
+      within = source.Publish(start + seconds(20), "within", "delivered");  // 30 min late
+    if (minute == 45)
+      source.Publish(start + minutes(1) + seconds(20), "beyond", "delivered");  // 44 min late
     Drain(*collector);
     f.clock.Advance(seconds(60));
   }
@@ -1034,9 +1114,10 @@ TEST(CollectorReread, RestartInTheMiddleOfAReReadResumesAtItsPage) {
   f.options.reread_merge_share = 0;
   f.options.start_time = hours(0);
   sekoia::testing::TestDir dir;
-  FakeSource source({});  // pages of 3
+  FakeSource source({});            // pages of 3
   const TimePoint start = f.Now();  // 12:00
-  for (int i = 0; i < 7; ++i) source.Publish(start + seconds(10 + i), "m" + std::to_string(i), "delivered");
+  for (int i = 0; i < 7; ++i)
+    source.Publish(start + seconds(10 + i), "m" + std::to_string(i), "delivered");
   {
     KeysFile keys_file(dir.path() / "keys.txt");
     ForwardedKeys& keys = keys_file.keys;
@@ -1058,7 +1139,8 @@ TEST(CollectorReread, RestartInTheMiddleOfAReReadResumesAtItsPage) {
     EXPECT_EQ(saved["reread"]["end"], "2026-01-21T12:01:00Z");
     EXPECT_EQ(saved["reread"]["read_at"], "2026-01-21T12:16:00Z");
     EXPECT_EQ(Offset(saved["reread"]["next_link"]), "3");
-    EXPECT_EQ(saved["most_recent_date_requested"], "2026-01-21T12:10:00Z") << "a re-read moves no first read";
+    EXPECT_EQ(saved["most_recent_date_requested"], "2026-01-21T12:10:00Z")
+        << "a re-read moves no first read";
     ASSERT_EQ(f.intake.received.size(), 7u);
     (void)late;
   }
@@ -1073,11 +1155,14 @@ TEST(CollectorReread, RestartInTheMiddleOfAReReadResumesAtItsPage) {
   EXPECT_EQ(f.intake.received.size(), 8u);
   EXPECT_EQ(f.intake.received.back(), source.Record(7));
   EXPECT_FALSE(f.checkpoints.saved->contains("reread"));
-  EXPECT_EQ(f.checkpoints.saved->at("rereads").size(), 9u) << "the windows after it still wait for theirs";
+  EXPECT_EQ(f.checkpoints.saved->at("rereads").size(), 9u)
+      << "the windows after it still wait for theirs";
   // ... and does not repeat it.
   Drain(*restarted);
-  for (const std::string& url : std::vector<std::string>(source.urls.begin() + calls_before, source.urls.end()))
-    EXPECT_FALSE(Offset(url) == "0" && url.substr(0, 20) == "2026-01-21T12:00:00Z") << "re-read again: " << url;
+  for (const std::string& url :
+       std::vector<std::string>(source.urls.begin() + calls_before, source.urls.end()))
+    EXPECT_FALSE(Offset(url) == "0" && url.substr(0, 20) == "2026-01-21T12:00:00Z")
+        << "re-read again: " << url;
 }
 
 TEST(CollectorReread, KeysAreKeptUntilTheLastReReadThenExpire) {
@@ -1091,7 +1176,8 @@ TEST(CollectorReread, KeysAreKeptUntilTheLastReReadThenExpire) {
   std::size_t most = 0;
   for (int cycle = 0; cycle < 120; ++cycle) {  // two hours, 5 records a minute, 4 of them late
     for (int i = 0; i < 5; ++i)
-      source.Publish(f.Now() - minutes(5) - seconds(10 * i), "m" + std::to_string(cycle * 10 + i), "delivered");
+      source.Publish(f.Now() - minutes(5) - seconds(10 * i), "m" + std::to_string(cycle * 10 + i),
+                     "delivered");
     f.clock.Advance(seconds(60));
     Drain(*collector);
     most = std::max(most, keys.size());
@@ -1103,7 +1189,8 @@ TEST(CollectorReread, KeysAreKeptUntilTheLastReReadThenExpire) {
   // its 30-minute one still to come) are kept; m741 (13:08:50, every re-read done) and m0 are not.
   EXPECT_EQ(f.Now(), TimePoint(*sekoia::ParseIso8601("2026-01-21T14:00:00Z")));
   EXPECT_TRUE(keys.Contains(RecordKey("m1190", "", "delivered")));
-  EXPECT_TRUE(keys.Contains(RecordKey("m991", "", "delivered"))) << "a key dropped before its last re-read";
+  EXPECT_TRUE(keys.Contains(RecordKey("m991", "", "delivered")))
+      << "a key dropped before its last re-read";
   EXPECT_FALSE(keys.Contains(RecordKey("m741", "", "delivered")));
   EXPECT_FALSE(keys.Contains(RecordKey("m0", "", "delivered")));
   for (int cycle = 0; cycle < 45; ++cycle) {
@@ -1201,11 +1288,13 @@ TEST(Collector, TheLagFollowsEveryAcknowledgedPageOfAWindow) {
   EXPECT_EQ(*seen[1], 68 * 3600.0 + 1);
   for (std::size_t i = 2; i < seen.size(); ++i) {
     ASSERT_TRUE(seen[i]);
-    EXPECT_EQ(*seen[i], *seen[i - 1] - 6 * 3600.0 + 1) << "page " << i << ": 6 hours read, 1 second spent";
+    EXPECT_EQ(*seen[i], *seen[i - 1] - 6 * 3600.0 + 1)
+        << "page " << i << ": 6 hours read, 1 second spent";
   }
   // The window done: now - its end, in whole seconds.
   EXPECT_EQ(Lag(f.metrics), 300.0 + 12);
-  EXPECT_NE(f.metrics.RenderPrometheus().find("symphony_module_common_checkpoint_timestamp_seconds{intake_key=\"k\"} "),
+  EXPECT_NE(f.metrics.RenderPrometheus().find(
+                "symphony_module_common_checkpoint_timestamp_seconds{intake_key=\"k\"} "),
             std::string::npos);
 }
 
@@ -1214,9 +1303,12 @@ TEST(Collector, InvalidUtf8IsReplacedCountedAndWarnedOncePerWindow) {
   f.options.start_time = hours(3);
   const TimePoint now = f.Now();
   FakeSource source({now - hours(2)}, 2);
-  source.Publish(now - minutes(100), "a\xFF" "b", "Delivered");
-  source.Publish(now - minutes(90), "c\xE2\x82", "Delivered");  // truncated
-  source.Publish(now - minutes(80), "caf\xC3\xA9", "Delivered");  // valid
+  source.Publish(now - minutes(100),
+                 "a\xFF"
+                 "b",
+                 "Delivered");
+  source.Publish(now - minutes(90), "c\xE2\x82", "Delivered");     // truncated
+  source.Publish(now - minutes(80), "caf\xC3\xA9", "Delivered");   // valid
   source.Publish(now - minutes(70), "\xED\xA0\x80", "Delivered");  // a surrogate
   auto collector = f.Make(source);
   Drain(*collector);
@@ -1226,11 +1318,13 @@ TEST(Collector, InvalidUtf8IsReplacedCountedAndWarnedOncePerWindow) {
   EXPECT_EQ(f.intake.received[1], "{\"id\":\"a" + fffd + "b\",\"status\":\"Delivered\"}");
   EXPECT_EQ(f.intake.received[2], "{\"id\":\"c" + fffd + "\",\"status\":\"Delivered\"}");
   EXPECT_EQ(f.intake.received[3], source.Record(3));
-  EXPECT_EQ(f.intake.received[4], "{\"id\":\"" + fffd + fffd + fffd + "\",\"status\":\"Delivered\"}");
+  EXPECT_EQ(f.intake.received[4],
+            "{\"id\":\"" + fffd + fffd + fffd + "\",\"status\":\"Delivered\"}");
   EXPECT_EQ(f.metrics.repaired(), 3u);
   int warnings = 0;
   for (const auto& [level, message] : f.logger.entries())
-    warnings += level == sekoia::LogLevel::kWarning && message.find("invalid UTF-8") != std::string::npos;
+    warnings +=
+        level == sekoia::LogLevel::kWarning && message.find("invalid UTF-8") != std::string::npos;
   EXPECT_EQ(warnings, 1) << "one warning for the window's 3 records over 3 pages";
   EXPECT_TRUE(f.logger.Contains(sekoia::LogLevel::kWarning, "3 record(s) of the window"));
 }

@@ -52,10 +52,11 @@ TEST(ForwardedKeys, ExpiredKeysAreDroppedAndTheFileStaysBounded) {
     keys.Persist();
     ASSERT_LE(keys.size(), 1100u);
   }
-  EXPECT_FALSE(keys.Contains(1));       // cycle 0: long expired
-  EXPECT_TRUE(keys.Contains(499001));   // the last cycle
+  EXPECT_FALSE(keys.Contains(1));      // cycle 0: long expired
+  EXPECT_TRUE(keys.Contains(499001));  // the last cycle
   std::ifstream in(dir.path() / "keys.txt");
-  std::size_t lines = std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+  std::size_t lines =
+      std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
   EXPECT_LE(lines, 2 * keys.size() + 1024 + 100);  // compacted, not growing without end
   KeysFile reloaded_file(dir.path() / "keys.txt");
   ForwardedKeys& reloaded = reloaded_file.keys;
@@ -131,7 +132,8 @@ TEST(ForwardedKeys, KeepsTheFirstOfAddedDuplicatesAndTheLastLineOfTheFile) {
   EXPECT_EQ(keys.size(), 1u);
   keys.Add({{12, 10}, {12, 5000}});
   EXPECT_EQ(keys.size(), 2u);
-  keys.Expire(TimePoint(seconds(1500)));  // 11 is kept by its last line, 12 goes with its first time
+  keys.Expire(
+      TimePoint(seconds(1500)));  // 11 is kept by its last line, 12 goes with its first time
   EXPECT_TRUE(keys.Contains(11));
   EXPECT_FALSE(keys.Contains(12));
 }
@@ -153,7 +155,8 @@ TEST(ForwardedKeys, AnswersAsASetDoes) {
     keys.Add(batch);
     ASSERT_EQ(keys.size(), expected.size()) << page;
   }
-  for (std::uint64_t key = 0; key <= 20001; ++key) ASSERT_EQ(keys.Contains(key), expected.count(key) == 1) << key;
+  for (std::uint64_t key = 0; key <= 20001; ++key)
+    ASSERT_EQ(keys.Contains(key), expected.count(key) == 1) << key;
 }
 
 TEST(ForwardedKeys, ALineCutByACrashIsReportedAndTheRestKept) {
@@ -187,7 +190,8 @@ TEST(ForwardedKeys, OverAStoreThatCannotAppendTheWholeSetIsWrittenEachTime) {
     keys.Persist();  // nothing new: nothing written
   }
   EXPECT_EQ(bucket.writes, 2);
-  EXPECT_EQ(bucket.objects.at("forwarded_keys.txt"), "000000000000000b 1000\n000000000000000c 1001\n");
+  EXPECT_EQ(bucket.objects.at("forwarded_keys.txt"),
+            "000000000000000b 1000\n000000000000000c 1001\n");
   ForwardedKeys restarted(bucket, "forwarded_keys.txt");
   EXPECT_EQ(restarted.Load(), "");
   EXPECT_TRUE(restarted.found());
@@ -198,7 +202,8 @@ TEST(ForwardedKeys, OverAStoreThatCannotAppendTheWholeSetIsWrittenEachTime) {
   EXPECT_THROW(restarted.Persist(), sekoia::StorageError);
   bucket.fail = false;
   restarted.Persist();  // kept, and written once the store answers
-  EXPECT_NE(bucket.objects.at("forwarded_keys.txt").find("000000000000000d 1002"), std::string::npos);
+  EXPECT_NE(bucket.objects.at("forwarded_keys.txt").find("000000000000000d 1002"),
+            std::string::npos);
 }
 
 TEST(ForwardedKeys, AnUnreadableFileIsAnErrorNotAnEmptySet) {

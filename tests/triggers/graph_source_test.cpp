@@ -28,11 +28,14 @@ TEST(ParseGraphPage, SplitsTheSamplePageIntoExactRecords) {
   EXPECT_EQ(page.records[1].received, sekoia::ParseIso8601("2026-01-21T14:12:34Z"));
   EXPECT_EQ(page.records[0].raw.front(), '{');
   EXPECT_NE(body.find(std::string(page.records[1].raw)), std::string::npos);  // the exact bytes
-  EXPECT_EQ(nlohmann::json::parse(page.records[1].raw)["id"], "b7c1f4d2-9a6e-4c3b-8f2d-1e0a6c5b4d3f");
+  EXPECT_EQ(nlohmann::json::parse(page.records[1].raw)["id"],
+            "b7c1f4d2-9a6e-4c3b-8f2d-1e0a6c5b4d3f");
   ASSERT_TRUE(page.next_url);
-  EXPECT_EQ(*page.next_url,
-            "https://graph.microsoft.com/beta/admin/exchange/tracing/messageTraces?$filter=receivedDateTime+ge+"
-            "2025-06-13T00:00:00Z+and+receivedDateTime+le+2025-06-14T00:00:00Z&$top=2&$skiptoken=AAAAAQ");
+  EXPECT_EQ(
+      *page.next_url,
+      "https://graph.microsoft.com/beta/admin/exchange/tracing/"
+      "messageTraces?$filter=receivedDateTime+ge+"
+      "2025-06-13T00:00:00Z+and+receivedDateTime+le+2025-06-14T00:00:00Z&$top=2&$skiptoken=AAAAAQ");
 }
 
 TEST(ParseGraphPage, LastPageHasNoNextLinkAndEmptyPagesAreFine) {
@@ -42,8 +45,9 @@ TEST(ParseGraphPage, LastPageHasNoNextLinkAndEmptyPagesAreFine) {
 }
 
 TEST(ParseGraphPage, RejectsWhatIsNotAPage) {
-  for (const char* bad : {"{}", "{\"value\":{}}", "{\"value\":[1]}", "{\"value\":[], \"@odata.nextLink\":1}",
-                          "{\"value\":[{\"receivedDateTime\":\"2026-01-21T14:12:34Z\"}", "<html>"}) {
+  for (const char* bad :
+       {"{}", "{\"value\":{}}", "{\"value\":[1]}", "{\"value\":[], \"@odata.nextLink\":1}",
+        "{\"value\":[{\"receivedDateTime\":\"2026-01-21T14:12:34Z\"}", "<html>"}) {
     EXPECT_THROW(ParseGraphPage(bad), sekoia::ParseError) << bad;
   }
 }
@@ -67,16 +71,22 @@ TEST(ParseGraphPage, RecordDatedOutsideTheClocksRangeIsKeptUndated) {
 TEST(GraphSource, FirstPageAsksForTheWindowWithBothBoundsAndTop) {
   sekoia::testing::FakeTransport transport;
   GraphSource source({"https://graph.test", "beta", 250}, transport);
-  Window window{*sekoia::ParseIso8601("2026-01-20T00:00:00Z"), *sekoia::ParseIso8601("2026-01-23T00:00:00Z")};
-  EXPECT_EQ(source.FirstPageUrl(window),
-            "https://graph.test/beta/admin/exchange/tracing/messageTraces?$filter=receivedDateTime%20ge%20"
-            "2026-01-20T00%3A00%3A00Z%20and%20receivedDateTime%20le%202026-01-23T00%3A00%3A00Z&$top=250");
+  Window window{*sekoia::ParseIso8601("2026-01-20T00:00:00Z"),
+                *sekoia::ParseIso8601("2026-01-23T00:00:00Z")};
+  EXPECT_EQ(
+      source.FirstPageUrl(window),
+      "https://graph.test/beta/admin/exchange/tracing/"
+      "messageTraces?$filter=receivedDateTime%20ge%20"
+      "2026-01-20T00%3A00%3A00Z%20and%20receivedDateTime%20le%202026-01-23T00%3A00%3A00Z&$top=250");
 }
 
 TEST(GraphSource, ErrorsSayWhatToFix) {
   sekoia::testing::FakeTransport transport;
   GraphSource source({"https://graph.test"}, transport);
-  transport.Push({403, R"({"error":{"code":"Forbidden","message":"Missing role permissions on the request."}})", {}});
+  transport.Push(
+      {403,
+       R"({"error":{"code":"Forbidden","message":"Missing role permissions on the request."}})",
+       {}});
   transport.Push({401, R"({"error":{"code":"InvalidAuthenticationToken","message":"no"}})", {}});
   sekoia::StopSignal stop;
   try {
@@ -91,7 +101,8 @@ TEST(GraphSource, ErrorsSayWhatToFix) {
     source.FetchPage("https://graph.test/x", 0, stop);
     FAIL();
   } catch (const sekoia::HttpStatusError& error) {
-    EXPECT_NE(std::string(error.what()).find("New-MgServicePrincipal -AppId 8bd644d1-64a1-4d4b-ae52-2e0cbf64e373"),
+    EXPECT_NE(std::string(error.what())
+                  .find("New-MgServicePrincipal -AppId 8bd644d1-64a1-4d4b-ae52-2e0cbf64e373"),
               std::string::npos);
   }
 }
@@ -118,8 +129,13 @@ TEST(GraphSource, SendsPreferAndItsOwnClientRequestIdOnEveryRequest) {
 TEST(GraphSource, ErrorsCarryRequestIdAndClientRequestId) {
   sekoia::testing::FakeTransport transport;
   GraphSource source({"https://graph.test"}, transport);
-  transport.Push({503, R"({"error":{"code":"ServiceUnavailable","message":"later"}})", {{"Request-Id", "rid-header"}}});
-  transport.Push({400, R"({"error":{"code":"BadRequest","message":"bad","innerError":{"request-id":"rid-body"}}})", {}});
+  transport.Push({503,
+                  R"({"error":{"code":"ServiceUnavailable","message":"later"}})",
+                  {{"Request-Id", "rid-header"}}});
+  transport.Push(
+      {400,
+       R"({"error":{"code":"BadRequest","message":"bad","innerError":{"request-id":"rid-body"}}})",
+       {}});
   sekoia::StopSignal stop;
   for (const char* expected : {"rid-header", "rid-body"}) {
     try {
@@ -127,8 +143,10 @@ TEST(GraphSource, ErrorsCarryRequestIdAndClientRequestId) {
       FAIL();
     } catch (const sekoia::HttpStatusError& error) {
       const std::string sent = transport.requests().back().headers.back().second;
-      EXPECT_NE(std::string(error.what()).find(std::string("(request-id ") + expected + ", client-request-id " + sent + ")"),
-                std::string::npos)
+      EXPECT_NE(
+          std::string(error.what())
+              .find(std::string("(request-id ") + expected + ", client-request-id " + sent + ")"),
+          std::string::npos)
           << error.what();
     }
   }
@@ -138,8 +156,9 @@ TEST(GraphSource, NextLinksOffGraphUrlsOriginAreNeverRequested) {
   sekoia::testing::FakeTransport transport;
   GraphSource source({"https://graph.test"}, transport);
   sekoia::StopSignal stop;
-  for (const char* link : {"https://evil.test/v1.0/x", "http://graph.test/v1.0/x", "https://graph.test:8443/v1.0/x",
-                           "https://[::1]/v1.0/x", "https://graph.test.evil.test/x", "not a url"}) {
+  for (const char* link :
+       {"https://evil.test/v1.0/x", "http://graph.test/v1.0/x", "https://graph.test:8443/v1.0/x",
+        "https://[::1]/v1.0/x", "https://graph.test.evil.test/x", "not a url"}) {
     try {
       source.FetchPage(link, 0, stop);
       FAIL() << link;
@@ -156,15 +175,22 @@ TEST(GraphSource, NextLinksOffGraphUrlsOriginAreNeverRequested) {
 TEST(GraphSource, ANextLinkOffGraphUrlsOriginIsRefusedAsThePageIsRead) {
   sekoia::testing::FakeTransport transport;
   GraphSource source({"https://graph.test"}, transport);
-  transport.Push({200, R"({"value":[{"id":"a"}],"@odata.nextLink":"https://evil.test/v1.0/x?$skiptoken=2"})", {}});
-  transport.Push({200, R"({"value":[{"id":"b"}],"@odata.nextLink":"https://graph.test/v1.0/x?$skiptoken=3"})", {}});
+  transport.Push(
+      {200,
+       R"({"value":[{"id":"a"}],"@odata.nextLink":"https://evil.test/v1.0/x?$skiptoken=2"})",
+       {}});
+  transport.Push(
+      {200,
+       R"({"value":[{"id":"b"}],"@odata.nextLink":"https://graph.test/v1.0/x?$skiptoken=3"})",
+       {}});
   sekoia::StopSignal stop;
   TracePage page = source.FetchPage("https://graph.test/v1.0/x", 0, stop);
   EXPECT_EQ(page.records.size(), 1u);
   EXPECT_FALSE(page.next_url);
   ASSERT_TRUE(page.paging_error);
-  EXPECT_NE(page.paging_error->find("https://evil.test:443, not to graph_url's scheme, host and port"),
-            std::string::npos)
+  EXPECT_NE(
+      page.paging_error->find("https://evil.test:443, not to graph_url's scheme, host and port"),
+      std::string::npos)
       << *page.paging_error;
   page = source.FetchPage("https://graph.test/v1.0/x?$skiptoken=2", 0, stop);
   EXPECT_EQ(page.next_url, "https://graph.test/v1.0/x?$skiptoken=3");
@@ -183,8 +209,11 @@ TEST(GraphSource, AnInvalidPageAndATransportFailureCarryTheIds) {
     FAIL();
   } catch (const sekoia::ParseError& error) {
     const std::string sent = transport.requests().back().headers.back().second;
-    EXPECT_NE(std::string(error.what()).find("Microsoft Graph sent an invalid page: "), std::string::npos);
-    EXPECT_NE(std::string(error.what()).find("(request-id rid-page, client-request-id " + sent + ")"), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("Microsoft Graph sent an invalid page: "),
+              std::string::npos);
+    EXPECT_NE(
+        std::string(error.what()).find("(request-id rid-page, client-request-id " + sent + ")"),
+        std::string::npos)
         << error.what();
   }
   try {
@@ -192,7 +221,9 @@ TEST(GraphSource, AnInvalidPageAndATransportFailureCarryTheIds) {
     FAIL();
   } catch (const sekoia::TransportError& error) {
     const std::string sent = transport.requests().back().headers.back().second;
-    EXPECT_NE(std::string(error.what()).find("connection refused (scripted) (request-id none, client-request-id " + sent + ")"),
+    EXPECT_NE(std::string(error.what())
+                  .find("connection refused (scripted) (request-id none, client-request-id " +
+                        sent + ")"),
               std::string::npos)
         << error.what();
   }

@@ -60,7 +60,8 @@ TEST(EventsCacheFilter, DropsOnlyCachedIdsUpToThePythonCheckpoint) {
   const std::string new_at_boundary = R"({"id":"c","receivedDateTime":"2026-03-05T10:00:00Z"})";
   const std::string cached_later = R"({"id":"b","receivedDateTime":"2026-03-05T10:00:01Z"})";
   OnePageSource inner;
-  inner.records = {{cached_at_boundary, boundary, 1}, {new_at_boundary, boundary, 2},
+  inner.records = {{cached_at_boundary, boundary, 1},
+                   {new_at_boundary, boundary, 2},
                    {cached_later, boundary + std::chrono::seconds(1), 3}};
   EventsCacheFilter filter(inner, {"a", "b"}, boundary);
   sekoia::StopSignal stop;

@@ -6,7 +6,8 @@ namespace message_trace {
 namespace {
 
 TEST(RecordKey, DiffersByStatusAndBySeparation) {
-  EXPECT_NE(RecordKey("\"id\"", "\"a@x\"", "\"pending\""), RecordKey("\"id\"", "\"a@x\"", "\"delivered\""));
+  EXPECT_NE(RecordKey("\"id\"", "\"a@x\"", "\"pending\""),
+            RecordKey("\"id\"", "\"a@x\"", "\"delivered\""));
   EXPECT_NE(RecordKey("ab", "c", "d"), RecordKey("a", "bc", "d"));
   EXPECT_EQ(RecordKey("id", "r", "s"), RecordKey("id", "r", "s"));
   EXPECT_NE(RecordKey("", "", ""), 0u);

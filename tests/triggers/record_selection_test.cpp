@@ -15,7 +15,9 @@ using std::chrono::seconds;
 
 TimePoint At(const char* iso) { return *sekoia::ParseIso8601(iso); }
 
-std::int64_t Unix(TimePoint time) { return std::chrono::duration_cast<seconds>(time.time_since_epoch()).count(); }
+std::int64_t Unix(TimePoint time) {
+  return std::chrono::duration_cast<seconds>(time.time_since_epoch()).count();
+}
 
 // A page whose records are `raws`, each with a date (or none) and a key: the records point into
 // the page's body, as a source's do.
@@ -35,7 +37,8 @@ struct PageBuilder {
     for (const Row& row : rows) page.body += row.raw;
     std::size_t at = 0;
     for (const Row& row : rows) {
-      page.records.push_back({std::string_view(page.body).substr(at, row.raw.size()), row.received, row.key});
+      page.records.push_back(
+          {std::string_view(page.body).substr(at, row.raw.size()), row.received, row.key});
       at += row.raw.size();
     }
     return page;
@@ -145,7 +148,8 @@ TEST(SelectRecords, SendsAStateThePageHoldsTwiceOnce) {
   const std::uint64_t key = RecordKey("\"m1\"", "\"a@x\"", "delivered");
   const TracePage page = PageBuilder()
                              .Add("{\"first\"}", At("2026-01-21T10:01:00Z"), key)
-                             .Add("{\"other\"}", At("2026-01-21T10:01:00Z"), RecordKey("\"m2\"", "\"a@x\"", "delivered"))
+                             .Add("{\"other\"}", At("2026-01-21T10:01:00Z"),
+                                  RecordKey("\"m2\"", "\"a@x\"", "delivered"))
                              .Add("{\"again\"}", At("2026-01-21T10:01:00Z"), key)
                              .Build();
   const RecordSelection selection = SelectRecords(page, Options(), &forwarded);
@@ -212,8 +216,9 @@ TEST(SelectRecords, RepairsInvalidUtf8IntoACopyAndCountsIt) {
                              .Add("{\"c\": \"caf\xc3\"}", At("2026-01-21T10:01:00Z"), 0)
                              .Build();
   RecordSelection selection = SelectRecords(page, Options(), nullptr);
-  EXPECT_EQ(Texts(selection), (std::vector<std::string>{"{\"a\": \"ok\"}", "{\"b\": \"\xef\xbf\xbd\"}",
-                                                          "{\"c\": \"caf\xef\xbf\xbd\"}"}));
+  EXPECT_EQ(Texts(selection),
+            (std::vector<std::string>{"{\"a\": \"ok\"}", "{\"b\": \"\xef\xbf\xbd\"}",
+                                      "{\"c\": \"caf\xef\xbf\xbd\"}"}));
   EXPECT_EQ(selection.repaired.size(), 2u);
   EXPECT_EQ(selection.events[0].data(), page.body.data());  // the valid one is not copied
   // The views into the repaired copies survive a move of the selection.

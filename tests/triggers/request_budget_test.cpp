@@ -11,7 +11,8 @@ namespace {
 
 // A budget wait of `total` (to the millisecond of margin the last piece may not need), made of
 // pieces of at most a minute (each says again what is left).
-void ExpectWaitedInMinutes(const std::vector<std::chrono::milliseconds>& waits, std::chrono::milliseconds total) {
+void ExpectWaitedInMinutes(const std::vector<std::chrono::milliseconds>& waits,
+                           std::chrono::milliseconds total) {
   std::chrono::milliseconds sum{0};
   for (auto wait : waits) {
     EXPECT_LE(wait, std::chrono::minutes(1));
@@ -24,7 +25,9 @@ void ExpectWaitedInMinutes(const std::vector<std::chrono::milliseconds>& waits, 
 
 TEST(PacedTransport, WaitsWhenTheRollingBudgetIsUsedUp) {
   sekoia::testing::FakeTransport inner;
-  inner.SetHandler([](const sekoia::http::HttpRequest&) { return sekoia::http::HttpResponse{200, "", {}}; });
+  inner.SetHandler([](const sekoia::http::HttpRequest&) {
+    return sekoia::http::HttpResponse{200, "", {}};
+  });
   sekoia::testing::FakeClock clock;
   sekoia::testing::FakeLogger logger;
   PacedTransport paced({3, std::chrono::seconds(300)}, inner, clock, logger);
@@ -39,7 +42,8 @@ TEST(PacedTransport, WaitsWhenTheRollingBudgetIsUsedUp) {
   EXPECT_TRUE(logger.Contains(sekoia::LogLevel::kInfo, "budget of 3"));
   // A line at least every minute of the wait, each with the time left.
   int lines = 0;
-  for (const auto& [level, message] : logger.entries()) lines += message.find("budget of 3") != std::string::npos;
+  for (const auto& [level, message] : logger.entries())
+    lines += message.find("budget of 3") != std::string::npos;
   EXPECT_EQ(lines, 5);
   EXPECT_TRUE(logger.Contains(sekoia::LogLevel::kInfo, "waiting 4m 31s"));
   EXPECT_TRUE(logger.Contains(sekoia::LogLevel::kInfo, "waiting 31s"));
@@ -48,7 +52,9 @@ TEST(PacedTransport, WaitsWhenTheRollingBudgetIsUsedUp) {
 
 TEST(PacedTransport, AStepOfTheSystemClockNeitherStallsNorFreesTheBudget) {
   sekoia::testing::FakeTransport inner;
-  inner.SetHandler([](const sekoia::http::HttpRequest&) { return sekoia::http::HttpResponse{200, "", {}}; });
+  inner.SetHandler([](const sekoia::http::HttpRequest&) {
+    return sekoia::http::HttpResponse{200, "", {}};
+  });
   sekoia::testing::FakeClock clock;
   sekoia::testing::FakeLogger logger;
   PacedTransport paced({3, std::chrono::seconds(300)}, inner, clock, logger);
@@ -80,7 +86,8 @@ TEST(PacedTransport, NeverExceedsTheBudgetInAnyWindow) {
     paced.Send({"GET", "https://graph.test/", "", {}}, stop);
     clock.Advance(std::chrono::milliseconds(700));
   }
-  for (std::size_t i = 100; i < sent.size(); ++i) EXPECT_GE(sent[i] - sent[i - 100], std::chrono::seconds(300));
+  for (std::size_t i = 100; i < sent.size(); ++i)
+    EXPECT_GE(sent[i] - sent[i - 100], std::chrono::seconds(300));
 }
 
 TEST(PacedTransport, CountsARequestFromWhenItsAnswerCameBack) {
@@ -112,13 +119,16 @@ TEST(PacedTransport, CountsAFailedRequestFromWhenItFailed) {
   PacedTransport paced({1, std::chrono::seconds(300)}, inner, clock, logger);
   sekoia::StopSignal stop;
   EXPECT_THROW(paced.Send({"GET", "https://graph.test/", "", {}}, stop), sekoia::TransportError);
-  EXPECT_THROW(paced.Send({"GET", "https://graph.test/", "", {}}, stop), sekoia::TransportError);  // at t=5
+  EXPECT_THROW(paced.Send({"GET", "https://graph.test/", "", {}}, stop),
+               sekoia::TransportError);  // at t=5
   ExpectWaitedInMinutes(clock.waits(), std::chrono::milliseconds(300001));
 }
 
 TEST(PacedTransport, StopEndsTheWait) {
   sekoia::testing::FakeTransport inner;
-  inner.SetHandler([](const sekoia::http::HttpRequest&) { return sekoia::http::HttpResponse{200, "", {}}; });
+  inner.SetHandler([](const sekoia::http::HttpRequest&) {
+    return sekoia::http::HttpResponse{200, "", {}};
+  });
   sekoia::testing::FakeClock clock;
   sekoia::testing::FakeLogger logger;
   PacedTransport paced({1, std::chrono::seconds(300)}, inner, clock, logger);
@@ -143,17 +153,19 @@ TEST(PacedTransport, A429SlowsDownForTheRestOfThePeriodAndLogsOnce) {
   inner.SetHandler([&](const sekoia::http::HttpRequest&) {
     sent.push_back(clock.Now());
     ++calls;
-    if (calls == 2 || calls == 5) return sekoia::http::HttpResponse{429, "", {{"Retry-After", "7.2"}, {"request-id", "r-1"}}};
+    if (calls == 2 || calls == 5)
+      return sekoia::http::HttpResponse{429, "", {{"Retry-After", "7.2"}, {"request-id", "r-1"}}};
     return sekoia::http::HttpResponse{200, "", {}};
   });
   sekoia::testing::FakeLogger logger;
   PacedTransport paced({60, std::chrono::seconds(300)}, inner, clock, logger);
   sekoia::StopSignal stop;
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(paced.Send({"GET", "https://graph.test/", "", {}}, stop).status, 200);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(paced.Send({"GET", "https://graph.test/", "", {}}, stop).status, 200);
   ASSERT_EQ(sent.size(), 6u);
   const sekoia::TimePoint start = sent[0];
-  EXPECT_EQ(sent[1], start);                            // throttled
-  EXPECT_EQ(sent[2], start + std::chrono::seconds(8));  // after Retry-After 7.2, rounded up
+  EXPECT_EQ(sent[1], start);                              // throttled
+  EXPECT_EQ(sent[2], start + std::chrono::seconds(8));    // after Retry-After 7.2, rounded up
   EXPECT_EQ(sent[3] - sent[2], std::chrono::seconds(5));  // then 300 s / 60 between requests
   EXPECT_EQ(sent[4] - sent[3], std::chrono::seconds(5));
   EXPECT_EQ(sent[5] - sent[4], std::chrono::seconds(8));  // the second 429 of the period
@@ -176,7 +188,9 @@ TEST(PacedTransport, A429SlowsDownForTheRestOfThePeriodAndLogsOnce) {
 
 TEST(PacedTransport, A429ThatLastsGoesBackToTheCaller) {
   sekoia::testing::FakeTransport inner;
-  inner.SetHandler([](const sekoia::http::HttpRequest&) { return sekoia::http::HttpResponse{429, "", {}}; });
+  inner.SetHandler([](const sekoia::http::HttpRequest&) {
+    return sekoia::http::HttpResponse{429, "", {}};
+  });
   sekoia::testing::FakeClock clock;
   sekoia::testing::FakeLogger logger;
   RequestBudgetOptions options;
@@ -215,8 +229,11 @@ TEST(PacedTransport, CountsEachAttemptByOutcomeAndEachBudgetWait) {
   EXPECT_NE(text.find(name + "\"throttled\"} 1.0\n"), std::string::npos) << text;
   EXPECT_NE(text.find(name + "\"failed\"} 3.0\n"), std::string::npos) << text;
   // The 429's Retry-After is waited for a slot: one budget wait of 4 s.
-  EXPECT_NE(text.find("symphony_module_common_budget_waits_total{intake_key=\"k\"} 1.0\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("symphony_module_common_budget_wait_seconds_total{intake_key=\"k\"} 4.0\n"), std::string::npos)
+  EXPECT_NE(text.find("symphony_module_common_budget_waits_total{intake_key=\"k\"} 1.0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("symphony_module_common_budget_wait_seconds_total{intake_key=\"k\"} 4.0\n"),
+            std::string::npos)
       << text;
 }
 

@@ -13,10 +13,13 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-TimePoint At(const std::string& hh_mm_ss) { return *sekoia::ParseIso8601("2026-01-21T" + hh_mm_ss + "Z"); }
+TimePoint At(const std::string& hh_mm_ss) {
+  return *sekoia::ParseIso8601("2026-01-21T" + hh_mm_ss + "Z");
+}
 Window Span(const std::string& from, const std::string& to) { return Window{At(from), At(to)}; }
 
-RereadSchedule Schedule(std::vector<seconds> ages, double merge_share = 0, seconds max_span = hours(24)) {
+RereadSchedule Schedule(std::vector<seconds> ages, double merge_share = 0,
+                        seconds max_span = hours(24)) {
   return RereadSchedule(RereadScheduleOptions{std::move(ages), merge_share, max_span});
 }
 
@@ -133,24 +136,28 @@ TEST(RereadSchedule, WithoutAgesNothingIsPending) {
 
 TEST(RereadAges, ParsesAscendingMinutesAndNamesTheArgumentOnError) {
   EXPECT_EQ(ParseRereadAges("5, 15,30,60", "reread_after_minutes", 1440), kDefaultAges);
-  EXPECT_EQ(ParseRereadAges("0.5,360", "reread_after_minutes", 1440), (std::vector<seconds>{seconds(30), hours(6)}));
+  EXPECT_EQ(ParseRereadAges("0.5,360", "reread_after_minutes", 1440),
+            (std::vector<seconds>{seconds(30), hours(6)}));
   for (const char* bad : {"", "5,x", "15,5", "5,5", "0", "-5", "5,,15", "2000", "nan"}) {
     try {
       ParseRereadAges(bad, "reread_after_minutes", 1440);
       ADD_FAILURE() << "accepted '" << bad << "'";
     } catch (const sekoia::ConfigError& error) {
       EXPECT_EQ(std::string(error.what()).rfind("reread_after_minutes: ", 0), 0u) << error.what();
-      EXPECT_NE(std::string(error.what()).find("such as 5,15,30,60"), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("such as 5,15,30,60"), std::string::npos)
+          << error.what();
     }
   }
 }
 
 TEST(RereadAges, ALookbackSetsTheLastAge) {
   EXPECT_EQ(ApplyLookback(kDefaultAges, minutes(60)), kDefaultAges);
-  EXPECT_EQ(ApplyLookback(kDefaultAges, minutes(20)), (std::vector<seconds>{minutes(5), minutes(15), minutes(20)}));
+  EXPECT_EQ(ApplyLookback(kDefaultAges, minutes(20)),
+            (std::vector<seconds>{minutes(5), minutes(15), minutes(20)}));
   EXPECT_EQ(ApplyLookback(kDefaultAges, hours(6)),
             (std::vector<seconds>{minutes(5), minutes(15), minutes(30), minutes(60), hours(6)}));
-  EXPECT_TRUE(ApplyLookback(kDefaultAges, seconds(0)).empty()) << "lookback 0 reads each window once";
+  EXPECT_TRUE(ApplyLookback(kDefaultAges, seconds(0)).empty())
+      << "lookback 0 reads each window once";
 }
 
 }  // namespace

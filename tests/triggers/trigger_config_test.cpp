@@ -13,7 +13,9 @@ namespace message_trace {
 namespace {
 
 nlohmann::json Valid() {
-  return {{"tenant_id", "00000000-0000-0000-0000-0000000000aa"}, {"client_id", "c"}, {"client_secret", "s"},
+  return {{"tenant_id", "00000000-0000-0000-0000-0000000000aa"},
+          {"client_id", "c"},
+          {"client_secret", "s"},
           {"intake_key", "k"}};
 }
 
@@ -32,9 +34,10 @@ TEST(GraphTriggerConfig, DefaultsAreThePlatformsOnes) {
   EXPECT_EQ(config.common.collector.timedelta, std::chrono::minutes(5));
   // The default lookback is now the last age of the default re-read schedule.
   EXPECT_EQ(config.common.collector.lookback, std::chrono::minutes(0));
-  EXPECT_EQ(config.common.collector.reread_after,
-            (std::vector<std::chrono::seconds>{std::chrono::minutes(5), std::chrono::minutes(15),
-                                               std::chrono::minutes(30), std::chrono::minutes(60)}));
+  EXPECT_EQ(
+      config.common.collector.reread_after,
+      (std::vector<std::chrono::seconds>{std::chrono::minutes(5), std::chrono::minutes(15),
+                                         std::chrono::minutes(30), std::chrono::minutes(60)}));
   EXPECT_EQ(config.common.collector.start_time, std::chrono::hours(1));
   EXPECT_EQ(config.common.chunk_size, 1000u);
   EXPECT_EQ(config.common.http_timeout, std::chrono::seconds(120));
@@ -43,7 +46,8 @@ TEST(GraphTriggerConfig, DefaultsAreThePlatformsOnes) {
   EXPECT_EQ(config.graph.api_version, "v1.0");
   EXPECT_EQ(config.graph.graph_url, "https://graph.microsoft.com");
   EXPECT_EQ(config.credentials.login_url, "https://login.microsoftonline.com");
-  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "https://intake.other").common.intake_server,
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "https://intake.other")
+                .common.intake_server,
             "https://intake.other");
 }
 
@@ -53,7 +57,8 @@ TEST(GraphTriggerConfig, MinutesMayHaveDecimals) {
   arguments["lookback"] = "1.5";
   GraphTriggerConfig config = LoadGraphTriggerConfig(sekoia::Arguments(arguments), "");
   EXPECT_EQ(config.common.collector.timedelta, std::chrono::seconds(30));
-  EXPECT_EQ(config.common.collector.reread_after, std::vector<std::chrono::seconds>{std::chrono::seconds(90)});
+  EXPECT_EQ(config.common.collector.reread_after,
+            std::vector<std::chrono::seconds>{std::chrono::seconds(90)});
 }
 
 TEST(GraphTriggerConfig, LookbackSetsTheLastRereadAgeOfExistingConfigurations) {
@@ -63,10 +68,13 @@ TEST(GraphTriggerConfig, LookbackSetsTheLastRereadAgeOfExistingConfigurations) {
     arguments.update(changes);
     return LoadGraphTriggerConfig(sekoia::Arguments(arguments), "").common.collector;
   };
-  EXPECT_EQ(reread({{"lookback", 20}}).reread_after, (std::vector<std::chrono::seconds>{minutes(5), minutes(15), minutes(20)}));
+  EXPECT_EQ(reread({{"lookback", 20}}).reread_after,
+            (std::vector<std::chrono::seconds>{minutes(5), minutes(15), minutes(20)}));
   EXPECT_EQ(reread({{"lookback", 360}}).reread_after,
-            (std::vector<std::chrono::seconds>{minutes(5), minutes(15), minutes(30), minutes(60), minutes(360)}));
-  EXPECT_TRUE(reread({{"lookback", 0}}).reread_after.empty()) << "lookback 0 reads each window once";
+            (std::vector<std::chrono::seconds>{minutes(5), minutes(15), minutes(30), minutes(60),
+                                               minutes(360)}));
+  EXPECT_TRUE(reread({{"lookback", 0}}).reread_after.empty())
+      << "lookback 0 reads each window once";
   EXPECT_EQ(reread({{"lookback", 0}}).lookback, minutes(0));
   // Given, the list rules, whatever lookback the platform fills in.
   EXPECT_EQ(reread({{"reread_after_minutes", "10,360"}, {"lookback", 60}}).reread_after,
@@ -75,8 +83,13 @@ TEST(GraphTriggerConfig, LookbackSetsTheLastRereadAgeOfExistingConfigurations) {
   const CollectorOptions full = reread({{"reread_after_minutes", "full"}, {"lookback", 45}});
   EXPECT_TRUE(full.reread_after.empty());
   EXPECT_EQ(full.lookback, minutes(45));
-  EXPECT_EQ(ErrorOf([] { auto a = Valid(); a["reread_after_minutes"] = "30,15"; return a; }()),
-            "reread_after_minutes: 15 does not come after the age before it; give ascending minutes after a "
+  EXPECT_EQ(ErrorOf([] {
+              auto a = Valid();
+              a["reread_after_minutes"] = "30,15";
+              return a;
+            }()),
+            "reread_after_minutes: 15 does not come after the age before it; give ascending "
+            "minutes after a "
             "window's end, separated by commas, such as 5,15,30,60");
 }
 
@@ -92,43 +105,72 @@ TEST(GraphTriggerConfig, BadArgumentsAreNamed) {
     return arguments;
   };
   EXPECT_EQ(ErrorOf(without("client_secret")),
-            "client_secret: missing; give the client secret's Value, or client_certificate and client_private_key");
+            "client_secret: missing; give the client secret's Value, or client_certificate and "
+            "client_private_key");
   EXPECT_EQ(ErrorOf(without("intake_key")), "intake_key: missing; this argument is required");
-  EXPECT_EQ(ErrorOf(with("frequency", 0)), "frequency: 0 is out of range; give an integer from 1 to 86400");
-  EXPECT_EQ(ErrorOf(with("frequency", -5)), "frequency: -5 is out of range; give an integer from 1 to 86400");
-  EXPECT_EQ(ErrorOf(with("page_size", 5001)), "page_size: 5001 is out of range; give an integer from 1 to 5000");
-  EXPECT_EQ(ErrorOf(with("page_size", 0)), "page_size: 0 is out of range; give an integer from 1 to 5000");
-  EXPECT_EQ(ErrorOf(with("timedelta", "five")), "timedelta: 'five' is not a number; give a number of minutes from 0 to 1440");
-  EXPECT_EQ(ErrorOf(with("timedelta", 1441)), "timedelta: 1441 is out of range; give a number of minutes from 0 to 1440");
-  EXPECT_EQ(ErrorOf(with("lookback", -1)), "lookback: -1 is out of range; give a number of minutes from 0 to 1440");
-  EXPECT_EQ(ErrorOf(with("lookback", true)), "lookback: expected a number, got a boolean; give a number of minutes from 0 to 1440");
-  EXPECT_EQ(ErrorOf(with("api_version", "v2")), "api_version: 'v2' is not a Graph version; give v1.0 or beta");
-  EXPECT_NE(ErrorOf(with("graph_url", "http://graph.example")).find("graph_url: 'http://graph.example' must use https"),
+  EXPECT_EQ(ErrorOf(with("frequency", 0)),
+            "frequency: 0 is out of range; give an integer from 1 to 86400");
+  EXPECT_EQ(ErrorOf(with("frequency", -5)),
+            "frequency: -5 is out of range; give an integer from 1 to 86400");
+  EXPECT_EQ(ErrorOf(with("page_size", 5001)),
+            "page_size: 5001 is out of range; give an integer from 1 to 5000");
+  EXPECT_EQ(ErrorOf(with("page_size", 0)),
+            "page_size: 0 is out of range; give an integer from 1 to 5000");
+  EXPECT_EQ(ErrorOf(with("timedelta", "five")),
+            "timedelta: 'five' is not a number; give a number of minutes from 0 to 1440");
+  EXPECT_EQ(ErrorOf(with("timedelta", 1441)),
+            "timedelta: 1441 is out of range; give a number of minutes from 0 to 1440");
+  EXPECT_EQ(ErrorOf(with("lookback", -1)),
+            "lookback: -1 is out of range; give a number of minutes from 0 to 1440");
+  EXPECT_EQ(ErrorOf(with("lookback", true)),
+            "lookback: expected a number, got a boolean; give a number of minutes from 0 to 1440");
+  EXPECT_EQ(ErrorOf(with("api_version", "v2")),
+            "api_version: 'v2' is not a Graph version; give v1.0 or beta");
+  EXPECT_NE(ErrorOf(with("graph_url", "http://graph.example"))
+                .find("graph_url: 'http://graph.example' must use https"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(with("tenant_id", "a/b")).find("tenant_id: must be the Directory (tenant) ID"), std::string::npos);
+  EXPECT_NE(ErrorOf(with("tenant_id", "a/b")).find("tenant_id: must be the Directory (tenant) ID"),
+            std::string::npos);
   EXPECT_EQ(ErrorOf(with("tenant_id", 12)), "tenant_id: expected a string, got a number");
-  EXPECT_EQ(ErrorOf(with("http_timeout", 4)), "http_timeout: 4 is out of range; give an integer from 5 to 600");
-  EXPECT_EQ(ErrorOf(with("http_timeout", 601)), "http_timeout: 601 is out of range; give an integer from 5 to 600");
+  EXPECT_EQ(ErrorOf(with("http_timeout", 4)),
+            "http_timeout: 4 is out of range; give an integer from 5 to 600");
+  EXPECT_EQ(ErrorOf(with("http_timeout", 601)),
+            "http_timeout: 601 is out of range; give an integer from 5 to 600");
   EXPECT_EQ(ErrorOf(with("frequency", "30")), "(no error)");
-  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(with("http_timeout", 30)), "").common.http_timeout,
-            std::chrono::seconds(30));
+  EXPECT_EQ(
+      LoadGraphTriggerConfig(sekoia::Arguments(with("http_timeout", 30)), "").common.http_timeout,
+      std::chrono::seconds(30));
 }
 
 // The argument sets of the platform's existing Python triggers (their trigger_*.json), unchanged.
 TEST(ReportingTriggerConfig, AcceptsTheExistingTriggersConfigurations) {
-  nlohmann::json basic = {{"frequency", 60}, {"timedelta", 5}, {"start_time", 1}, {"chunk_size", 1000},
-                          {"account_name", "reporter@contoso.onmicrosoft.com"}, {"account_password", "p"},
-                          {"intake_server", "https://intake.sekoia.io"}, {"intake_key", "k"}};
+  nlohmann::json basic = {{"frequency", 60},
+                          {"timedelta", 5},
+                          {"start_time", 1},
+                          {"chunk_size", 1000},
+                          {"account_name", "reporter@contoso.onmicrosoft.com"},
+                          {"account_password", "p"},
+                          {"intake_server", "https://intake.sekoia.io"},
+                          {"intake_key", "k"}};
   auto config = LoadReportingTriggerConfig(sekoia::Arguments(basic), "", ReportingAuth::kBasic);
   EXPECT_EQ(config.account_name, "reporter@contoso.onmicrosoft.com");
   EXPECT_EQ(config.reporting.reporting_url,
             "https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace");
-  nlohmann::json minimal_basic = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"}};
-  EXPECT_NO_THROW(LoadReportingTriggerConfig(sekoia::Arguments(minimal_basic), "", ReportingAuth::kBasic));
-  nlohmann::json oauth = {{"tenant_id", "contoso.onmicrosoft.com"}, {"client_id", "c"}, {"client_secret", "s"},
-                          {"timedelta", 5}, {"start_time", 1}, {"frequency", 60}, {"chunk_size", 1000},
-                          {"intake_server", "https://intake.sekoia.io"}, {"intake_key", "k"}};
-  auto oauth_config = LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth);
+  nlohmann::json minimal_basic = {
+      {"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"}};
+  EXPECT_NO_THROW(
+      LoadReportingTriggerConfig(sekoia::Arguments(minimal_basic), "", ReportingAuth::kBasic));
+  nlohmann::json oauth = {{"tenant_id", "contoso.onmicrosoft.com"},
+                          {"client_id", "c"},
+                          {"client_secret", "s"},
+                          {"timedelta", 5},
+                          {"start_time", 1},
+                          {"frequency", 60},
+                          {"chunk_size", 1000},
+                          {"intake_server", "https://intake.sekoia.io"},
+                          {"intake_key", "k"}};
+  auto oauth_config =
+      LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth);
   EXPECT_EQ(oauth_config.credentials.tenant_id, "contoso.onmicrosoft.com");
   EXPECT_EQ(oauth_config.common.collector.frequency, std::chrono::seconds(60));
 }
@@ -144,10 +186,14 @@ TEST(ReportingTriggerConfig, MissingCredentialsAreNamed) {
   };
   EXPECT_EQ(error({{"account_name", "a"}, {"intake_key", "k"}}, ReportingAuth::kBasic),
             "account_password: missing; this argument is required");
-  EXPECT_EQ(error({{"client_id", "c"}, {"client_secret", "s"}, {"intake_key", "k"}}, ReportingAuth::kOAuth),
+  EXPECT_EQ(error({{"client_id", "c"}, {"client_secret", "s"}, {"intake_key", "k"}},
+                  ReportingAuth::kOAuth),
             "tenant_id: missing; this argument is required");
-  EXPECT_NE(error({{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"},
-                   {"reporting_url", "http://reports.example/x"}}, ReportingAuth::kBasic)
+  EXPECT_NE(error({{"account_name", "a"},
+                   {"account_password", "p"},
+                   {"intake_key", "k"},
+                   {"reporting_url", "http://reports.example/x"}},
+                  ReportingAuth::kBasic)
                 .find("reporting_url: 'http://reports.example/x' must use https"),
             std::string::npos);
 }
@@ -172,14 +218,17 @@ std::string ReportingErrorOf(const nlohmann::json& arguments) {
 // The service's windows are at most 6 hours, the lookback included: the loader says so, where a
 // collector would only find it out at its start.
 TEST(ReportingTriggerConfig, AFullLookbackTooLongForTheApiIsAConfigurationError) {
-  nlohmann::json arguments = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"},
-                              {"reread_after_minutes", "full"}, {"lookback", 240}, {"frequency", 7201}};
-  EXPECT_EQ(ReportingErrorOf(arguments), "lookback: too long for this API; give at most 239 minutes");
+  nlohmann::json arguments = {{"account_name", "a"}, {"account_password", "p"},
+                              {"intake_key", "k"},   {"reread_after_minutes", "full"},
+                              {"lookback", 240},     {"frequency", 7201}};
+  EXPECT_EQ(ReportingErrorOf(arguments),
+            "lookback: too long for this API; give at most 239 minutes");
   arguments["frequency"] = 7200;
   EXPECT_EQ(ReportingErrorOf(arguments), "(no error)");
   arguments["frequency"] = 86400;
   EXPECT_EQ(ReportingErrorOf(arguments),
-            "lookback: a full lookback leaves no room in this API's windows of 360 minutes at this frequency; give a "
+            "lookback: a full lookback leaves no room in this API's windows of 360 minutes at this "
+            "frequency; give a "
             "frequency under 21540 seconds, or re-reads instead of reread_after_minutes 'full'");
   // Without a full lookback, a frequency longer than the API's window is read in windows of 6
   // hours (CollectorWindows.AFrequencyLongerThanTheApisWindowIsReadInWindowsOfItsLength).
@@ -197,7 +246,9 @@ TEST(CheckAgainstLimits, TheLastRereadMustComeBeforeTheServiceDropsTheData) {
     CheckAgainstLimits(collector, limits);
     ADD_FAILURE() << "accepted a re-read after the data is gone";
   } catch (const sekoia::ConfigError& error) {
-    EXPECT_STREQ(error.what(), "lookback: the last re-read comes after the service drops the data; give at most 59 minutes");
+    EXPECT_STREQ(error.what(),
+                 "lookback: the last re-read comes after the service drops the data; give at most "
+                 "59 minutes");
   }
   collector.reread_after = {std::chrono::minutes(5), std::chrono::minutes(59)};
   EXPECT_NO_THROW(CheckAgainstLimits(collector, limits));
@@ -213,7 +264,8 @@ TEST(LoadBudgetPeriod, IsMicrosofts5MinutesUnlessTheMeasurementVariableShortensI
       LoadBudgetPeriod(bad);
       ADD_FAILURE() << "accepted " << bad;
     } catch (const sekoia::ConfigError& error) {
-      EXPECT_EQ(std::string(error.what()).rfind("OFFICE365_BUDGET_PERIOD_SECONDS: '", 0), 0u) << error.what();
+      EXPECT_EQ(std::string(error.what()).rfind("OFFICE365_BUDGET_PERIOD_SECONDS: '", 0), 0u)
+          << error.what();
     }
   }
 }
@@ -226,7 +278,8 @@ TEST(ClientCredentialsConfig, ACertificateReplacesTheSecret) {
   EXPECT_EQ(config.credentials.client_private_key, pair.private_key_pem);
   auto oauth = WithCertificate(pair);
   oauth["tenant_id"] = "contoso.onmicrosoft.com";
-  EXPECT_EQ(LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth).credentials.client_certificate,
+  EXPECT_EQ(LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth)
+                .credentials.client_certificate,
             pair.certificate_pem);
 }
 
@@ -236,7 +289,8 @@ TEST(ClientCredentialsConfig, ExactlyOneCredentialAndEveryPemProblemIsNamed) {
   auto both = WithCertificate(pair);
   both["client_secret"] = "s";
   EXPECT_EQ(ErrorOf(both),
-            "client_secret: give either client_secret or client_certificate with client_private_key, not both");
+            "client_secret: give either client_secret or client_certificate with "
+            "client_private_key, not both");
   auto no_key = WithCertificate(pair);
   no_key.erase("client_private_key");
   EXPECT_EQ(ErrorOf(no_key), "client_private_key: missing; this argument is required");
@@ -245,19 +299,26 @@ TEST(ClientCredentialsConfig, ExactlyOneCredentialAndEveryPemProblemIsNamed) {
   EXPECT_EQ(ErrorOf(no_certificate), "client_certificate: missing; this argument is required");
   auto not_pem = WithCertificate(pair);
   not_pem["client_certificate"] = "MIIB-not-a-certificate";
-  EXPECT_EQ(ErrorOf(not_pem).rfind("client_certificate: not a PEM certificate", 0), 0u) << ErrorOf(not_pem);
+  EXPECT_EQ(ErrorOf(not_pem).rfind("client_certificate: not a PEM certificate", 0), 0u)
+      << ErrorOf(not_pem);
   auto wrong_key = WithCertificate(pair);
   wrong_key["client_private_key"] = other.private_key_pem;
-  EXPECT_EQ(ErrorOf(wrong_key).rfind("client_private_key: the private key does not belong to client_certificate", 0), 0u)
+  EXPECT_EQ(ErrorOf(wrong_key).rfind(
+                "client_private_key: the private key does not belong to client_certificate", 0),
+            0u)
       << ErrorOf(wrong_key);
   auto broken_key = WithCertificate(pair);
-  broken_key["client_private_key"] = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----\n";
+  broken_key["client_private_key"] =
+      "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----\n";
   const std::string broken = ErrorOf(broken_key);
-  EXPECT_EQ(broken.rfind("client_private_key: the PEM private key does not parse", 0), 0u) << broken;
+  EXPECT_EQ(broken.rfind("client_private_key: the PEM private key does not parse", 0), 0u)
+      << broken;
   EXPECT_EQ(broken.find("c2VjcmV0"), std::string::npos) << "the key is quoted: " << broken;
   auto encrypted = WithCertificate(pair);
-  encrypted["client_private_key"] = sekoia::testing::EncryptPrivateKey(pair.private_key_pem, "pass");
-  EXPECT_EQ(ErrorOf(encrypted).rfind("client_private_key: the private key is encrypted", 0), 0u) << ErrorOf(encrypted);
+  encrypted["client_private_key"] =
+      sekoia::testing::EncryptPrivateKey(pair.private_key_pem, "pass");
+  EXPECT_EQ(ErrorOf(encrypted).rfind("client_private_key: the private key is encrypted", 0), 0u)
+      << ErrorOf(encrypted);
 }
 
 TEST(ClientCredentialsConfig, FlattenedPemsAreRestored) {
@@ -270,7 +331,8 @@ TEST(ClientCredentialsConfig, FlattenedPemsAreRestored) {
   auto escaped = WithCertificate(pair);
   escaped["client_certificate"] = flatten(pair.certificate_pem, "\\n");
   escaped["client_private_key"] = flatten(pair.private_key_pem, "\\n");
-  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(escaped), "").credentials.client_private_key, pair.private_key_pem);
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(escaped), "").credentials.client_private_key,
+            pair.private_key_pem);
   auto spaced = WithCertificate(pair);
   spaced["client_certificate"] = flatten(pair.certificate_pem, " ");
   spaced["client_private_key"] = flatten(pair.private_key_pem, " ");
@@ -282,34 +344,42 @@ TEST(ClientCredentialsConfig, FlattenedPemsAreRestored) {
 TEST(CommonConfig, CaBundleMustHoldACertificateAndIsNeverQuoted) {
   auto arguments = Valid();
   arguments["ca_bundle"] = "secret-looking text";
-  EXPECT_EQ(ErrorOf(arguments).rfind("ca_bundle: holds no valid PEM certificate", 0), 0u) << ErrorOf(arguments);
+  EXPECT_EQ(ErrorOf(arguments).rfind("ca_bundle: holds no valid PEM certificate", 0), 0u)
+      << ErrorOf(arguments);
   EXPECT_EQ(ErrorOf(arguments).find("secret-looking"), std::string::npos);
   auto authority = sekoia::testing::MakeTestCertificate("proxy authority");
   arguments["ca_bundle"] = authority.certificate_pem;
-  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(arguments), "").common.ca_bundle, authority.certificate_pem);
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(arguments), "").common.ca_bundle,
+            authority.certificate_pem);
   EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "").common.ca_bundle, "");
 }
 
 TEST(GraphTriggerConfig, RequestsPer5MinutesIsAShareOfMicrosoftsHundred) {
-  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "").common.requests_per_5_minutes, 80);
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "").common.requests_per_5_minutes,
+            80);
   nlohmann::json arguments = Valid();
   arguments["requests_per_5_minutes"] = 25;
-  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(arguments), "").common.requests_per_5_minutes, 25);
+  EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(arguments), "").common.requests_per_5_minutes,
+            25);
   for (int bad : {0, 101, -5}) {
     arguments["requests_per_5_minutes"] = bad;
     EXPECT_NE(ErrorOf(arguments).find("requests_per_5_minutes"), std::string::npos) << bad;
   }
-  nlohmann::json basic = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"},
+  nlohmann::json basic = {{"account_name", "a"},
+                          {"account_password", "p"},
+                          {"intake_key", "k"},
                           {"requests_per_5_minutes", 10}};
-  EXPECT_EQ(LoadReportingTriggerConfig(sekoia::Arguments(basic), "", ReportingAuth::kBasic).common.requests_per_5_minutes,
+  EXPECT_EQ(LoadReportingTriggerConfig(sekoia::Arguments(basic), "", ReportingAuth::kBasic)
+                .common.requests_per_5_minutes,
             10);
 }
 
 TEST(GraphTriggerConfig, NationalCloudsAreRefusedWithTheReason) {
   for (const char* argument : {"graph_url", "login_url"}) {
-    for (const char* host : {"graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn",
-                             "login.microsoftonline.us", "login.chinacloudapi.cn", "login.partner.microsoftonline.cn",
-                             "GRAPH.MICROSOFT.US"}) {
+    for (const char* host :
+         {"graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn",
+          "login.microsoftonline.us", "login.chinacloudapi.cn", "login.partner.microsoftonline.cn",
+          "GRAPH.MICROSOFT.US"}) {
       nlohmann::json arguments = Valid();
       arguments[argument] = std::string("https://") + host;
       const std::string error = ErrorOf(arguments);
@@ -318,15 +388,20 @@ TEST(GraphTriggerConfig, NationalCloudsAreRefusedWithTheReason) {
     }
   }
   // The global cloud, other hosts and loopback (tests) stay allowed.
-  for (const char* url : {"https://graph.microsoft.com", "http://127.0.0.1:8080", "https://graph.microsoft.usual.test",
-                          "https://notmicrosoft.us.example"}) {
+  for (const char* url :
+       {"https://graph.microsoft.com", "http://127.0.0.1:8080",
+        "https://graph.microsoft.usual.test", "https://notmicrosoft.us.example"}) {
     nlohmann::json arguments = Valid();
     arguments["graph_url"] = url;
     EXPECT_EQ(ErrorOf(arguments), "(no error)") << url;
   }
-  nlohmann::json oauth = {{"tenant_id", "t"}, {"client_id", "c"}, {"client_secret", "s"}, {"intake_key", "k"},
+  nlohmann::json oauth = {{"tenant_id", "t"},
+                          {"client_id", "c"},
+                          {"client_secret", "s"},
+                          {"intake_key", "k"},
                           {"login_url", "https://login.microsoftonline.us"}};
-  EXPECT_THROW(LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth), sekoia::ConfigError);
+  EXPECT_THROW(LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth),
+               sekoia::ConfigError);
 }
 
 // Issue 13.8: a national reporting host would need a national login_url, which is refused: the
@@ -335,8 +410,9 @@ TEST(ReportingTriggerConfig, NationalCloudReportingHostsAreRefusedWithTheReason)
   for (const ReportingAuth auth : {ReportingAuth::kBasic, ReportingAuth::kOAuth}) {
     for (const char* host : {"reports.office365.us", "outlook-dod.office365.us", "webmail.apps.mil",
                              "reports.partner.outlook.cn", "REPORTS.OFFICE365.US"}) {
-      nlohmann::json arguments = {{"tenant_id", "t"}, {"client_id", "c"}, {"client_secret", "s"},
-                                  {"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"}};
+      nlohmann::json arguments = {{"tenant_id", "t"},        {"client_id", "c"},
+                                  {"client_secret", "s"},    {"account_name", "a"},
+                                  {"account_password", "p"}, {"intake_key", "k"}};
       arguments["reporting_url"] =
           std::string("https://") + host + "/ecp/reportingwebservice/reporting.svc/MessageTrace";
       std::string error = "(no error)";
@@ -350,23 +426,32 @@ TEST(ReportingTriggerConfig, NationalCloudReportingHostsAreRefusedWithTheReason)
     }
   }
   // The global host and loopback (tests) stay allowed.
-  for (const char* url : {"https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace",
-                          "http://127.0.0.1:9000/ecp/reportingwebservice/reporting.svc/MessageTrace"}) {
-    nlohmann::json basic = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"},
+  for (const char* url :
+       {"https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace",
+        "http://127.0.0.1:9000/ecp/reportingwebservice/reporting.svc/MessageTrace"}) {
+    nlohmann::json basic = {{"account_name", "a"},
+                            {"account_password", "p"},
+                            {"intake_key", "k"},
                             {"reporting_url", url}};
-    EXPECT_NO_THROW(LoadReportingTriggerConfig(sekoia::Arguments(basic), "", ReportingAuth::kBasic)) << url;
+    EXPECT_NO_THROW(LoadReportingTriggerConfig(sekoia::Arguments(basic), "", ReportingAuth::kBasic))
+        << url;
   }
 }
 
 TEST(ReportingTriggerConfig, TheTokenScopeFollowsReportingUrlsHost) {
-  EXPECT_EQ(ReportingScope("https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace"),
+  EXPECT_EQ(ReportingScope(
+                "https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace"),
             "https://outlook.office365.com/.default");
-  EXPECT_EQ(ReportingScope("https://reports.office365.us/ecp/reportingwebservice/reporting.svc/MessageTrace"),
+  EXPECT_EQ(ReportingScope(
+                "https://reports.office365.us/ecp/reportingwebservice/reporting.svc/MessageTrace"),
             "https://outlook.office365.us/.default");
-  EXPECT_EQ(ReportingScope("http://127.0.0.1:9000/ecp/reportingwebservice/reporting.svc/MessageTrace"),
-            "https://outlook.office365.com/.default");
-  nlohmann::json oauth = {{"tenant_id", "t"}, {"client_id", "c"}, {"client_secret", "s"}, {"intake_key", "k"}};
-  EXPECT_EQ(LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth).credentials.scope,
+  EXPECT_EQ(
+      ReportingScope("http://127.0.0.1:9000/ecp/reportingwebservice/reporting.svc/MessageTrace"),
+      "https://outlook.office365.com/.default");
+  nlohmann::json oauth = {
+      {"tenant_id", "t"}, {"client_id", "c"}, {"client_secret", "s"}, {"intake_key", "k"}};
+  EXPECT_EQ(LoadReportingTriggerConfig(sekoia::Arguments(oauth), "", ReportingAuth::kOAuth)
+                .credentials.scope,
             "https://outlook.office365.com/.default");
   EXPECT_EQ(LoadGraphTriggerConfig(sekoia::Arguments(Valid()), "").credentials.scope,
             "https://graph.microsoft.com/.default");
@@ -385,30 +470,39 @@ TEST(TriggerConfigWarnings, AnUnknownGraphArgumentSuggestsTheKnownNameItIsATypoO
   const GraphTriggerConfig config = LoadGraphTriggerConfig(sekoia::Arguments(arguments), "");
   EXPECT_EQ(config.common.collector.frequency, std::chrono::seconds(60)) << "the typo is not read";
   EXPECT_EQ(config.common.warnings,
-            (std::vector<std::string>{"unknown argument 'frequncy' is ignored; did you mean 'frequency'?",
-                                      "unknown argument 'page_sise' is ignored; did you mean 'page_size'?"}));
+            (std::vector<std::string>{
+                "unknown argument 'frequncy' is ignored; did you mean 'frequency'?",
+                "unknown argument 'page_sise' is ignored; did you mean 'page_size'?"}));
 }
 
 TEST(TriggerConfigWarnings, EveryArgumentOfTheCatalogIsKnownToItsLoader) {
   // The arguments of trigger_office365_messagetrace_graph.json, all given: none is unknown,
   // whichever secret form is used, even when the caller asked about others first.
   nlohmann::json arguments = Valid();
-  for (const char* name : {"intake_server", "login_url", "graph_url"}) arguments[name] = "https://127.0.0.1:1";
-  arguments.update({{"frequency", 60}, {"timedelta", 5}, {"start_time", 1}, {"chunk_size", 1000},
-                    {"requests_per_5_minutes", 80}, {"http_timeout", 120}, {"page_size", 5000},
-                    {"api_version", "v1.0"}, {"lookback", 60}});
+  for (const char* name : {"intake_server", "login_url", "graph_url"})
+    arguments[name] = "https://127.0.0.1:1";
+  arguments.update({{"frequency", 60},
+                    {"timedelta", 5},
+                    {"start_time", 1},
+                    {"chunk_size", 1000},
+                    {"requests_per_5_minutes", 80},
+                    {"http_timeout", 120},
+                    {"page_size", 5000},
+                    {"api_version", "v1.0"},
+                    {"lookback", 60}});
   sekoia::Arguments given(arguments);
   given.Has("account_password");  // as main.cpp's secret registration does
   EXPECT_TRUE(LoadGraphTriggerConfig(given, "").common.warnings.empty());
 }
 
 TEST(TriggerConfigWarnings, ArgumentsOfAnotherTriggerAreUnknownToTheBasicOne) {
-  const nlohmann::json arguments = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"},
-                                    {"client_id", "c"}};
+  const nlohmann::json arguments = {
+      {"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"}, {"client_id", "c"}};
   const ReportingTriggerConfig config =
       LoadReportingTriggerConfig(sekoia::Arguments(arguments), "", ReportingAuth::kBasic);
   ASSERT_EQ(config.common.warnings.size(), 1u);
-  EXPECT_EQ(config.common.warnings[0].rfind("unknown argument 'client_id' is ignored; this trigger's arguments are ", 0),
+  EXPECT_EQ(config.common.warnings[0].rfind(
+                "unknown argument 'client_id' is ignored; this trigger's arguments are ", 0),
             0u)
       << config.common.warnings[0];
   EXPECT_NE(config.common.warnings[0].find("account_name"), std::string::npos);
@@ -431,15 +525,20 @@ struct CatalogCase {
 
 std::vector<CatalogCase> CatalogCases() {
   const nlohmann::json oauth = Valid();
-  const nlohmann::json basic = {{"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"}};
+  const nlohmann::json basic = {
+      {"account_name", "a"}, {"account_password", "p"}, {"intake_key", "k"}};
   return {
       {"trigger_office365_messagetrace_graph.json",
        [](const nlohmann::json& a) { LoadGraphTriggerConfig(sekoia::Arguments(a), ""); }, Valid()},
       {"trigger_office365_messagetrace_oauth.json",
-       [](const nlohmann::json& a) { LoadReportingTriggerConfig(sekoia::Arguments(a), "", ReportingAuth::kOAuth); },
+       [](const nlohmann::json& a) {
+         LoadReportingTriggerConfig(sekoia::Arguments(a), "", ReportingAuth::kOAuth);
+       },
        oauth},
       {"trigger_office365_messagetrace.json",
-       [](const nlohmann::json& a) { LoadReportingTriggerConfig(sekoia::Arguments(a), "", ReportingAuth::kBasic); },
+       [](const nlohmann::json& a) {
+         LoadReportingTriggerConfig(sekoia::Arguments(a), "", ReportingAuth::kBasic);
+       },
        basic},
   };
 }
@@ -465,7 +564,8 @@ TEST(Catalog, EveryBoundEnumAndPatternOfTheFormIsWhatTheLoaderEnforces) {
       SCOPED_TRACE(std::string(c.file) + " " + name);
       const std::string type = schema.value("type", "");
       if (type == "integer" || type == "number") {
-        ASSERT_TRUE(schema.contains("minimum") && schema.contains("maximum")) << "a number without bounds";
+        ASSERT_TRUE(schema.contains("minimum") && schema.contains("maximum"))
+            << "a number without bounds";
         const double step = type == "integer" ? 1 : 0.5;
         const double min = schema["minimum"].get<double>(), max = schema["maximum"].get<double>();
         EXPECT_EQ(LoadError(c, name, min), "");
@@ -482,8 +582,8 @@ TEST(Catalog, EveryBoundEnumAndPatternOfTheFormIsWhatTheLoaderEnforces) {
       }
       if (schema.contains("pattern")) {
         const std::regex pattern(schema["pattern"].get<std::string>());
-        for (const char* value : {"00000000-0000-0000-0000-0000000000aa", "contoso.onmicrosoft.com", "a/b", "a b",
-                                  "x?y"}) {
+        for (const char* value : {"00000000-0000-0000-0000-0000000000aa", "contoso.onmicrosoft.com",
+                                  "a/b", "a b", "x?y"}) {
           EXPECT_EQ(LoadError(c, name, value).empty(), std::regex_search(value, pattern)) << value;
         }
         ++checked;

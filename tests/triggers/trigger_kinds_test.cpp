@@ -50,7 +50,8 @@ TEST(TriggerKinds, EveryTriggerOfTheManifestHasAKindUnderItsCommand) {
     if (name.rfind("trigger_", 0) != 0 || entry.path().extension() != ".json") continue;
     ++triggers;
     std::ifstream in(entry.path());
-    const std::string command = nlohmann::json::parse(in).at("docker_parameters").get<std::string>();
+    const std::string command =
+        nlohmann::json::parse(in).at("docker_parameters").get<std::string>();
     const TriggerKind* kind = FindTriggerKind(command);
     ASSERT_NE(kind, nullptr) << name << " declares " << command;
     EXPECT_STREQ(kind->command, command.c_str());
@@ -76,7 +77,8 @@ TEST(TriggerKinds, EachLoaderValidatesItsOwnArguments) {
   } catch (const sekoia::ConfigError& error) {
     EXPECT_EQ(std::string(error.what()).rfind("account_name: missing", 0), 0u) << error.what();
   }
-  EXPECT_THROW(FindTriggerKind(kOAuth)->load(sekoia::Arguments(ValidArguments(kBasic)), ""), sekoia::ConfigError);
+  EXPECT_THROW(FindTriggerKind(kOAuth)->load(sekoia::Arguments(ValidArguments(kBasic)), ""),
+               sekoia::ConfigError);
 }
 
 TEST(TriggerKinds, EachKindsFunctionsTakeWhatItsLoaderReturns) {
@@ -93,14 +95,19 @@ TEST(TriggerKinds, EachKindsFunctionsTakeWhatItsLoaderReturns) {
     const bool graph = std::string(kind.command).find("graph") != std::string::npos;
     EXPECT_STREQ(service.argument, graph ? "graph_url" : "reporting_url");
     EXPECT_EQ(kind.resumes_python_graph_context, graph);
-    EXPECT_EQ(service.url, graph ? "https://graph.microsoft.com"
-                                 : "https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace");
+    EXPECT_EQ(
+        service.url,
+        graph ? "https://graph.microsoft.com"
+              : "https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace");
     FakeTransport transport;
-    const Window window{sekoia::TimePoint(std::chrono::hours(490000)), sekoia::TimePoint(std::chrono::hours(490001))};
+    const Window window{sekoia::TimePoint(std::chrono::hours(490000)),
+                        sekoia::TimePoint(std::chrono::hours(490001))};
     // The check's source asks for one record; the trigger's for the configured page.
     EXPECT_TRUE(EndsWith(kind.make_source(config, transport, 1)->FirstPageUrl(window), "&$top=1"));
-    EXPECT_TRUE(EndsWith(kind.make_source(config, transport, 0)->FirstPageUrl(window), graph ? "&$top=5000" : "&$top=2000"));
-    EXPECT_EQ(kind.make_source(config, transport, 0)->FirstPageUrl(window).rfind(service.url, 0), 0u);
+    EXPECT_TRUE(EndsWith(kind.make_source(config, transport, 0)->FirstPageUrl(window),
+                         graph ? "&$top=5000" : "&$top=2000"));
+    EXPECT_EQ(kind.make_source(config, transport, 0)->FirstPageUrl(window).rfind(service.url, 0),
+              0u);
   }
   EXPECT_EQ(FindTriggerKind(kGraph)->name(Load(*FindTriggerKind(kGraph))),
             "Microsoft Graph message trace trigger, tenant contoso.onmicrosoft.com");
@@ -121,7 +128,8 @@ TEST(TriggerKinds, TokenKindsGetATokenFromTheirTenantAndBasicSendsTheAccount) {
     FakeTransport login;
     const MicrosoftAuth auth = kind.make_auth(Load(kind), inner, login, clock, logger, redactor);
     ASSERT_NE(auth.credential, nullptr);
-    EXPECT_EQ(auth.token_url, "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token");
+    EXPECT_EQ(auth.token_url,
+              "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token");
     EXPECT_EQ(auth.certificate, nullptr);
   }
   const TriggerKind& basic = *FindTriggerKind(kBasic);

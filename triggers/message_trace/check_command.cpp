@@ -30,7 +30,9 @@ std::string IntakeMessage(const std::string& body) {
 
 }  // namespace
 
-void CheckReport::Line(const std::string& line) { out_ << redactor_.Apply(line) << "\n" << std::flush; }
+void CheckReport::Line(const std::string& line) {
+  out_ << redactor_.Apply(line) << "\n" << std::flush;
+}
 
 bool CheckReport::Step(const std::string& name, const std::function<std::string()>& step) {
   if (failed_) {
@@ -48,7 +50,9 @@ bool CheckReport::Step(const std::string& name, const std::function<std::string(
   }
 }
 
-void CheckReport::Warning(const std::string& name, const std::string& text) { Line("warn " + name + ": " + text); }
+void CheckReport::Warning(const std::string& name, const std::string& text) {
+  Line("warn " + name + ": " + text);
+}
 
 void CheckReport::Skip(std::initializer_list<const char*> names) {
   for (const char* name : names) Line(std::string("skip ") + name);
@@ -69,27 +73,32 @@ std::string CheckToken(sekoia::auth::TokenProvider& credential, const std::strin
   try {
     credential.GetToken(stop);
   } catch (const sekoia::TransportError& error) {
-    throw sekoia::TransportError("login_url (" + sekoia::DisplayUrl(token_url) + "): " + error.what() +
+    throw sekoia::TransportError("login_url (" + sekoia::DisplayUrl(token_url) +
+                                 "): " + error.what() +
                                  "; check login_url, the network and HTTPS_PROXY/NO_PROXY");
   }
   return Host(token_url);
 }
 
-std::string CheckQuery(TraceSource& source, const std::string& argument, const std::string& service_url,
-                       sekoia::TimePoint now, const sekoia::StopSignal& stop) {
+std::string CheckQuery(TraceSource& source, const std::string& argument,
+                       const std::string& service_url, sekoia::TimePoint now,
+                       const sekoia::StopSignal& stop) {
   // Whole seconds, and no later than now: Graph refuses a window that ends in the future.
-  const sekoia::TimePoint end(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()));
+  const sekoia::TimePoint end(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()));
   const Window window{end - std::chrono::hours(1), end};
   TracePage page;
   try {
     page = source.FetchPage(source.FirstPageUrl(window), 0, stop);
   } catch (const sekoia::TransportError& error) {
-    throw sekoia::TransportError(argument + " (" + sekoia::DisplayUrl(service_url) + "): " + error.what() +
-                                 "; check " + argument + ", the network and HTTPS_PROXY/NO_PROXY");
+    throw sekoia::TransportError(argument + " (" + sekoia::DisplayUrl(service_url) +
+                                 "): " + error.what() + "; check " + argument +
+                                 ", the network and HTTPS_PROXY/NO_PROXY");
   }
   return Host(service_url) + ": " +
-         (page.records.empty() ? "no record in the last hour; Microsoft publishes records minutes after the mail"
-                               : "records in the last hour");
+         (page.records.empty()
+              ? "no record in the last hour; Microsoft publishes records minutes after the mail"
+              : "records in the last hour");
 }
 
 std::string EmptyBatchBody(const std::string& intake_key) {
@@ -103,27 +112,32 @@ std::string CheckIntake(sekoia::http::HttpTransport& transport, const std::strin
   request.method = "POST";
   request.url = intake_server + "/batch";
   // As the trigger's batches (IntakeBatcher), so a proxy or the intake sees the same request.
-  request.headers = {{"Content-Type", "application/json"}, {"User-Agent", "sekoiaio-connector-" + intake_key}};
+  request.headers = {{"Content-Type", "application/json"},
+                     {"User-Agent", "sekoiaio-connector-" + intake_key}};
   request.body = EmptyBatchBody(intake_key);
   sekoia::http::HttpResponse response;
   try {
     response = transport.Send(request, stop);
   } catch (const sekoia::TransportError& error) {
-    throw sekoia::TransportError("intake_server (" + sekoia::DisplayUrl(intake_server) + "): " + error.what() +
+    throw sekoia::TransportError("intake_server (" + sekoia::DisplayUrl(intake_server) +
+                                 "): " + error.what() +
                                  "; check intake_server, the network and HTTPS_PROXY/NO_PROXY");
   }
   const std::string host = Host(intake_server);
-  const std::string status = "HTTP " + std::to_string(response.status) + IntakeMessage(response.body);
+  const std::string status =
+      "HTTP " + std::to_string(response.status) + IntakeMessage(response.body);
   if (response.status == 401 || response.status == 403) {
-    throw sekoia::HttpStatusError(response.status,
-                                  "the intake at " + host + " refused intake_key (" + status +
-                                      "); copy the intake key from the intake's page in Sekoia.io into intake_key");
+    throw sekoia::HttpStatusError(
+        response.status,
+        "the intake at " + host + " refused intake_key (" + status +
+            "); copy the intake key from the intake's page in Sekoia.io into intake_key");
   }
   if (response.status == 404) {
-    throw sekoia::HttpStatusError(response.status, "the intake at " + host + " has no " +
-                                                       sekoia::DisplayUrl(request.url) + " (" + status +
-                                                       "); intake_server must be the intake's base URL, such as "
-                                                       "https://intake.sekoia.io");
+    throw sekoia::HttpStatusError(
+        response.status, "the intake at " + host + " has no " + sekoia::DisplayUrl(request.url) +
+                             " (" + status +
+                             "); intake_server must be the intake's base URL, such as "
+                             "https://intake.sekoia.io");
   }
   if (response.status < 200 || response.status >= 300) {
     throw sekoia::HttpStatusError(response.status, "the intake at " + host + " answered " + status +
@@ -131,8 +145,9 @@ std::string CheckIntake(sekoia::http::HttpTransport& transport, const std::strin
   }
   // As the SDK: a 2xx that is not JSON is not an intake's answer.
   if (nlohmann::json::parse(response.body, nullptr, false).is_discarded()) {
-    throw sekoia::HttpStatusError(response.status, "the answer of " + host + " (" + status +
-                                                       ") is not JSON: it is not a Sekoia.io intake; check intake_server");
+    throw sekoia::HttpStatusError(
+        response.status, "the answer of " + host + " (" + status +
+                             ") is not JSON: it is not a Sekoia.io intake; check intake_server");
   }
   return host + " accepts intake_key; no event was sent";
 }

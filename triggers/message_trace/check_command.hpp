@@ -24,9 +24,11 @@ namespace message_trace {
  */
 class CheckReport final {
  public:
-  CheckReport(std::ostream& out, const sekoia::Redactor& redactor) : out_(out), redactor_(redactor) {}
+  CheckReport(std::ostream& out, const sekoia::Redactor& redactor)
+      : out_(out), redactor_(redactor) {}
   /** Runs `step` unless an earlier step failed (then prints `skip`). Its result is the ok line's
-   *  detail; the text of any exception it throws is the FAIL line's. Returns true when it passed. */
+   *  detail; the text of any exception it throws is the FAIL line's. Returns true when it passed.
+   */
   bool Step(const std::string& name, const std::function<std::string()>& step);
   /** Prints `warn <step>: <text>` (something the operator should fix, that does not fail it). */
   void Warning(const std::string& name, const std::string& text);
@@ -57,8 +59,9 @@ std::string CheckToken(sekoia::auth::TokenProvider& credential, const std::strin
  *  size of 1: `$top=1`); `service_url` is the configured `argument` (graph_url or reporting_url).
  *  Returns the host and whether a record came back. Throws as TraceSource::FetchPage does, with
  *  the argument named when no answer arrived. */
-std::string CheckQuery(TraceSource& source, const std::string& argument, const std::string& service_url,
-                       sekoia::TimePoint now, const sekoia::StopSignal& stop);
+std::string CheckQuery(TraceSource& source, const std::string& argument,
+                       const std::string& service_url, sekoia::TimePoint now,
+                       const sekoia::StopSignal& stop);
 
 /** The batch of a check: `{"intake_key": <key>, "jsons": []}`: the intake checks the key and
  *  receives no event. */

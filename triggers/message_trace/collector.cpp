@@ -4,9 +4,9 @@
 #include <functional>
 #include <unordered_set>
 
+#include "record_selection.hpp"
 #include "sekoia/errors.hpp"
 #include "sekoia/time_format.hpp"
-#include "record_selection.hpp"
 
 namespace message_trace {
 namespace {
@@ -25,16 +25,20 @@ std::string Span(const Window& window) {
 
 sekoia::TimePoint RequireTime(const nlohmann::json& object, const char* key) {
   auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) throw sekoia::ParseError(std::string("\"") + key + "\" is missing or not a string");
+  if (it == object.end() || !it->is_string())
+    throw sekoia::ParseError(std::string("\"") + key + "\" is missing or not a string");
   auto time = sekoia::ParseIso8601(it->get<std::string>());
-  if (!time) throw sekoia::ParseError(std::string("\"") + key + "\" is not an ISO 8601 date: " + it->get<std::string>().substr(0, 40));
+  if (!time)
+    throw sekoia::ParseError(std::string("\"") + key +
+                             "\" is not an ISO 8601 date: " + it->get<std::string>().substr(0, 40));
   return *time;
 }
 
 }  // namespace
 
 FailureClass ClassifyFailure(const std::exception& error) {
-  if (dynamic_cast<const sekoia::AuthError*>(&error) || dynamic_cast<const sekoia::ConfigError*>(&error) ||
+  if (dynamic_cast<const sekoia::AuthError*>(&error) ||
+      dynamic_cast<const sekoia::ConfigError*>(&error) ||
       dynamic_cast<const IntakeRefusedError*>(&error)) {
     return FailureClass::kPermanent;
   }
@@ -93,21 +97,25 @@ CollectorCursor CursorFromJson(const nlohmann::json& document) {
     auto link = window->find("next_link");
     if (link != window->end() && link->is_string()) cursor.next_url = link->get<std::string>();
     auto rows = window->find("rows_read");
-    if (rows != window->end() && rows->is_number_unsigned()) cursor.rows_read = rows->get<std::size_t>();
+    if (rows != window->end() && rows->is_number_unsigned())
+      cursor.rows_read = rows->get<std::size_t>();
     if (!cursor.next_url) cursor.rows_read = 0;
     // Without it (a checkpoint from before re-read schedules), the window counts as read at its
     // end: every re-read of it is still to come.
     cursor.read_at = window->contains("read_at") ? RequireTime(*window, "read_at") : w.end;
   }
-  if (document.contains("lookback_from")) cursor.lookback_from = RequireTime(document, "lookback_from");
+  if (document.contains("lookback_from"))
+    cursor.lookback_from = RequireTime(document, "lookback_from");
   auto rereads = document.find("rereads");
   if (rereads != document.end()) {
     if (!rereads->is_array()) throw sekoia::ParseError("\"rereads\" is not an array");
     cursor.rereads_recorded = true;
     for (const auto& item : *rereads) {
       if (!item.is_object()) throw sekoia::ParseError("an item of \"rereads\" is not an object");
-      PendingReread pending{Window{RequireTime(item, "start"), RequireTime(item, "end")}, RequireTime(item, "read_at")};
-      if (pending.span.end <= pending.span.start) throw sekoia::ParseError("a pending re-read ends before it starts");
+      PendingReread pending{Window{RequireTime(item, "start"), RequireTime(item, "end")},
+                            RequireTime(item, "read_at")};
+      if (pending.span.end <= pending.span.start)
+        throw sekoia::ParseError("a pending re-read ends before it starts");
       if (!cursor.rereads.empty() && pending.span.start < cursor.rereads.back().span.end)
         throw sekoia::ParseError("the pending re-reads overlap or are not in order");
       cursor.rereads.push_back(pending);
@@ -116,10 +124,10 @@ CollectorCursor CursorFromJson(const nlohmann::json& document) {
   return cursor;
 }
 
-Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoia::intake::IntakeSink& intake,
-                     sekoia::CheckpointStore& checkpoints, sekoia::Clock& clock, sekoia::Random& random,
-                     sekoia::Logger& logger, sekoia::Metrics& metrics, sekoia::HealthState& health,
-                     ForwardedKeys* keys)
+Collector::Collector(const CollectorOptions& options, TraceSource& source,
+                     sekoia::intake::IntakeSink& intake, sekoia::CheckpointStore& checkpoints,
+                     sekoia::Clock& clock, sekoia::Random& random, sekoia::Logger& logger,
+                     sekoia::Metrics& metrics, sekoia::HealthState& health, ForwardedKeys* keys)
     : options_(options),
       source_(source),
       intake_(intake),
@@ -131,10 +139,12 @@ Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoi
       health_(health),
       keys_(keys),
       limits_(source.Limits()),
-      schedule_(RereadScheduleOptions{options.reread_after, options.reread_merge_share, limits_.max_window}) {
+      schedule_(RereadScheduleOptions{options.reread_after, options.reread_merge_share,
+                                      limits_.max_window}) {
   if ((options_.lookback.count() > 0 || schedule_.enabled()) && keys_ == nullptr)
     throw std::logic_error("a lookback needs the forwarded keys");
-  if (options_.lookback.count() > 0 && schedule_.enabled()) throw std::logic_error("a full lookback or re-reads, not both");
+  if (options_.lookback.count() > 0 && schedule_.enabled())
+    throw std::logic_error("a full lookback or re-reads, not both");
   // The configuration loader refuses these (CheckAgainstLimits), naming the argument.
   if (schedule_.last_age() + options_.frequency > limits_.max_age)
     throw std::logic_error("the last re-read comes after the service drops the data");
@@ -150,18 +160,23 @@ Collector::Collector(const CollectorOptions& options, TraceSource& source, sekoi
   }
   if (keys_) {
     std::string problem = keys_->Load();
-    if (!problem.empty()) logger_.Warning("the forwarded keys file is damaged (" + problem + "); the records "
-                                          "concerned may be forwarded once more");
+    if (!problem.empty())
+      logger_.Warning("the forwarded keys file is damaged (" + problem +
+                      "); the records "
+                      "concerned may be forwarded once more");
     if (!keys_->found() && !cursor_.lookback_from) {
-      cursor_.lookback_from = cursor_.window ? std::min(cursor_.window->start, cursor_.next_start) : cursor_.next_start;
+      cursor_.lookback_from =
+          cursor_.window ? std::min(cursor_.window->start, cursor_.next_start) : cursor_.next_start;
     }
     // A checkpoint written with a full lookback, or replaced (damaged): the last re-read age
     // before it was read at most at its end, so its re-reads are all still due (none before
     // where the keys begin; the keys send each state once).
     if (schedule_.enabled() && !cursor_.rereads_recorded && keys_->found()) {
-      sekoia::TimePoint from = std::max(cursor_.next_start - schedule_.last_age(), Truncate(clock_.Now() - limits_.max_age));
+      sekoia::TimePoint from = std::max(cursor_.next_start - schedule_.last_age(),
+                                        Truncate(clock_.Now() - limits_.max_age));
       if (cursor_.lookback_from) from = std::max(from, *cursor_.lookback_from);
-      if (from < cursor_.next_start) schedule_.Record(cursor_.rereads, Window{from, cursor_.next_start}, cursor_.next_start);
+      if (from < cursor_.next_start)
+        schedule_.Record(cursor_.rereads, Window{from, cursor_.next_start}, cursor_.next_start);
     }
     if (schedule_.enabled()) cursor_.rereads_recorded = true;
   }
@@ -185,7 +200,8 @@ bool Collector::LoadCursor() {
     if (document) cursor_ = CursorFromJson(*document);
   } catch (const sekoia::ParseError& error) {
     logger_.Warning(std::string("the checkpoint is unusable (") + error.what() + "); starting " +
-                    std::to_string(options_.start_time.count()) + " hour(s) back, as start_time says");
+                    std::to_string(options_.start_time.count()) +
+                    " hour(s) back, as start_time says");
     document.reset();
   }
   bool replaced = true;
@@ -195,32 +211,38 @@ bool Collector::LoadCursor() {
     if (options_.start_time > limits_.max_age) {
       const long long days = (limits_.max_age.count() + 43200) / 86400;
       logger_.Warning("start_time: " + std::to_string(options_.start_time.count()) +
-                      " hours reaches past the oldest data the service keeps (about " + std::to_string(days) +
-                      " days); starting from " + FormatIso8601(fresh_start) + " instead");
+                      " hours reaches past the oldest data the service keeps (about " +
+                      std::to_string(days) + " days); starting from " + FormatIso8601(fresh_start) +
+                      " instead");
     }
   } else if (cursor_.next_start > now || (cursor_.window && cursor_.window->end > now)) {
-    logger_.Warning("the checkpoint's date " + FormatIso8601(cursor_.next_start) + " is in the future; starting from now");
+    logger_.Warning("the checkpoint's date " + FormatIso8601(cursor_.next_start) +
+                    " is in the future; starting from now");
     cursor_ = CollectorCursor{};
     cursor_.next_start = now;
   } else if (cursor_.next_start < now - limits_.max_age) {
     logger_.Warning("the checkpoint's date " + FormatIso8601(cursor_.next_start) +
-                    " is older than the service keeps data; starting from " + FormatIso8601(now - limits_.max_age));
+                    " is older than the service keeps data; starting from " +
+                    FormatIso8601(now - limits_.max_age));
     cursor_ = CollectorCursor{};
     cursor_.next_start = Truncate(now - limits_.max_age);
   } else {
     replaced = false;
     logger_.Info("resuming from the checkpoint: " + FormatIso8601(cursor_.next_start) +
-                 (cursor_.window ? std::string(cursor_.rereading ? " (inside the re-read " : " (inside the window ") +
+                 (cursor_.window ? std::string(cursor_.rereading ? " (inside the re-read "
+                                                                 : " (inside the window ") +
                                        Span(*cursor_.window) + ")"
                                  : std::string()));
     // What the service no longer keeps cannot be read again.
     const sekoia::TimePoint oldest = Truncate(now - limits_.max_age);
     auto& rereads = cursor_.rereads;
-    rereads.erase(std::remove_if(rereads.begin(), rereads.end(), [&](const PendingReread& p) { return p.span.end <= oldest; }),
+    rereads.erase(std::remove_if(rereads.begin(), rereads.end(),
+                                 [&](const PendingReread& p) { return p.span.end <= oldest; }),
                   rereads.end());
     for (PendingReread& p : rereads) p.span.start = std::max(p.span.start, oldest);
     if (cursor_.rereading && cursor_.window->start < oldest) {
-      logger_.Warning("the re-read in progress " + Span(*cursor_.window) + " is older than the service keeps data; dropped");
+      logger_.Warning("the re-read in progress " + Span(*cursor_.window) +
+                      " is older than the service keeps data; dropped");
       cursor_.window.reset();
       cursor_.next_url.reset();
       cursor_.rows_read = 0;
@@ -242,7 +264,8 @@ void Collector::SaveCursor() {
     checkpoint_writable_ = true;
   } catch (const std::exception& error) {
     // Collection goes on with the cursor in memory; a restart would re-read from the last save.
-    if (checkpoint_writable_) logger_.Error(std::string("cannot save the checkpoint, going on in memory: ") + error.what());
+    if (checkpoint_writable_)
+      logger_.Error(std::string("cannot save the checkpoint, going on in memory: ") + error.what());
     checkpoint_writable_ = false;
   }
 }
@@ -251,7 +274,8 @@ Window Collector::QueryWindow(const Window& window) const {
   if (options_.lookback.count() == 0) return window;
   // The lookback never reaches past the oldest data the service keeps.
   sekoia::TimePoint oldest = std::min(Truncate(clock_.Now() - limits_.max_age), window.start);
-  if (cursor_.lookback_from) oldest = std::max(oldest, std::min(*cursor_.lookback_from, window.start));
+  if (cursor_.lookback_from)
+    oldest = std::max(oldest, std::min(*cursor_.lookback_from, window.start));
   return Window{std::max(window.start - options_.lookback, oldest), window.end};
 }
 
@@ -263,7 +287,9 @@ void Collector::SaveProgress() {
       if (!keys_writable_) logger_.Info("the forwarded keys can be saved again");
       keys_writable_ = true;
     } catch (const std::exception& error) {
-      if (keys_writable_) logger_.Error(std::string("cannot save the forwarded keys, going on in memory: ") + error.what());
+      if (keys_writable_)
+        logger_.Error(std::string("cannot save the forwarded keys, going on in memory: ") +
+                      error.what());
       keys_writable_ = false;
     }
   }
@@ -275,7 +301,8 @@ std::optional<Window> Collector::NextWindow(sekoia::TimePoint now) const {
   const sekoia::TimePoint start = std::max(cursor_.next_start, Truncate(now - limits_.max_age));
   // Caught up: wait. A frequency longer than the API's window (the legacy service's 6 hours) is
   // read in windows of that length until less than one is left.
-  if (latest_end - start < std::min<std::chrono::seconds>(options_.frequency, limits_.max_window)) return std::nullopt;
+  if (latest_end - start < std::min<std::chrono::seconds>(options_.frequency, limits_.max_window))
+    return std::nullopt;
   return Window{start, std::min(start + limits_.max_window, latest_end)};
 }
 
@@ -313,7 +340,8 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
   const Window query = cursor_.rereading ? window : QueryWindow(window);
   // Only the records of the last lookback period before the next window can be read again; with
   // re-reads, every record of the window until its last one.
-  const sekoia::TimePoint keep_from = schedule_.enabled() ? query.start : window.end - options_.lookback;
+  const sekoia::TimePoint keep_from =
+      schedule_.enabled() ? query.start : window.end - options_.lookback;
   RecordSelectionOptions selection_options;
   selection_options.window = window;
   selection_options.query = query;
@@ -344,12 +372,13 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
       followed = {std::hash<std::string>()(url)};
       continue;
     } catch (const sekoia::HttpStatusError& error) {
-      if (!resumed_link || error.status() < 400 || error.status() >= 500 || error.status() == 401 || error.status() == 403 ||
-          error.status() == 429)
+      if (!resumed_link || error.status() < 400 || error.status() >= 500 || error.status() == 401 ||
+          error.status() == 403 || error.status() == 429)
         throw;
       // A stored next link the service no longer accepts: read the window again from its start.
-      logger_.Warning("the service refused the stored next link (HTTP " + std::to_string(error.status()) +
-                      "); reading the window " + Span(window) + " again from its start");
+      logger_.Warning("the service refused the stored next link (HTTP " +
+                      std::to_string(error.status()) + "); reading the window " + Span(window) +
+                      " again from its start");
       resumed_link = false;
       cursor_.next_url.reset();
       cursor_.rows_read = 0;
@@ -368,14 +397,15 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
     const std::vector<std::string_view>& events = selection.events;
     if (page.warning) logger_.Warning(*page.warning + " (window " + Span(window) + ")");
     if (selection.undated > 0) {
-      logger_.Warning(std::to_string(selection.undated) + " record(s) of the window " + Span(window) +
-                      " have no readable date; they are forwarded as they are");
+      logger_.Warning(std::to_string(selection.undated) + " record(s) of the window " +
+                      Span(window) + " have no readable date; they are forwarded as they are");
     }
     if (!events.empty()) {
       auto result = intake_.Forward(events, stop);
       if (result == sekoia::intake::ForwardResult::kStopped) throw sekoia::StopRequested();
       if (result == sekoia::intake::ForwardResult::kRefused) {
-        throw IntakeRefusedError("the intake refused the events: check intake_key and intake_server");
+        throw IntakeRefusedError(
+            "the intake refused the events: check intake_key and intake_server");
       }
       if (result != sekoia::intake::ForwardResult::kAcknowledged) {
         throw std::runtime_error("the intake did not acknowledge the events");
@@ -396,7 +426,8 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
       // A re-read of a past window is not the reading position.
       sekoia::TimePoint position = window.start;
       if (window_dates_) position += window_dates_->second - window_dates_->first;
-      metrics_.SetEventsLag(static_cast<double>(duration_cast<seconds>(clock_.Now() - position).count()));
+      metrics_.SetEventsLag(
+          static_cast<double>(duration_cast<seconds>(clock_.Now() - position).count()));
     }
 
     ++pages_read;
@@ -407,7 +438,8 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
       // the window again from its start and stop at the same link.
       health_.CountError();
       logger_.Error(*page.paging_error + "; the window " + Span(window) + " ends here after " +
-                    std::to_string(window_forwarded_) + " record(s) forwarded; records it did not give are missing");
+                    std::to_string(window_forwarded_) +
+                    " record(s) forwarded; records it did not give are missing");
       break;
     }
     if (!page.next_url) break;
@@ -422,8 +454,8 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
     }
     if (!endless.empty()) {
       health_.CountError();
-      logger_.Error("the service's paging does not end: " + endless + "; the window " + Span(window) +
-                    " ends here after " + std::to_string(window_forwarded_) +
+      logger_.Error("the service's paging does not end: " + endless + "; the window " +
+                    Span(window) + " ends here after " + std::to_string(window_forwarded_) +
                     " record(s) forwarded, each once; records it did not give are missing");
       break;
     }
@@ -435,28 +467,32 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
 
   const bool reread = cursor_.rereading;
   if (!reread) cursor_.next_start = window.end;
-  if (schedule_.enabled()) schedule_.Record(cursor_.rereads, window, cursor_.read_at.value_or(window.end));
+  if (schedule_.enabled())
+    schedule_.Record(cursor_.rereads, window, cursor_.read_at.value_or(window.end));
   cursor_.window.reset();
   cursor_.next_url.reset();
   cursor_.rows_read = 0;
   cursor_.rereading = false;
   cursor_.read_at.reset();
   if (keys_) {
-    keys_->Expire(schedule_.enabled() ? RereadSchedule::KeyHorizon(cursor_.rereads, cursor_.next_start)
-                                      : window.end - options_.lookback);
+    keys_->Expire(schedule_.enabled()
+                      ? RereadSchedule::KeyHorizon(cursor_.rereads, cursor_.next_start)
+                      : window.end - options_.lookback);
   }
   SaveProgress();
   if (window_repaired_ > 0) {
     logger_.Warning(std::to_string(window_repaired_) + " record(s) of the window " + Span(window) +
-                    " held invalid UTF-8, which the intake refuses; it was replaced by U+FFFD and the records forwarded");
+                    " held invalid UTF-8, which the intake refuses; it was replaced by U+FFFD and "
+                    "the records forwarded");
     window_repaired_ = 0;
   }
   if (reread) {
-    logger_.Debug("re-read " + Span(window) + " done: " + std::to_string(window_forwarded_) + " record(s) forwarded in " +
-                  std::to_string(window_pages_) + " page(s)");
+    logger_.Debug("re-read " + Span(window) + " done: " + std::to_string(window_forwarded_) +
+                  " record(s) forwarded in " + std::to_string(window_pages_) + " page(s)");
     Summarize(true);
   } else {
-    metrics_.SetEventsLag(static_cast<double>(duration_cast<seconds>(clock_.Now() - window.end).count()));
+    metrics_.SetEventsLag(
+        static_cast<double>(duration_cast<seconds>(clock_.Now() - window.end).count()));
     ReportProgress(window, true);
   }
   window_forwarded_ = 0;
@@ -464,7 +500,7 @@ void Collector::ReadWindow(const sekoia::StopSignal& stop) {
 }
 
 void Collector::ReportProgress(const Window& window, bool window_done) {
-  const sekoia::TimePoint now = clock_.Now();        // against record dates: the lag
+  const sekoia::TimePoint now = clock_.Now();          // against record dates: the lag
   const sekoia::SteadyPoint steady = clock_.Steady();  // intervals: how often, how long it took
   // Inside a window, the span of the record dates read so far stands for the part of it read.
   sekoia::TimePoint position = window.end;
@@ -482,9 +518,10 @@ void Collector::ReportProgress(const Window& window, bool window_done) {
       last_summary_ = steady;
       // Once, when the backlog of this run is read: what it took, in time and requests.
       caught_up_said_ = true;
-      logger_.Info("caught up after " + HumanDuration(duration_cast<seconds>(steady - started_at_)) + ": " +
-                   std::to_string(forwarded_total_) + " record(s) forwarded in " + std::to_string(pages_total_) +
-                   " page request(s) since the start");
+      logger_.Info("caught up after " +
+                   HumanDuration(duration_cast<seconds>(steady - started_at_)) + ": " +
+                   std::to_string(forwarded_total_) + " record(s) forwarded in " +
+                   std::to_string(pages_total_) + " page request(s) since the start");
       last_progress_ = steady;
       return;
     }
@@ -496,17 +533,22 @@ void Collector::ReportProgress(const Window& window, bool window_done) {
   last_progress_ = steady;
   std::string state = " done";
   if (!window_done) {
-    const double read = sekoia::Seconds(position - window.start) / sekoia::Seconds(window.end - window.start);
-    state = " in progress (about " + std::to_string(static_cast<int>(std::min(read, 1.0) * 100)) + "% read)";
+    const double read =
+        sekoia::Seconds(position - window.start) / sekoia::Seconds(window.end - window.start);
+    state = " in progress (about " + std::to_string(static_cast<int>(std::min(read, 1.0) * 100)) +
+            "% read)";
   }
   // The estimate comes from the pace so far: data time covered per second of wall time.
   std::string eta;
   const double covered = sekoia::Seconds(position - catch_up_origin_);
   const double spent = std::chrono::duration<double>(steady - started_at_).count();
   if (covered > 0 && spent > 0)
-    eta = ", about " + HumanDuration(seconds(static_cast<long long>(sekoia::Seconds(lag) * spent / covered))) + " to catch up";
-  logger_.Info("catching up: window " + Span(window) + state + ", " + std::to_string(forwarded_total_) +
-               " record(s) forwarded so far, " + HumanDuration(lag) + " behind" + eta);
+    eta = ", about " +
+          HumanDuration(seconds(static_cast<long long>(sekoia::Seconds(lag) * spent / covered))) +
+          " to catch up";
+  logger_.Info("catching up: window " + Span(window) + state + ", " +
+               std::to_string(forwarded_total_) + " record(s) forwarded so far, " +
+               HumanDuration(lag) + " behind" + eta);
 }
 
 void Collector::Summarize(bool reread) {
@@ -516,10 +558,11 @@ void Collector::Summarize(bool reread) {
   summary_pages_ += window_pages_;
   const sekoia::SteadyPoint steady = clock_.Steady();
   if (steady - last_summary_ < options_.summary_interval) return;
-  logger_.Info("in the last " + HumanDuration(duration_cast<seconds>(steady - last_summary_)) + ": " +
-               std::to_string(summary_records_) + " record(s) forwarded in " + std::to_string(summary_windows_) +
-               " window(s) and " + std::to_string(summary_rereads_) + " re-read(s), " +
-               std::to_string(summary_pages_) + " page request(s); up to date to " + FormatIso8601(cursor_.next_start));
+  logger_.Info("in the last " + HumanDuration(duration_cast<seconds>(steady - last_summary_)) +
+               ": " + std::to_string(summary_records_) + " record(s) forwarded in " +
+               std::to_string(summary_windows_) + " window(s) and " +
+               std::to_string(summary_rereads_) + " re-read(s), " + std::to_string(summary_pages_) +
+               " page request(s); up to date to " + FormatIso8601(cursor_.next_start));
   last_summary_ = steady;
   summary_windows_ = summary_rereads_ = summary_records_ = summary_pages_ = 0;
 }
@@ -542,7 +585,7 @@ void Collector::Run(const sekoia::StopSignal& stop) {
   bool failing = false;
   sekoia::SteadyPoint failing_since{};
   bool last_unauthorized = false;  ///< the last failed cycle ended on a 401
-  std::string permanent;                           ///< the permanent failure said as critical, if any
+  std::string permanent;           ///< the permanent failure said as critical, if any
   auto succeeded = [&] {
     last_unauthorized = false;
     consecutive_failures = 0;
@@ -567,8 +610,9 @@ void Collector::Run(const sekoia::StopSignal& stop) {
       // again, a restart must not re-send what was collected in memory.
       if (!checkpoint_writable_ || !keys_writable_) SaveProgress();
       auto due = NextDue();
-      auto wait = std::max<std::chrono::milliseconds>(duration_cast<std::chrono::milliseconds>(due - clock_.Now()),
-                                                      std::chrono::milliseconds(100));
+      auto wait = std::max<std::chrono::milliseconds>(
+          duration_cast<std::chrono::milliseconds>(due - clock_.Now()),
+          std::chrono::milliseconds(100));
       const std::chrono::milliseconds longest =
           checkpoint_writable_ && keys_writable_ ? std::chrono::minutes(5) : kUnsavedRetry;
       intake_.ReleaseMemory();  // a trigger rests most of its life: its batch buffers go meanwhile
@@ -599,7 +643,8 @@ void Collector::Run(const sekoia::StopSignal& stop) {
       if (failure == FailureClass::kPermanent) {
         // Retrying fast cannot fix it: the platform hears of it at once, with the fix the message
         // carries, and the next try comes at the SDK's pace.
-        const std::string retry = "; tried again every " + HumanDuration(options_.permanent_retry) + " until it is fixed";
+        const std::string retry =
+            "; tried again every " + HumanDuration(options_.permanent_retry) + " until it is fixed";
         if (what != permanent) {
           logger_.Critical("collection cannot go on: " + what + retry);
         } else {
@@ -622,8 +667,8 @@ void Collector::Run(const sekoia::StopSignal& stop) {
       // Jittered like every retry: triggers of many tenants that failed together (a Graph or
       // intake outage) do not all come back at the same second.
       const std::chrono::milliseconds backoff = failure_backoff_.Delay(consecutive_failures);
-      const std::string line =
-          "collection failed: " + what + "; retrying in " + HumanDuration(std::chrono::ceil<seconds>(backoff));
+      const std::string line = "collection failed: " + what + "; retrying in " +
+                               HumanDuration(std::chrono::ceil<seconds>(backoff));
       // A passing failure is expected now and then: an error only once it persists.
       if (failing_for >= options_.passing_error_after) {
         logger_.Error(line + " (failing for " + HumanDuration(failing_for) + ")");

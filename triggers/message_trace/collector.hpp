@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "forwarded_keys.hpp"
+#include "reread_schedule.hpp"
 #include "sekoia/backoff.hpp"
 #include "sekoia/checkpoint_store.hpp"
 #include "sekoia/clock.hpp"
@@ -13,16 +15,14 @@
 #include "sekoia/logger.hpp"
 #include "sekoia/metrics.hpp"
 #include "sekoia/random.hpp"
-#include "forwarded_keys.hpp"
-#include "reread_schedule.hpp"
 #include "trace_source.hpp"
 
 namespace message_trace {
 
 struct CollectorOptions final {
-  std::chrono::seconds frequency{60};        ///< once caught up, one window this often
-  std::chrono::seconds timedelta{300};       ///< windows end at least this far behind now
-  std::chrono::hours start_time{1};          ///< how far back the first start begins
+  std::chrono::seconds frequency{60};   ///< once caught up, one window this often
+  std::chrono::seconds timedelta{300};  ///< windows end at least this far behind now
+  std::chrono::hours start_time{1};     ///< how far back the first start begins
   /** Full lookback (the former way): each query also re-reads this much before the window.
    *  Exclusive with reread_after. */
   std::chrono::seconds lookback{0};
@@ -30,7 +30,7 @@ struct CollectorOptions final {
   std::vector<std::chrono::seconds> reread_after;
   double reread_merge_share = 0.25;          ///< see RereadScheduleOptions::merge_share
   std::chrono::seconds startup_grace{1800};  ///< failures before this are not "repeated failures"
-  int failures_before_critical = 5;          ///< consecutive failed cycles that raise a critical log
+  int failures_before_critical = 5;  ///< consecutive failed cycles that raise a critical log
   /// After a passing failure: waits of 5 s, 10 s, 20 s... at most 10 minutes (equal jitter, see
   /// sekoia::Backoff), from 5 s again once a page is acknowledged; no bound (a poll loop never
   /// gives up: a failed cycle backs off and goes on).
@@ -58,7 +58,8 @@ enum class FailureClass {
  *  700027...), ConfigError, IntakeRefusedError, and HttpStatusError 400, 401, 403 and 404 (an
  *  unprovisioned or unconsented application, a retired Basic auth, a wrong URL). Everything else
  *  (TransportError, 5xx, 429, an invalid page) is passing. Collector::Run treats a 401 as passing
- *  the first time (a token revoked mid-paging), as permanent when the next cycle fails on one too. */
+ *  the first time (a token revoked mid-paging), as permanent when the next cycle fails on one too.
+ */
 FailureClass ClassifyFailure(const std::exception& error);
 
 /** The intake refused the events (HTTP 401, 403 or 404): intake_key or intake_server is wrong. */
@@ -69,12 +70,13 @@ class IntakeRefusedError : public std::runtime_error {
 
 /** Where the collector is: the end of the last completed window, and the window in progress. */
 struct CollectorCursor final {
-  sekoia::TimePoint next_start{};              ///< most_recent_date_requested
-  std::optional<Window> window;                ///< a window started and not finished
-  std::optional<std::string> next_url;         ///< the window's next page to read
-  std::size_t rows_read = 0;                   ///< the window's rows already read
+  sekoia::TimePoint next_start{};       ///< most_recent_date_requested
+  std::optional<Window> window;         ///< a window started and not finished
+  std::optional<std::string> next_url;  ///< the window's next page to read
+  std::size_t rows_read = 0;            ///< the window's rows already read
   /** Where the forwarded keys begin: a lookback never reaches before it, since what was sent
-   *  earlier (e.g. by the platform's Python trigger, whose context.json this resumes) is unknown. */
+   *  earlier (e.g. by the platform's Python trigger, whose context.json this resumes) is unknown.
+   */
   std::optional<sekoia::TimePoint> lookback_from;
   /** `window` is a re-read of spans read before, not a first read (next_start does not move). */
   bool rereading = false;
@@ -110,13 +112,14 @@ class Collector final {
   /** Throws std::logic_error when `options` do not fit `source`'s limits (the configuration
    *  loader refuses those, see CheckAgainstLimits), or a lookback comes without `keys`;
    *  StorageError when the checkpoint or the keys cannot be read. */
-  Collector(const CollectorOptions& options, TraceSource& source, sekoia::intake::IntakeSink& intake,
-            sekoia::CheckpointStore& checkpoints, sekoia::Clock& clock, sekoia::Random& random,
-            sekoia::Logger& logger, sekoia::Metrics& metrics, sekoia::HealthState& health,
-            ForwardedKeys* keys = nullptr);
+  Collector(const CollectorOptions& options, TraceSource& source,
+            sekoia::intake::IntakeSink& intake, sekoia::CheckpointStore& checkpoints,
+            sekoia::Clock& clock, sekoia::Random& random, sekoia::Logger& logger,
+            sekoia::Metrics& metrics, sekoia::HealthState& health, ForwardedKeys* keys = nullptr);
   /** Runs until `stop`; saves the checkpoint before returning. */
   void Run(const sekoia::StopSignal& stop);
-  /** One cycle: reads the next window if one is due. Returns false when nothing was due. Throws on failure. */
+  /** One cycle: reads the next window if one is due. Returns false when nothing was due. Throws on
+   * failure. */
   bool RunOnce(const sekoia::StopSignal& stop);
   const CollectorCursor& cursor() const { return cursor_; }
   /** Where a restart resumes, for the stop line: "the window A -> B, after its first N rows
@@ -167,8 +170,9 @@ class Collector final {
   /** The oldest and newest record dates read in the window by this process (a resumed window
    *  counts from the resume): how much of it is read, whichever order the service pages in. */
   std::optional<std::pair<sekoia::TimePoint, sekoia::TimePoint>> window_dates_;
-  std::uint64_t pages_total_ = 0;  ///< pages acknowledged since start: a failure after one is not "in a row"
-  bool caught_up_said_ = false;    ///< the "caught up after ..." line was logged
+  std::uint64_t pages_total_ =
+      0;  ///< pages acknowledged since start: a failure after one is not "in a row"
+  bool caught_up_said_ = false;  ///< the "caught up after ..." line was logged
   // Since the last summary (once caught up): windows and re-reads done, records, page requests.
   sekoia::SteadyPoint last_summary_{};
   std::uint64_t summary_windows_ = 0;

@@ -19,7 +19,8 @@ void AppendLines(const std::vector<Entry>& keys, std::string& text) {
     char* out = line;
     for (int shift = 60; shift >= 0; shift -= 4) *out++ = kHex[(key >> shift) & 0xF];
     *out++ = ' ';
-    std::uint64_t magnitude = time < 0 ? 0 - static_cast<std::uint64_t>(time) : static_cast<std::uint64_t>(time);
+    std::uint64_t magnitude =
+        time < 0 ? 0 - static_cast<std::uint64_t>(time) : static_cast<std::uint64_t>(time);
     if (time < 0) *out++ = '-';
     char digits[20];
     int count = 0;
@@ -108,7 +109,8 @@ bool ForwardedKeys::Contains(std::uint64_t key) const {
     begin = index_[bucket];
     end = index_[bucket + 1];
   }
-  return SortedContains(keys_.data() + begin, end - begin, key) || SortedContains(recent_.data(), recent_.size(), key);
+  return SortedContains(keys_.data() + begin, end - begin, key) ||
+         SortedContains(recent_.data(), recent_.size(), key);
 }
 
 void ForwardedKeys::Add(const std::vector<std::pair<std::uint64_t, std::int64_t>>& keys) {
@@ -156,9 +158,11 @@ void ForwardedKeys::Index() {
 }
 
 void ForwardedKeys::Expire(sekoia::TimePoint horizon) {
-  const std::int64_t limit = std::chrono::duration_cast<std::chrono::seconds>(horizon.time_since_epoch()).count();
+  const std::int64_t limit =
+      std::chrono::duration_cast<std::chrono::seconds>(horizon.time_since_epoch()).count();
   for (std::vector<Entry>* set : {&keys_, &recent_}) {
-    set->erase(std::remove_if(set->begin(), set->end(), [limit](const Entry& entry) { return entry.second < limit; }),
+    set->erase(std::remove_if(set->begin(), set->end(),
+                              [limit](const Entry& entry) { return entry.second < limit; }),
                set->end());
     if (set->capacity() > 2 * set->size() + 1024) set->shrink_to_fit();
   }

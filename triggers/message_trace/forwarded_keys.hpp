@@ -20,7 +20,8 @@ namespace message_trace {
 class ForwardedKeys final {
  public:
   /** The keys in the object `name` of `objects` (borrowed). */
-  ForwardedKeys(sekoia::ObjectStore& objects, std::string name) : objects_(&objects), name_(std::move(name)) {}
+  ForwardedKeys(sekoia::ObjectStore& objects, std::string name)
+      : objects_(&objects), name_(std::move(name)) {}
   /** Reads the object; returns a description of the damaged lines (skipped), or "". Throws
    *  StorageError when it exists but cannot be read. */
   std::string Load();

@@ -52,19 +52,22 @@ std::string GraphErrorMessage(const std::string& body) {
 
 }  // namespace
 
-std::string DescribeGraphError(int status, const std::string& body, const sekoia::http::Headers& headers,
+std::string DescribeGraphError(int status, const std::string& body,
+                               const sekoia::http::Headers& headers,
                                const std::string& client_request_id) {
-  std::string message = "Microsoft Graph answered HTTP " + std::to_string(status) + ": " + GraphErrorMessage(body) +
-                        GraphRequestIds(headers, body, client_request_id);
+  std::string message = "Microsoft Graph answered HTTP " + std::to_string(status) + ": " +
+                        GraphErrorMessage(body) + GraphRequestIds(headers, body, client_request_id);
   if (status == 401) {
     message += " -> if the Microsoft application " + std::string(kFirstPartyApp) +
                " is not provisioned as a service principal in the tenant, provision it "
-               "(New-MgServicePrincipal -AppId " + kFirstPartyApp +
+               "(New-MgServicePrincipal -AppId " +
+               kFirstPartyApp +
                "); a new provisioning can take some hours, during which 401 answers are expected";
   } else if (status == 403) {
-    message += " -> grant the application the Microsoft Graph application permission "
-               "ExchangeMessageTrace.Read.All, with admin consent, and check the application " +
-               std::string(kFirstPartyApp) + " is provisioned in the tenant";
+    message +=
+        " -> grant the application the Microsoft Graph application permission "
+        "ExchangeMessageTrace.Read.All, with admin consent, and check the application " +
+        std::string(kFirstPartyApp) + " is provisioned in the tenant";
   }
   return message;
 }
@@ -87,21 +90,29 @@ TracePage ParseGraphPage(std::string body) {
       has_value = true;
       reader.EnterArray();
       while (reader.NextElement()) {
-        if (reader.Peek() != '{') throw sekoia::ParseError("a messageTraces record is not an object");
+        if (reader.Peek() != '{')
+          throw sekoia::ParseError("a messageTraces record is not an object");
         const std::size_t start = reader.position();
         std::string_view id, recipient, status, received_raw, field;
         reader.EnterObject();
         while (reader.NextMember(field)) {
           const std::string_view value = reader.SkipValue();
-          if (field == "receivedDateTime") received_raw = value;
-          else if (field == "id") id = value;
-          else if (field == "recipientAddress") recipient = value;
-          else if (field == "status") status = value;
+          if (field == "receivedDateTime")
+            received_raw = value;
+          else if (field == "id")
+            id = value;
+          else if (field == "recipientAddress")
+            recipient = value;
+          else if (field == "status")
+            status = value;
         }
         std::optional<sekoia::TimePoint> received;
-        if (rj::IsString(received_raw)) received = sekoia::ParseIso8601(rj::StringText(received_raw, scratch));
-        const std::uint64_t record_key = id.empty() ? 0 : RecordKey(id, recipient, LowerStatus(status, status_buffer));
-        page.records.push_back({text.substr(start, reader.position() - start), received, record_key});
+        if (rj::IsString(received_raw))
+          received = sekoia::ParseIso8601(rj::StringText(received_raw, scratch));
+        const std::uint64_t record_key =
+            id.empty() ? 0 : RecordKey(id, recipient, LowerStatus(status, status_buffer));
+        page.records.push_back(
+            {text.substr(start, reader.position() - start), received, record_key});
       }
     } else if (key == "@odata.nextLink") {
       const std::string_view value = reader.SkipValue();
@@ -126,29 +137,36 @@ std::string GraphSource::FirstPageUrl(const Window& window) const {
   // Both bounds are inclusive for the service; the collector keeps [start, end) itself.
   std::string filter = "receivedDateTime ge " + sekoia::FormatIso8601(window.start) +
                        " and receivedDateTime le " + sekoia::FormatIso8601(window.end);
-  return options_.graph_url + "/" + options_.api_version + "/admin/exchange/tracing/messageTraces?$filter=" +
-         sekoia::PercentEncode(filter) + "&$top=" + std::to_string(options_.page_size);
+  return options_.graph_url + "/" + options_.api_version +
+         "/admin/exchange/tracing/messageTraces?$filter=" + sekoia::PercentEncode(filter) +
+         "&$top=" + std::to_string(options_.page_size);
 }
 
-TracePage GraphSource::FetchPage(const std::string& url, std::size_t, const sekoia::StopSignal& stop) {
+TracePage GraphSource::FetchPage(const std::string& url, std::size_t,
+                                 const sekoia::StopSignal& stop) {
   // Checked before anything is sent: a next link (or a stored one) naming another host would get
   // the bearer token.
   RequireSameOrigin(url, options_.graph_url, "graph_url");
   const std::string client_request_id = sekoia::auth::NewRequestId();
   // `recalled` arrives as itself only with this preference; otherwise as unknownFutureValue [RES].
-  sekoia::http::HttpRequest request{"GET", url, "", {{"Accept", "application/json"},
-                                                     {"Prefer", "include-unknown-enum-members"},
-                                                     {"client-request-id", client_request_id}}};
+  sekoia::http::HttpRequest request{"GET",
+                                    url,
+                                    "",
+                                    {{"Accept", "application/json"},
+                                     {"Prefer", "include-unknown-enum-members"},
+                                     {"client-request-id", client_request_id}}};
   sekoia::http::HttpResponse response;
   try {
     response = transport_.Send(request, stop);
   } catch (const sekoia::TransportError& error) {
     // No answer, so no request-id; ours still finds the request in Microsoft's traces.
-    throw sekoia::TransportError(std::string(error.what()) + GraphRequestIds({}, std::string(), client_request_id));
+    throw sekoia::TransportError(std::string(error.what()) +
+                                 GraphRequestIds({}, std::string(), client_request_id));
   }
   if (response.status != 200) {
-    throw sekoia::HttpStatusError(response.status,
-                                  DescribeGraphError(response.status, response.body, response.headers, client_request_id));
+    throw sekoia::HttpStatusError(
+        response.status,
+        DescribeGraphError(response.status, response.body, response.headers, client_request_id));
   }
   try {
     TracePage page = ParseGraphPage(std::move(response.body));

@@ -18,7 +18,8 @@ TracePage ParseGraphPage(std::string body);
 
 /** Explains a Graph error answer, with the fix when a user can apply one, and the `request-id`
  *  (from `headers`, else the body's innerError) and `client-request-id` support asks for. */
-std::string DescribeGraphError(int status, const std::string& body, const sekoia::http::Headers& headers = {},
+std::string DescribeGraphError(int status, const std::string& body,
+                               const sekoia::http::Headers& headers = {},
                                const std::string& client_request_id = "");
 
 /**
@@ -31,11 +32,13 @@ class GraphSource final : public TraceSource {
  public:
   GraphSource(const GraphSourceOptions& options, sekoia::http::HttpTransport& transport)
       : options_(options), transport_(transport) {}
-  /** The API's limits, known before any source exists (the configuration loader checks against them). */
+  /** The API's limits, known before any source exists (the configuration loader checks against
+   * them). */
   static SourceLimits ServiceLimits();
   SourceLimits Limits() const override { return ServiceLimits(); }
   std::string FirstPageUrl(const Window& window) const override;
-  TracePage FetchPage(const std::string& url, std::size_t rows_read, const sekoia::StopSignal& stop) override;
+  TracePage FetchPage(const std::string& url, std::size_t rows_read,
+                      const sekoia::StopSignal& stop) override;
 
  private:
   GraphSourceOptions options_;

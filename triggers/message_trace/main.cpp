@@ -8,8 +8,8 @@
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
-#include <random>
 #include <optional>
+#include <random>
 
 #include "check_command.hpp"
 #include "collector.hpp"
@@ -61,29 +61,39 @@ std::string Usage(const po::options_description& options) {
   std::ostringstream out;
   out << "usage: office365-messagetrace <command> [--config-dir DIR] [--data-dir DIR]\n"
          "       office365-messagetrace check <command> [--config-dir DIR]\n\ncommands:\n";
-  for (const TriggerKind& kind : TriggerKinds()) out << "  " << kind.command << "\n      " << kind.description << "\n";
+  for (const TriggerKind& kind : TriggerKinds())
+    out << "  " << kind.command << "\n      " << kind.description << "\n";
   out << "  check <command>\n"
-         "      reads <command>'s configuration as it does, gets a token, makes one query ($top=1) over the\n"
-         "      last hour and posts an empty batch to the intake (no record is forwarded); one line per\n"
+         "      reads <command>'s configuration as it does, gets a token, makes one query ($top=1) "
+         "over the\n"
+         "      last hour and posts an empty batch to the intake (no record is forwarded); one "
+         "line per\n"
          "      step, exit 0 when all pass, 1 at the first failure\n";
   out << "\n" << options;
-  out << "\nconfiguration: each value is read from the file <config-dir>/<name>, else from the environment\n"
+  out << "\nconfiguration: each value is read from the file <config-dir>/<name>, else from the "
+         "environment\n"
          "variable <NAME> (an empty variable counts as absent):\n"
          "  TRIGGER_CONFIGURATION    the trigger's arguments (JSON, or its base64)\n"
          "  CONNECTOR_CONFIGURATION  the same, read first when present\n"
          "  TOKEN                    the platform's token, for the logs API\n"
-         "  URL_CALLBACK             the platform's callback URL; URL_LOGS defaults to it, /callback -> /logs\n"
+         "  URL_CALLBACK             the platform's callback URL; URL_LOGS defaults to it, "
+         "/callback -> /logs\n"
          "  URL_LOGS                 the platform's logs API\n"
          "  INTAKE_URL               the intake, when the arguments have no intake_server\n"
          "  LIVENESS_PORT            port of GET /health (default 8000)\n"
          "  METRICS_PORT             port of the Prometheus metrics (default 8020)\n"
-         "  SUB_FOLDER               sub-directory of the data directory (or bucket) that holds the checkpoint\n"
-         "  FILE_BACKEND             S3: the checkpoint lives in an S3 bucket, with AWS_BUCKET_NAME,\n"
-         "                           AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (optional),\n"
-         "                           AWS_DEFAULT_REGION, AWS_S3_ENDPOINT_URL, and CA_CERT, CLIENT_CERT,\n"
+         "  SUB_FOLDER               sub-directory of the data directory (or bucket) that holds "
+         "the checkpoint\n"
+         "  FILE_BACKEND             S3: the checkpoint lives in an S3 bucket, with "
+         "AWS_BUCKET_NAME,\n"
+         "                           AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN "
+         "(optional),\n"
+         "                           AWS_DEFAULT_REGION, AWS_S3_ENDPOINT_URL, and CA_CERT, "
+         "CLIENT_CERT,\n"
          "                           CLIENT_KEY (PEM) for TLS to it\n"
          "environment only:\n"
-         "  HTTPS_PROXY (https_proxy)  proxy of the https requests, http://[user:password@]host:port\n"
+         "  HTTPS_PROXY (https_proxy)  proxy of the https requests, "
+         "http://[user:password@]host:port\n"
          "  HTTP_PROXY (http_proxy)    proxy of the plain-http requests (an in-cluster intake)\n"
          "  NO_PROXY (no_proxy)        hosts reached directly (loopback always is)\n"
          "not read: MODULE_CONFIGURATION (the module has no configuration of its own)\n";
@@ -127,8 +137,8 @@ class MemoryReleasingClock final : public sekoia::Clock {
 // Masks in `redactor`, before anything can print them, the secrets the arguments hold, even
 // when the configuration turns out to be invalid.
 void RegisterSecrets(const sekoia::Arguments& arguments, sekoia::Redactor& redactor) {
-  for (const char* secret : {"client_secret", "account_password", "intake_key", "client_private_key",
-                             "client_certificate"}) {
+  for (const char* secret : {"client_secret", "account_password", "intake_key",
+                             "client_private_key", "client_certificate"}) {
     if (!arguments.Has(secret)) continue;
     try {
       const std::string value = arguments.RequiredString(secret);
@@ -147,10 +157,11 @@ struct LoadedConfig {
   std::optional<TriggerConfig> trigger;  ///< absent when the configuration is not valid
   sekoia::StorageConfig storage;
   std::chrono::seconds budget_period{300};  ///< the request budget's: see LoadBudgetPeriod
-  std::string problem;  ///< empty when valid
+  std::string problem;                      ///< empty when valid
 };
 
-LoadedConfig ReadConfiguration(const TriggerKind& kind, const sekoia::ConfigSource& source, sekoia::Redactor& redactor) {
+LoadedConfig ReadConfiguration(const TriggerKind& kind, const sekoia::ConfigSource& source,
+                               sekoia::Redactor& redactor) {
   LoadedConfig loaded;
   try {
     for (const char* name : sekoia::kStorageSecretNames) {
@@ -178,7 +189,8 @@ LoadedConfig ReadConfiguration(const TriggerKind& kind, const sekoia::ConfigSour
 }
 
 // The HTTP client of every request: its errors name the argument that configures the service.
-// Before the configuration is valid (`config` absent), the logger's: defaults, no Microsoft service.
+// Before the configuration is valid (`config` absent), the logger's: defaults, no Microsoft
+// service.
 std::unique_ptr<sekoia::http::HttpTransport> MakeNetwork(const TriggerKind& kind,
                                                          const std::optional<TriggerConfig>& config,
                                                          const sekoia::ModuleConfig& module,
@@ -190,8 +202,8 @@ std::unique_ptr<sekoia::http::HttpTransport> MakeNetwork(const TriggerKind& kind
   options.user_agent = std::string("sekoiaio-connector/") + MODULE_SLUG + "-" + MODULE_VERSION;
   options.ca_bundle = common.ca_bundle;
   options.proxy = proxy;
-  std::vector<std::pair<const char*, std::string>> services = {{"url_logs", module.url_logs},
-                                                                {"intake_server", common.intake_server}};
+  std::vector<std::pair<const char*, std::string>> services = {
+      {"url_logs", module.url_logs}, {"intake_server", common.intake_server}};
   if (config) {
     if (const ClientCredentialsConfig* credentials = kind.credentials(*config)) {
       services.emplace_back("login_url", credentials->login_url);
@@ -200,7 +212,8 @@ std::unique_ptr<sekoia::http::HttpTransport> MakeNetwork(const TriggerKind& kind
     services.emplace_back(service.argument, service.url);
   }
   for (const auto& [name, url] : services) {
-    if (auto parsed = sekoia::ParseUrl(url)) options.service_names.emplace_back(sekoia::Origin(*parsed), name);
+    if (auto parsed = sekoia::ParseUrl(url))
+      options.service_names.emplace_back(sekoia::Origin(*parsed), name);
   }
   return sekoia::http::MakeCurlTransport(options);
 }
@@ -208,16 +221,19 @@ std::unique_ptr<sekoia::http::HttpTransport> MakeNetwork(const TriggerKind& kind
 // The Python Graph connector's events_cache in a context.json it left: the records it forwarded
 // are not forwarded again. Throws StorageError when the checkpoint cannot be read; a damaged one
 // is the collector's to report.
-std::unique_ptr<EventsCacheFilter> ResumePythonEventsCache(ContextPreservingStore& checkpoints, TraceSource& source,
+std::unique_ptr<EventsCacheFilter> ResumePythonEventsCache(ContextPreservingStore& checkpoints,
+                                                           TraceSource& source,
                                                            sekoia::Logger& logger) {
   try {
     const auto document = checkpoints.Load();
     std::set<std::string> ids = checkpoints.EventsCache();
-    const auto until = document ? document->find("most_recent_date_requested") : nlohmann::json::const_iterator();
+    const auto until =
+        document ? document->find("most_recent_date_requested") : nlohmann::json::const_iterator();
     if (!ids.empty() && until != document->end() && until->is_string()) {
       if (auto boundary = sekoia::ParseIso8601(until->get<std::string>())) {
-        logger.Info("resuming the Python Graph connector's context.json: " + std::to_string(ids.size()) +
-                    " record ids it forwarded are not forwarded again");
+        logger.Info(
+            "resuming the Python Graph connector's context.json: " + std::to_string(ids.size()) +
+            " record ids it forwarded are not forwarded again");
         return std::make_unique<EventsCacheFilter>(source, std::move(ids), *boundary);
       }
     }
@@ -248,8 +264,8 @@ int RunTrigger(const TriggerKind& kind, const CommandLine& command_line, sekoia:
 
   // Every service's answer and every request passes the sanitizer (header values checked, error
   // texts redacted before any excerpt is cut from them).
-  auto network =
-      std::make_unique<sekoia::http::SanitizingTransport>(MakeNetwork(kind, valid_config, module, proxy), redactor);
+  auto network = std::make_unique<sekoia::http::SanitizingTransport>(
+      MakeNetwork(kind, valid_config, module, proxy), redactor);
   sekoia::PlatformLoggerOptions log_options;
   log_options.url_logs = module.url_logs;
   log_options.token = module.token;
@@ -260,7 +276,8 @@ int RunTrigger(const TriggerKind& kind, const CommandLine& command_line, sekoia:
     if (health_server) health_server->Stop();
     health_server.reset();
     try {
-      health_server = sekoia::StartHealthServer(module.liveness_port, module.metrics_port, health, served, clock);
+      health_server = sekoia::StartHealthServer(module.liveness_port, module.metrics_port, health,
+                                                served, clock);
     } catch (const std::exception& error) {
       logger.Error(std::string("health and metrics are not served: ") + error.what());
     }
@@ -330,7 +347,8 @@ int RunTrigger(const TriggerKind& kind, const CommandLine& command_line, sekoia:
   intake_options.chunk_size = common.chunk_size;
   // A discarded event is named in the log by its trace id (Graph `id`, Reporting `MessageTraceId`).
   intake_options.event_id_fields = {"id", "MessageTraceId"};
-  sekoia::intake::IntakeBatcher intake(intake_options, transport, clock, random, logger, metrics, health);
+  sekoia::intake::IntakeBatcher intake(intake_options, transport, clock, random, logger, metrics,
+                                       health);
 
   // Where the checkpoint lives (the SDK's storage): an S3 bucket when file_backend says so, else
   // the data directory, then sub_folder, locked so that a second trigger cannot write it too.
@@ -365,23 +383,28 @@ int RunTrigger(const TriggerKind& kind, const CommandLine& command_line, sekoia:
   if (common.collector.lookback.count() > 0 || !common.collector.reread_after.empty()) {
     keys = std::make_unique<ForwardedKeys>(*objects, "forwarded_keys.txt");
   }
-  logger.Info("starting the " + kind.name(config) + ", version " + MODULE_VERSION + "; the checkpoint is " +
-              objects->Where("context.json"));
+  logger.Info("starting the " + kind.name(config) + ", version " + MODULE_VERSION +
+              "; the checkpoint is " + objects->Where("context.json"));
   std::unique_ptr<EventsCacheFilter> cache_filter;
   std::unique_ptr<Collector> collector;
   while (!collector) {
     try {
       if (bucket) bucket->CheckBucket();
-      if (kind.resumes_python_graph_context) cache_filter = ResumePythonEventsCache(checkpoints, *trace_source, logger);
-      TraceSource& source_read = cache_filter ? static_cast<TraceSource&>(*cache_filter) : *trace_source;
-      collector = std::make_unique<Collector>(common.collector, source_read, intake, checkpoints, clock, random,
-                                              logger, metrics, health, keys.get());
+      if (kind.resumes_python_graph_context)
+        cache_filter = ResumePythonEventsCache(checkpoints, *trace_source, logger);
+      TraceSource& source_read =
+          cache_filter ? static_cast<TraceSource&>(*cache_filter) : *trace_source;
+      collector = std::make_unique<Collector>(common.collector, source_read, intake, checkpoints,
+                                              clock, random, logger, metrics, health, keys.get());
     } catch (const sekoia::StorageError& error) {
       // Never a fresh start over a checkpoint that exists but cannot be read: nothing is collected
       // (and so nothing claimed) until it can be.
       health.CountError();
-      logger.Critical(std::string("the checkpoint cannot be read; nothing is collected until it can (tried again "
-                                  "every minute): ") + error.what());
+      logger.Critical(
+          std::string(
+              "the checkpoint cannot be read; nothing is collected until it can (tried again "
+              "every minute): ") +
+          error.what());
       if (!clock.Wait(kStorageRetry, stop)) {
         logger.Info("stopped before the checkpoint could be read; nothing was collected");
         if (health_server) health_server->Stop();
@@ -413,8 +436,10 @@ int RunCheck(const TriggerKind& kind, const CommandLine& command_line, sekoia::S
     return std::string(kind.command) + (credentials ? ", tenant " + credentials->tenant_id : "");
   });
   if (report.failed()) {
-    if (kind.uses_token) report.Skip({"token", "query", "intake"});
-    else report.Skip({"query", "intake"});
+    if (kind.uses_token)
+      report.Skip({"token", "query", "intake"});
+    else
+      report.Skip({"query", "intake"});
     return report.ExitCode();
   }
   const TriggerConfig& config = *loaded.trigger;
@@ -422,18 +447,23 @@ int RunCheck(const TriggerKind& kind, const CommandLine& command_line, sekoia::S
   for (const std::string& warning : common.warnings) report.Warning("configuration", warning);
   sekoia::StreamLogger logger(std::cerr, redactor);
   // The trigger's own HTTP client, from the same configuration.
-  sekoia::http::SanitizingTransport network(MakeNetwork(kind, loaded.trigger, loaded.module, loaded.proxy), redactor);
+  sekoia::http::SanitizingTransport network(
+      MakeNetwork(kind, loaded.trigger, loaded.module, loaded.proxy), redactor);
   sekoia::http::RetryingTransport retrying(CheckRetryOptions(), network, clock, random, logger);
   const MicrosoftAuth auth = kind.make_auth(config, network, retrying, clock, logger, redactor);
   if (auth.credential) {
     report.Step("token", [&] { return CheckToken(*auth.credential, auth.token_url, stop); });
   }
-  sekoia::http::RetryingTransport microsoft(CheckRetryOptions(), *auth.authorized, clock, random, logger);
+  sekoia::http::RetryingTransport microsoft(CheckRetryOptions(), *auth.authorized, clock, random,
+                                            logger);
   // One record ($top=1): the query checks access, it collects nothing.
   const std::unique_ptr<TraceSource> query_source = kind.make_source(config, microsoft, 1);
   const ServiceEndpoint service = kind.service(config);
-  report.Step("query", [&] { return CheckQuery(*query_source, service.argument, service.url, clock.Now(), stop); });
-  report.Step("intake", [&] { return CheckIntake(retrying, common.intake_server, common.intake_key, stop); });
+  report.Step("query", [&] {
+    return CheckQuery(*query_source, service.argument, service.url, clock.Now(), stop);
+  });
+  report.Step("intake",
+              [&] { return CheckIntake(retrying, common.intake_server, common.intake_key, stop); });
   return report.ExitCode();
 }
 
@@ -459,22 +489,23 @@ int main(int argc, char** argv) {
 
   CommandLine command_line;
   po::options_description options("options");
-  options.add_options()
-      ("help,h", "print this help and exit")
-      ("version", "print the version and exit")
-      ("config-dir", po::value(&command_line.config_dir)->value_name("DIR"),
-       "where configuration files are read (default /symphony)")
-      ("data-dir", po::value(&command_line.data_dir)->value_name("DIR"),
-       "where the checkpoint is kept (default /symphony_data)");
+  options.add_options()("help,h", "print this help and exit")("version",
+                                                              "print the version and exit")(
+      "config-dir", po::value(&command_line.config_dir)->value_name("DIR"),
+      "where configuration files are read (default /symphony)")(
+      "data-dir", po::value(&command_line.data_dir)->value_name("DIR"),
+      "where the checkpoint is kept (default /symphony_data)");
   po::options_description hidden;
-  hidden.add_options()("command", po::value(&command_line.command))("target", po::value(&command_line.target));
+  hidden.add_options()("command", po::value(&command_line.command))(
+      "target", po::value(&command_line.target));
   po::options_description all;
   all.add(options).add(hidden);
   po::positional_options_description positional;
   positional.add("command", 1).add("target", 1);
   po::variables_map values;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(),
+              values);
     po::notify(values);
   } catch (const po::error& error) {
     std::cerr << "office365-messagetrace: " << error.what() << " (see --help)\n";
@@ -489,7 +520,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command_line.command.empty()) {
-    std::cerr << "office365-messagetrace: missing command; give one of " << TriggerCommands() << " (see --help)\n";
+    std::cerr << "office365-messagetrace: missing command; give one of " << TriggerCommands()
+              << " (see --help)\n";
     return kUsageError;
   }
   if (command_line.command == "check") {
@@ -515,7 +547,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::cerr << "office365-messagetrace: unknown command '" << command_line.command << "'; give one of "
-            << TriggerCommands() << " (see --help)\n";
+  std::cerr << "office365-messagetrace: unknown command '" << command_line.command
+            << "'; give one of " << TriggerCommands() << " (see --help)\n";
   return kUsageError;
 }

@@ -13,7 +13,9 @@ std::optional<nlohmann::json> ContextPreservingStore::Load() {
 void ContextPreservingStore::Save(const nlohmann::json& checkpoint) {
   nlohmann::json merged = loaded_;
   // Keys the collector owns but no longer writes (a finished window) must not come back.
-  for (const char* owned : {"most_recent_date_requested", "window", "lookback_from", "reread", "rereads"}) merged.erase(owned);
+  for (const char* owned :
+       {"most_recent_date_requested", "window", "lookback_from", "reread", "rereads"})
+    merged.erase(owned);
   merged.update(checkpoint);
   inner_.Save(merged);
 }
@@ -35,8 +37,10 @@ TracePage EventsCacheFilter::FetchPage(const std::string& url, std::size_t rows_
   const auto before = page.records.size();
   page.records.erase(std::remove_if(page.records.begin(), page.records.end(),
                                     [&](const TraceRecord& record) {
-                                      if (record.received && *record.received > boundary_) return false;
-                                      const auto parsed = nlohmann::json::parse(record.raw, nullptr, false);
+                                      if (record.received && *record.received > boundary_)
+                                        return false;
+                                      const auto parsed =
+                                          nlohmann::json::parse(record.raw, nullptr, false);
                                       if (!parsed.is_object()) return false;
                                       const auto id = parsed.find("id");
                                       return id != parsed.end() && id->is_string() &&

@@ -41,8 +41,11 @@ class EventsCacheFilter final : public TraceSource {
   EventsCacheFilter(TraceSource& inner, std::set<std::string> ids, sekoia::TimePoint boundary)
       : inner_(inner), ids_(std::move(ids)), boundary_(boundary) {}
   SourceLimits Limits() const override { return inner_.Limits(); }
-  std::string FirstPageUrl(const Window& window) const override { return inner_.FirstPageUrl(window); }
-  TracePage FetchPage(const std::string& url, std::size_t rows_read, const sekoia::StopSignal& stop) override;
+  std::string FirstPageUrl(const Window& window) const override {
+    return inner_.FirstPageUrl(window);
+  }
+  TracePage FetchPage(const std::string& url, std::size_t rows_read,
+                      const sekoia::StopSignal& stop) override;
   std::size_t skipped() const { return skipped_; }
 
  private:

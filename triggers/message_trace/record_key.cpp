@@ -2,7 +2,8 @@
 
 namespace message_trace {
 
-std::uint64_t RecordKey(std::string_view trace_id, std::string_view recipient, std::string_view status) {
+std::uint64_t RecordKey(std::string_view trace_id, std::string_view recipient,
+                        std::string_view status) {
   std::uint64_t hash = 14695981039346656037ULL;
   auto mix = [&](std::string_view part) {
     for (unsigned char c : part) {

@@ -67,7 +67,8 @@ RecordSelection SelectRecords(const TracePage& page, const RecordSelectionOption
       sekoia::TimePoint time = record.received.value_or(options.window.end);
       if (options.rows_outside_window) time = std::max(time, options.rows_outside_key_time);
       if (time >= options.keep_keys_from) {
-        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch());
+        const auto seconds =
+            std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch());
         selection.new_keys.emplace_back(record.key, seconds.count());
       }
     }

@@ -40,10 +40,10 @@ struct RecordSelection final {
   /** (key, record time in unix seconds) of the records sent whose keys are kept, for
    *  ForwardedKeys::Add once the intake has acknowledged them. */
   std::vector<std::pair<std::uint64_t, std::int64_t>> new_keys;
-  std::size_t undated = 0;            ///< records without a readable date: sent all the same
-  std::size_t outside = 0;            ///< dropped: dated outside the query
-  std::size_t forwarded_before = 0;   ///< dropped: `forwarded` holds their key
-  std::size_t duplicates = 0;         ///< dropped: the same key earlier in the page
+  std::size_t undated = 0;           ///< records without a readable date: sent all the same
+  std::size_t outside = 0;           ///< dropped: dated outside the query
+  std::size_t forwarded_before = 0;  ///< dropped: `forwarded` holds their key
+  std::size_t duplicates = 0;        ///< dropped: the same key earlier in the page
   /** The oldest and newest dates of the records within the query dated from the window's start
    *  on (skipped ones included): how much of the window the page covers. */
   std::optional<std::pair<sekoia::TimePoint, sekoia::TimePoint>> dates;

@@ -19,7 +19,8 @@ namespace rj = sekoia::json;
 // Reads the rows of the array at the reader's cursor, in the same pass: each row's date
 // ("Received": "/Date(ms)/" in the verbose shape, ISO 8601 without zone in the light one) and
 // its key (MessageTraceId, RecipientAddress, Status).
-void AddRows(rj::JsonReader& reader, std::string_view text, TracePage& page, std::vector<std::int64_t>* indices) {
+void AddRows(rj::JsonReader& reader, std::string_view text, TracePage& page,
+             std::vector<std::int64_t>* indices) {
   if (reader.Peek() != '[') throw sekoia::ParseError("the rows are not an array");
   reader.EnterArray();
   std::string scratch;
@@ -31,14 +32,20 @@ void AddRows(rj::JsonReader& reader, std::string_view text, TracePage& page, std
     reader.EnterObject();
     while (reader.NextMember(key)) {
       const std::string_view value = reader.SkipValue();
-      if (key == "Received") received_raw = value;
-      else if (key == "Index") index = value;
-      else if (key == "MessageTraceId") id = value;
-      else if (key == "RecipientAddress") recipient = value;
-      else if (key == "Status") status = value;
+      if (key == "Received")
+        received_raw = value;
+      else if (key == "Index")
+        index = value;
+      else if (key == "MessageTraceId")
+        id = value;
+      else if (key == "RecipientAddress")
+        recipient = value;
+      else if (key == "Status")
+        status = value;
     }
-    TraceRecord record{text.substr(start, reader.position() - start), std::nullopt,
-                       id.empty() ? 0 : RecordKey(id, recipient, LowerStatus(status, status_buffer))};
+    TraceRecord record{
+        text.substr(start, reader.position() - start), std::nullopt,
+        id.empty() ? 0 : RecordKey(id, recipient, LowerStatus(status, status_buffer))};
     if (rj::IsString(received_raw)) {
       const std::string_view date = rj::StringText(received_raw, scratch);
       record.received = sekoia::ParseMsJsonDate(date);
@@ -137,31 +144,44 @@ TracePage ParseReportingPage(std::string body, std::vector<std::int64_t>* indice
 }
 
 std::string DescribeReportingError(int status, const std::string& body, ReportingAuth auth) {
-  std::string message = "the Reporting Web Service answered HTTP " + std::to_string(status) + ": " + ServiceMessage(body);
+  std::string message = "the Reporting Web Service answered HTTP " + std::to_string(status) + ": " +
+                        ServiceMessage(body);
   constexpr const char* kOtherTriggers =
-      "the OAuth trigger (office365_messagetrace_trigger_oauth) or, better, the Microsoft Graph trigger "
-      "(office365_messagetrace_trigger_graph), as Microsoft is retiring this service since 2026-04-06";
+      "the OAuth trigger (office365_messagetrace_trigger_oauth) or, better, the Microsoft Graph "
+      "trigger "
+      "(office365_messagetrace_trigger_graph), as Microsoft is retiring this service since "
+      "2026-04-06";
   if (status == 401 && auth == ReportingAuth::kBasic) {
     // What Microsoft documents for a refused Basic login [RWSH], [AUTHP].
-    message += " -> check account_name and account_password; if they are right, the tenant has Basic "
-               "authentication turned off for this service (Set-AuthenticationPolicy "
-               "-AllowBasicAuthReportingWebServices): move to " + std::string(kOtherTriggers);
+    message +=
+        " -> check account_name and account_password; if they are right, the tenant has Basic "
+        "authentication turned off for this service (Set-AuthenticationPolicy "
+        "-AllowBasicAuthReportingWebServices): move to " +
+        std::string(kOtherTriggers);
   } else if (status == 401) {
-    message += " -> the token was refused: grant the application the Office 365 Exchange Online application "
-               "permission ReportingWebService.Read.All with admin consent, and a reader role such as Global Reader";
+    message +=
+        " -> the token was refused: grant the application the Office 365 Exchange Online "
+        "application "
+        "permission ReportingWebService.Read.All with admin consent, and a reader role such as "
+        "Global Reader";
   } else if (status == 403) {
     // 403 = wrong credentials, too few admin privileges, or a report not allowed [RWSE].
     message += std::string(" -> the account or application was refused: check ") +
-               (auth == ReportingAuth::kBasic ? "account_password, and that account_name has an admin role "
-                                                "allowing reports (at least View-Only Recipients)"
-                                              : "that the application has ReportingWebService.Read.All with admin "
-                                                "consent and a reader role such as Global Reader") +
-               "; if that lasts, the tenant may have lost the service: move to the Microsoft Graph trigger "
+               (auth == ReportingAuth::kBasic
+                    ? "account_password, and that account_name has an admin role "
+                      "allowing reports (at least View-Only Recipients)"
+                    : "that the application has ReportingWebService.Read.All with admin "
+                      "consent and a reader role such as Global Reader") +
+               "; if that lasts, the tenant may have lost the service: move to the Microsoft Graph "
+               "trigger "
                "(office365_messagetrace_trigger_graph)";
   } else if (status == 404 || status == 410) {
-    message += " -> check reporting_url; if it is right, this tenant may have no Reporting Web Service any more "
-               "(Microsoft began retiring it on 2026-04-06; tenants created since have no access): move to the "
-               "Microsoft Graph trigger (office365_messagetrace_trigger_graph)";
+    message +=
+        " -> check reporting_url; if it is right, this tenant may have no Reporting Web Service "
+        "any more "
+        "(Microsoft began retiring it on 2026-04-06; tenants created since have no access): move "
+        "to the "
+        "Microsoft Graph trigger (office365_messagetrace_trigger_graph)";
   }
   return message;
 }
@@ -175,27 +195,30 @@ SourceLimits ReportingSource::ServiceLimits() {
 }
 
 std::string ReportingSource::FirstPageUrl(const Window& window) const {
-  std::string filter = "StartDate eq datetime'" + sekoia::FormatIso8601(window.start) + "' and EndDate eq datetime'" +
-                       sekoia::FormatIso8601(window.end) + "'";
+  std::string filter = "StartDate eq datetime'" + sekoia::FormatIso8601(window.start) +
+                       "' and EndDate eq datetime'" + sekoia::FormatIso8601(window.end) + "'";
   // $top asks for pages of a known size, so a full page without a link is well defined.
   return options_.reporting_url + "?$format=json&$filter=" + sekoia::PercentEncode(filter) +
          "&$top=" + std::to_string(options_.page_rows);
 }
 
-TracePage ReportingSource::FetchPage(const std::string& url, std::size_t rows_read, const sekoia::StopSignal& stop) {
+TracePage ReportingSource::FetchPage(const std::string& url, std::size_t rows_read,
+                                     const sekoia::StopSignal& stop) {
   // Checked before anything is sent: Basic credentials or the token must reach no other host.
   RequireSameOrigin(url, options_.reporting_url, "reporting_url");
   sekoia::http::HttpRequest request{"GET", url, "", {{"Accept", "application/json"}}};
   sekoia::http::HttpResponse response = transport_.Send(request, stop);
   if (response.status != 200) {
-    throw sekoia::HttpStatusError(response.status, DescribeReportingError(response.status, response.body, options_.auth));
+    throw sekoia::HttpStatusError(
+        response.status, DescribeReportingError(response.status, response.body, options_.auth));
   }
   TracePage page;
   std::vector<std::int64_t> indices;
   try {
     page = ParseReportingPage(std::move(response.body), &indices);
   } catch (const sekoia::ParseError& error) {
-    throw sekoia::ParseError(std::string("the Reporting Web Service sent an invalid page: ") + error.what());
+    throw sekoia::ParseError(std::string("the Reporting Web Service sent an invalid page: ") +
+                             error.what());
   }
   // Some tenants page without a link: a full page means more rows may follow, asked by offset.
   // A service that gave links in this window ends it by giving none: asking again would only
@@ -216,13 +239,14 @@ TracePage ReportingSource::FetchPage(const std::string& url, std::size_t rows_re
   }
   if (gaps > 0) {
     page.warning = "the Reporting Web Service's rows are not contiguous: " + std::to_string(gaps) +
-                   " gap(s) in their Index on this page, the first after row " + std::to_string(first_gap) +
-                   "; rows may be missing from the window";
+                   " gap(s) in their Index on this page, the first after row " +
+                   std::to_string(first_gap) + "; rows may be missing from the window";
   }
   if (page.next_url) {
     window_has_links_ = true;
   } else if (!window_has_links_ && page.records.size() == options_.page_rows) {
-    page.next_url = WithoutSkipToken(url) + "&$skiptoken=" + std::to_string(rows_read + page.records.size());
+    page.next_url =
+        WithoutSkipToken(url) + "&$skiptoken=" + std::to_string(rows_read + page.records.size());
   }
   RefuseNextLinkOffOrigin(page, options_.reporting_url, "reporting_url");
   return page;

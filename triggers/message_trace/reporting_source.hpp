@@ -15,8 +15,11 @@ enum class ReportingAuth { kBasic, kOAuth };
 
 struct ReportingSourceOptions final {
   std::string reporting_url =
-      "https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace";  ///< the report's URL
-  std::size_t page_rows = 2000;  ///< the service's page; a full page without a link asks for $skiptoken
+      "https://reports.office365.com/ecp/reportingwebservice/reporting.svc/MessageTrace";  ///< the
+                                                                                           ///< report's
+                                                                                           ///< URL
+  std::size_t page_rows =
+      2000;  ///< the service's page; a full page without a link asks for $skiptoken
   ReportingAuth auth = ReportingAuth::kBasic;
 };
 
@@ -37,16 +40,18 @@ class ReportingSource final : public TraceSource {
  public:
   ReportingSource(const ReportingSourceOptions& options, sekoia::http::HttpTransport& transport)
       : options_(options), transport_(transport) {}
-  /** The API's limits, known before any source exists (the configuration loader checks against them). */
+  /** The API's limits, known before any source exists (the configuration loader checks against
+   * them). */
   static SourceLimits ServiceLimits();
   SourceLimits Limits() const override { return ServiceLimits(); }
   std::string FirstPageUrl(const Window& window) const override;
-  TracePage FetchPage(const std::string& url, std::size_t rows_read, const sekoia::StopSignal& stop) override;
+  TracePage FetchPage(const std::string& url, std::size_t rows_read,
+                      const sekoia::StopSignal& stop) override;
 
  private:
   ReportingSourceOptions options_;
   sekoia::http::HttpTransport& transport_;
-  bool window_has_links_ = false;  ///< a page of the window being read carried a next link
+  bool window_has_links_ = false;           ///< a page of the window being read carried a next link
   std::optional<std::int64_t> last_index_;  ///< the window's last row Index read
 };
 

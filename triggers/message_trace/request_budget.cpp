@@ -18,10 +18,12 @@ constexpr std::chrono::milliseconds kLongestSilentWait = std::chrono::minutes(1)
 }  // namespace
 
 std::chrono::milliseconds PacedTransport::Spacing() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(options_.period) / std::max(1, options_.max_requests);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(options_.period) /
+         std::max(1, options_.max_requests);
 }
 
-std::multiset<sekoia::SteadyPoint>::iterator PacedTransport::TakeSlot(const sekoia::StopSignal& stop) {
+std::multiset<sekoia::SteadyPoint>::iterator PacedTransport::TakeSlot(
+    const sekoia::StopSignal& stop) {
   bool counted = false;  // one budget wait per request, however many pieces it is waited in
   while (true) {
     std::chrono::milliseconds wait{0};
@@ -38,17 +40,23 @@ std::multiset<sekoia::SteadyPoint>::iterator PacedTransport::TakeSlot(const seko
         return sent_.insert(now);
       }
       if (budget_full) {
-        wait = std::chrono::duration_cast<std::chrono::milliseconds>(*sent_.begin() + options_.period - now) +
+        wait = std::chrono::duration_cast<std::chrono::milliseconds>(*sent_.begin() +
+                                                                     options_.period - now) +
                std::chrono::milliseconds(1);
       }
       if (spaced) {
-        wait = std::max(wait, std::chrono::duration_cast<std::chrono::milliseconds>(next_allowed_ - now));
+        wait = std::max(wait,
+                        std::chrono::duration_cast<std::chrono::milliseconds>(next_allowed_ - now));
       }
       if (budget_full) {
-        line = "the budget of " + std::to_string(options_.max_requests) + " message-trace requests per " +
-               std::to_string(options_.period.count()) + " s (requests_per_5_minutes: this trigger's share of the "
-               "tenant's " + std::to_string(kMicrosoftRequestsPer5Minutes) + ") is used up; waiting " + Seconds(wait) +
-               " before the next request: the collection cycle is lengthened to stay within Microsoft's limit";
+        line = "the budget of " + std::to_string(options_.max_requests) +
+               " message-trace requests per " + std::to_string(options_.period.count()) +
+               " s (requests_per_5_minutes: this trigger's share of the "
+               "tenant's " +
+               std::to_string(kMicrosoftRequestsPer5Minutes) + ") is used up; waiting " +
+               Seconds(wait) +
+               " before the next request: the collection cycle is lengthened to stay within "
+               "Microsoft's limit";
       }
     }
     if (!line.empty()) logger_.Info(line);
@@ -84,17 +92,20 @@ sekoia::http::HttpResponse PacedTransport::Send(const sekoia::http::HttpRequest&
       }
     }
     if (metrics_) {
-      metrics_->AddSourceRequest(response.status == 429                           ? sekoia::RequestOutcome::kThrottled
-                                 : response.status >= 200 && response.status < 400 ? sekoia::RequestOutcome::kOk
-                                                                                    : sekoia::RequestOutcome::kFailed);
+      metrics_->AddSourceRequest(response.status == 429 ? sekoia::RequestOutcome::kThrottled
+                                 : response.status >= 200 && response.status < 400
+                                     ? sekoia::RequestOutcome::kOk
+                                     : sekoia::RequestOutcome::kFailed);
     }
     if (response.status != 429 || throttled >= options_.max_throttled_resends) return response;
     // Others of the tenant spend its budget too: wait as asked, then slow down for the rest of
     // the period instead of spending the caller's retries.
     std::chrono::milliseconds wait = Spacing();
-    if (auto retry_after = sekoia::http::ParseRetryAfter(response.Header("Retry-After"), clock_.Now())) {
-      wait = std::min<std::chrono::milliseconds>(std::max(*retry_after, std::chrono::milliseconds(0)),
-                                                 std::chrono::duration_cast<std::chrono::milliseconds>(options_.period));
+    if (auto retry_after =
+            sekoia::http::ParseRetryAfter(response.Header("Retry-After"), clock_.Now())) {
+      wait = std::min<std::chrono::milliseconds>(
+          std::max(*retry_after, std::chrono::milliseconds(0)),
+          std::chrono::duration_cast<std::chrono::milliseconds>(options_.period));
     }
     std::string line;
     {
@@ -111,10 +122,12 @@ sekoia::http::HttpResponse PacedTransport::Send(const sekoia::http::HttpRequest&
         }
         line = "Microsoft throttled a message-trace request (HTTP 429" +
                (request_id.empty() ? std::string() : ", request-id " + request_id.substr(0, 64)) +
-               (client_request_id.empty() ? std::string() : ", client-request-id " + client_request_id) +
-               "): other tools of the tenant share its budget of " + std::to_string(kMicrosoftRequestsPer5Minutes) +
-               " requests per 5 minutes; waiting " + Seconds(wait) + ", then one request every " + Seconds(Spacing()) +
-               " for the next " + sekoia::HumanDuration(options_.period) +
+               (client_request_id.empty() ? std::string()
+                                          : ", client-request-id " + client_request_id) +
+               "): other tools of the tenant share its budget of " +
+               std::to_string(kMicrosoftRequestsPer5Minutes) + " requests per 5 minutes; waiting " +
+               Seconds(wait) + ", then one request every " + Seconds(Spacing()) + " for the next " +
+               sekoia::HumanDuration(options_.period) +
                " (lower requests_per_5_minutes if this recurs)";
       }
     }

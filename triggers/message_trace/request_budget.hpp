@@ -40,10 +40,11 @@ struct RequestBudgetOptions final {
  */
 class PacedTransport final : public sekoia::http::HttpTransport {
  public:
-  PacedTransport(const RequestBudgetOptions& options, sekoia::http::HttpTransport& inner, sekoia::Clock& clock,
-                 sekoia::Logger& logger, sekoia::Metrics* metrics = nullptr)
+  PacedTransport(const RequestBudgetOptions& options, sekoia::http::HttpTransport& inner,
+                 sekoia::Clock& clock, sekoia::Logger& logger, sekoia::Metrics* metrics = nullptr)
       : options_(options), inner_(inner), clock_(clock), logger_(logger), metrics_(metrics) {}
-  sekoia::http::HttpResponse Send(const sekoia::http::HttpRequest& request, const sekoia::StopSignal& stop) override;
+  sekoia::http::HttpResponse Send(const sekoia::http::HttpRequest& request,
+                                  const sekoia::StopSignal& stop) override;
 
  private:
   /** Waits for a slot (budget and, while slowed down, spacing), then takes it. */
@@ -58,9 +59,10 @@ class PacedTransport final : public sekoia::http::HttpTransport {
   std::mutex mutex_;
   // Monotonic times: a step of the system clock must neither stall the budget (a step back would
   // keep every request "in the period" for as long as the step) nor free it early.
-  std::multiset<sekoia::SteadyPoint> sent_;  ///< when each request of the period was sent, then answered
+  std::multiset<sekoia::SteadyPoint>
+      sent_;  ///< when each request of the period was sent, then answered
   std::optional<sekoia::SteadyPoint> slow_until_;  ///< after a 429: spaced requests until then
-  sekoia::SteadyPoint next_allowed_{};             ///< while slowed down: the next request's earliest time
+  sekoia::SteadyPoint next_allowed_{};  ///< while slowed down: the next request's earliest time
   std::optional<sekoia::SteadyPoint> throttle_logged_;  ///< the last "throttled" line
 };
 

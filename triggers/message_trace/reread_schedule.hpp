@@ -30,7 +30,8 @@ struct RereadScheduleOptions final {
   /** Re-reads due within one step of this share of their age are made together (the due time is
    *  rounded up to that step), so adjacent spans merge into one query. */
   double merge_share = 0.25;
-  std::chrono::seconds max_span{std::chrono::hours(24)};  ///< longest merged re-read (the API's limit)
+  std::chrono::seconds max_span{
+      std::chrono::hours(24)};  ///< longest merged re-read (the API's limit)
 };
 
 /**
@@ -55,16 +56,19 @@ class RereadSchedule final {
    * The re-read to make at `now`: the oldest span that is due, with the adjacent spans after it
    * that are due as well (up to max_span). nullopt when none is due.
    */
-  std::optional<DueReread> Next(const std::vector<PendingReread>& pending, sekoia::TimePoint now) const;
+  std::optional<DueReread> Next(const std::vector<PendingReread>& pending,
+                                sekoia::TimePoint now) const;
   /**
    * Records that `span` was read, beginning at `read_at`: the pending spans it covers (or their
    * covered parts) are replaced by `span` with that read time, dropped when its re-reads are all
    * done. Keeps `pending` sorted by start.
    */
-  void Record(std::vector<PendingReread>& pending, const Window& span, sekoia::TimePoint read_at) const;
+  void Record(std::vector<PendingReread>& pending, const Window& span,
+              sekoia::TimePoint read_at) const;
   /** The oldest record time the forwarded keys still need: the start of the oldest pending span,
    *  else `next_start` (where the next first read begins). */
-  static sekoia::TimePoint KeyHorizon(const std::vector<PendingReread>& pending, sekoia::TimePoint next_start);
+  static sekoia::TimePoint KeyHorizon(const std::vector<PendingReread>& pending,
+                                      sekoia::TimePoint next_start);
 
  private:
   RereadScheduleOptions options_;
@@ -72,11 +76,12 @@ class RereadSchedule final {
 
 /** Parses "5,15,30,60" (minutes, decimals allowed) into ages; throws sekoia::ConfigError naming
  *  `argument` unless they are positive, ascending and at most `max_minutes`. */
-std::vector<std::chrono::seconds> ParseRereadAges(const std::string& text, const std::string& argument,
-                                                  double max_minutes);
+std::vector<std::chrono::seconds> ParseRereadAges(const std::string& text,
+                                                  const std::string& argument, double max_minutes);
 
 /** The ages in effect: those of `ages` shorter than `lookback`, then `lookback` itself (a lookback
  *  sets the last re-read's age); a zero lookback means no re-read at all. */
-std::vector<std::chrono::seconds> ApplyLookback(std::vector<std::chrono::seconds> ages, std::chrono::seconds lookback);
+std::vector<std::chrono::seconds> ApplyLookback(std::vector<std::chrono::seconds> ages,
+                                                std::chrono::seconds lookback);
 
 }  // namespace message_trace

@@ -41,8 +41,9 @@ inline bool SameOrigin(const std::string& url, const std::string& base) {
 /** Why a next link `url` off the origin of the configured `argument` is not followed. */
 inline std::string OffOriginReason(const std::string& url, const std::string& argument) {
   const auto parsed = sekoia::ParseUrl(url);
-  const std::string where = parsed ? parsed->scheme + "://" + parsed->host + ":" + std::to_string(parsed->port)
-                                   : std::string("an invalid URL");
+  const std::string where =
+      parsed ? parsed->scheme + "://" + parsed->host + ":" + std::to_string(parsed->port)
+             : std::string("an invalid URL");
   return "the service's next link points to " + where + ", not to " + argument +
          "'s scheme, host and port; it is not followed (the credentials go only to " + argument +
          "), and the window cannot be read further";
@@ -50,7 +51,8 @@ inline std::string OffOriginReason(const std::string& url, const std::string& ar
 
 /** Throws PagingError unless `url` stays on the origin of `base`, the configured `argument`: the
  *  credentials of a service must never reach another host, whatever named it. */
-inline void RequireSameOrigin(const std::string& url, const std::string& base, const std::string& argument) {
+inline void RequireSameOrigin(const std::string& url, const std::string& base,
+                              const std::string& argument) {
   if (SameOrigin(url, base)) return;
   throw PagingError(OffOriginReason(url, argument));
 }
@@ -82,7 +84,8 @@ struct TracePage final {
 
 /** Called by a source right after parsing `page`: a next link off the origin of `base`, the
  *  configured `argument`, becomes the page's paging_error instead of a link to follow or save. */
-inline void RefuseNextLinkOffOrigin(TracePage& page, const std::string& base, const std::string& argument) {
+inline void RefuseNextLinkOffOrigin(TracePage& page, const std::string& base,
+                                    const std::string& argument) {
   if (!page.next_url || SameOrigin(*page.next_url, base)) return;
   page.paging_error = OffOriginReason(*page.next_url, argument);
   page.next_url.reset();
@@ -108,7 +111,8 @@ class TraceSource {
   virtual SourceLimits Limits() const = 0;
   virtual std::string FirstPageUrl(const Window& window) const = 0;
   /** `rows_read` counts the rows of the window's earlier pages (offset-based paging). */
-  virtual TracePage FetchPage(const std::string& url, std::size_t rows_read, const sekoia::StopSignal& stop) = 0;
+  virtual TracePage FetchPage(const std::string& url, std::size_t rows_read,
+                              const sekoia::StopSignal& stop) = 0;
 };
 
 }  // namespace message_trace

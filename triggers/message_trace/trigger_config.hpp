@@ -25,8 +25,9 @@ struct CommonConfig final {
   std::string intake_key;     ///< secret-ish: only in the batch body, User-Agent and metrics label
   std::string intake_server;  ///< default: the module's intake_url, else https://intake.sekoia.io
   std::size_t chunk_size = 1000;
-  std::chrono::seconds http_timeout{120};  ///< a request to Microsoft or the intake, send to last byte
-  std::string ca_bundle;      ///< PEM authorities trusted besides the system's (a TLS-inspecting proxy)
+  std::chrono::seconds http_timeout{
+      120};               ///< a request to Microsoft or the intake, send to last byte
+  std::string ca_bundle;  ///< PEM authorities trusted besides the system's (a TLS-inspecting proxy)
   CollectorOptions collector;  ///< includes timedelta, start_time, frequency and lookback
   /** This trigger's share of the tenant's 100 message-trace requests per 5 minutes. */
   int requests_per_5_minutes = kDefaultRequestsPer5Minutes;
@@ -43,7 +44,8 @@ struct ClientCredentialsConfig final {
   std::string client_certificate;  ///< PEM, with client_private_key, instead of client_secret
   std::string client_private_key;  ///< PEM (unencrypted RSA); secret
   std::string login_url = "https://login.microsoftonline.com";
-  std::string scope;  ///< the token's resource: Graph's, or Exchange Online's (beside reporting_url's host)
+  std::string
+      scope;  ///< the token's resource: Graph's, or Exchange Online's (beside reporting_url's host)
   /** The copies of the secrets die wiped, not in freed memory a later allocation could expose. */
   ~ClientCredentialsConfig();
 };
@@ -78,10 +80,12 @@ std::string ReportingScope(const std::string& reporting_url);
 
 /** Sets `collector`'s re-read ages (or its full lookback) from reread_after_minutes and
  *  lookback, once `collector.lookback` holds the lookback argument. Throws ConfigError. */
-void LoadRereads(const sekoia::Arguments& arguments, CollectorOptions& collector, double max_minutes);
+void LoadRereads(const sekoia::Arguments& arguments, CollectorOptions& collector,
+                 double max_minutes);
 
 /** Throws ConfigError unless the collector's timing fits the API's `limits`: the last re-read
- *  before the service drops the data; a full lookback, with `frequency`, within its longest window. */
+ *  before the service drops the data; a full lookback, with `frequency`, within its longest window.
+ */
 void CheckAgainstLimits(const CollectorOptions& collector, const SourceLimits& limits);
 
 /** The environment variable that shortens the request budget's period; for time-compressed
@@ -94,10 +98,13 @@ std::chrono::seconds LoadBudgetPeriod(const char* value);
 
 /** Reads and validates; throws sekoia::ConfigError naming the argument. The trigger loaders
  *  put in `common.warnings` one warning per argument they do not know (UnknownArgumentWarnings). */
-CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url);
+CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments,
+                              const std::string& module_intake_url);
 ClientCredentialsConfig LoadClientCredentials(const sekoia::Arguments& arguments);
-GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url);
-ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& arguments, const std::string& module_intake_url,
+GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments,
+                                          const std::string& module_intake_url);
+ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& arguments,
+                                                  const std::string& module_intake_url,
                                                   ReportingAuth auth);
 
 }  // namespace message_trace

@@ -29,10 +29,11 @@ const CommonConfig& Common(const TriggerConfig& config);
 
 /** How requests to Microsoft authenticate: a token credential (Graph, OAuth) or Basic auth. */
 struct MicrosoftAuth final {
-  std::unique_ptr<sekoia::auth::ClientCertificate> certificate;  ///< outlives the credential using it
-  std::unique_ptr<sekoia::auth::TokenProvider> credential;       ///< null with Basic auth
-  std::unique_ptr<sekoia::http::HttpTransport> authorized;       ///< the requests' transport
-  std::string token_url;                                         ///< empty with Basic auth
+  std::unique_ptr<sekoia::auth::ClientCertificate>
+      certificate;                                          ///< outlives the credential using it
+  std::unique_ptr<sekoia::auth::TokenProvider> credential;  ///< null with Basic auth
+  std::unique_ptr<sekoia::http::HttpTransport> authorized;  ///< the requests' transport
+  std::string token_url;                                    ///< empty with Basic auth
 };
 
 /** The Microsoft service a trigger reads: the argument that configures it, and its URL. */
@@ -54,15 +55,18 @@ struct TriggerKind final {
   ServiceEndpoint (*service)(const TriggerConfig& config);
   /** Authentication over `inner` (borrowed, as `login`, the token requests' transport, `clock`,
    *  `logger` and `redactor`, which must outlive the result); every token obtained is registered
-   *  in `redactor`. Logs an error or warning when the client certificate has expired or soon will. */
+   *  in `redactor`. Logs an error or warning when the client certificate has expired or soon will.
+   */
   MicrosoftAuth (*make_auth)(const TriggerConfig& config, sekoia::http::HttpTransport& inner,
-                             sekoia::http::HttpTransport& login, sekoia::Clock& clock, sekoia::Logger& logger,
-                             sekoia::Redactor& redactor);
+                             sekoia::http::HttpTransport& login, sekoia::Clock& clock,
+                             sekoia::Logger& logger, sekoia::Redactor& redactor);
   /** The message-trace source, its requests through `microsoft` (borrowed); `page_size` 0 keeps
    *  the configured page size. */
-  std::unique_ptr<TraceSource> (*make_source)(const TriggerConfig& config, sekoia::http::HttpTransport& microsoft,
+  std::unique_ptr<TraceSource> (*make_source)(const TriggerConfig& config,
+                                              sekoia::http::HttpTransport& microsoft,
                                               int page_size);
-  /** The trigger as its start line names it, e.g. "Microsoft Graph message trace trigger, tenant X". */
+  /** The trigger as its start line names it, e.g. "Microsoft Graph message trace trigger, tenant
+   * X". */
   std::string (*name)(const TriggerConfig& config);
   bool uses_token;  ///< gets a token from the identity platform (false: Basic auth)
   /** The Python Graph connector's context.json is resumed, its events_cache included. */

@@ -11,8 +11,9 @@ namespace sekoia {
 struct BackoffOptions final {
   std::chrono::milliseconds initial{1000};  ///< ceiling of the first wait; doubles after each retry
   std::chrono::milliseconds max{60000};     ///< the ceiling stops doubling here
-  int max_attempts = 0;                     ///< give up after this many attempts, the first counted; 0: no bound
-  std::chrono::milliseconds max_elapsed{0};  ///< give up once this long has passed since the first attempt; 0: no bound
+  int max_attempts = 0;  ///< give up after this many attempts, the first counted; 0: no bound
+  std::chrono::milliseconds max_elapsed{
+      0};  ///< give up once this long has passed since the first attempt; 0: no bound
 };
 
 /** The one answer to "is this HTTP status worth another attempt?": 408, 429 and 5xx. An attempt
@@ -41,9 +42,11 @@ class Backoff final {
  public:
   Backoff(const BackoffOptions& options, Random& random) : options_(options), random_(random) {}
 
-  /** The ceiling of the wait before retry `retry` (>= 1): initial doubled retry - 1 times, at most max. */
+  /** The ceiling of the wait before retry `retry` (>= 1): initial doubled retry - 1 times, at most
+   * max. */
   std::chrono::milliseconds Ceiling(int retry) const;
-  /** The wait before retry `retry` (>= 1): uniform in [Ceiling / 2, Ceiling], whole milliseconds. */
+  /** The wait before retry `retry` (>= 1): uniform in [Ceiling / 2, Ceiling], whole milliseconds.
+   */
   std::chrono::milliseconds Delay(int retry) const;
   /** True when no attempt may follow: `attempts` made (the first counted), the first of them
    *  `elapsed` ago (measured on a monotonic clock), and either bound reached. */

@@ -26,7 +26,8 @@ class CheckpointStore {
 class ObjectCheckpointStore final : public CheckpointStore {
  public:
   /** `objects` is borrowed. */
-  ObjectCheckpointStore(ObjectStore& objects, std::string name) : objects_(objects), name_(std::move(name)) {}
+  ObjectCheckpointStore(ObjectStore& objects, std::string name)
+      : objects_(objects), name_(std::move(name)) {}
   std::optional<nlohmann::json> Load() override;
   void Save(const nlohmann::json& checkpoint) override;
 
@@ -39,7 +40,9 @@ class ObjectCheckpointStore final : public CheckpointStore {
 class FileCheckpointStore final : public CheckpointStore {
  public:
   explicit FileCheckpointStore(std::filesystem::path path)
-      : path_(std::move(path)), directory_(path_.parent_path()), store_(directory_, path_.filename().string()) {}
+      : path_(std::move(path)),
+        directory_(path_.parent_path()),
+        store_(directory_, path_.filename().string()) {}
   std::optional<nlohmann::json> Load() override { return store_.Load(); }
   void Save(const nlohmann::json& checkpoint) override { store_.Save(checkpoint); }
   const std::filesystem::path& path() const { return path_; }

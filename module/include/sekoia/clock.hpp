@@ -7,7 +7,8 @@
 namespace sekoia {
 
 using TimePoint = std::chrono::system_clock::time_point;
-/** A point on a clock that never jumps: for intervals (budgets, timeouts, backoffs, rate limits). */
+/** A point on a clock that never jumps: for intervals (budgets, timeouts, backoffs, rate limits).
+ */
 using SteadyPoint = std::chrono::steady_clock::time_point;
 
 /** Wall-clock time, monotonic time and cancellable waits. Injected so tests control time. Wall

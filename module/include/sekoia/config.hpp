@@ -46,10 +46,10 @@ std::optional<std::string> DecodeBase64(const std::string& text);
 
 /** Module-level values of the protocol. */
 struct ModuleConfig final {
-  std::string token;         ///< Bearer token for platform calls; secret
+  std::string token;  ///< Bearer token for platform calls; secret
   std::string url_callback;
-  std::string url_logs;      ///< derived from url_callback when absent
-  std::string intake_url;    ///< intake base when the trigger has no intake_server
+  std::string url_logs;    ///< derived from url_callback when absent
+  std::string intake_url;  ///< intake base when the trigger has no intake_server
   int liveness_port = 8000;
   int metrics_port = 8020;
 };
@@ -76,7 +76,8 @@ class Arguments final {
                        std::int64_t max) const;
   /** A duration given in minutes, decimals allowed (numbers or numeric strings), in [min, max]
    *  minutes; returned to the second. */
-  std::chrono::seconds Minutes(const std::string& name, double fallback, double min, double max) const;
+  std::chrono::seconds Minutes(const std::string& name, double fallback, double min,
+                               double max) const;
   /** An absolute http or https URL (an in-cluster intake is plain http, as the SDK allows);
    *  the trailing '/' removed. */
   std::string HttpUrl(const std::string& name, const std::string& fallback) const;

@@ -20,7 +20,8 @@ class TransportError : public std::runtime_error {
 /** An HTTP answer with a status the caller cannot use. */
 class HttpStatusError : public std::runtime_error {
  public:
-  HttpStatusError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  HttpStatusError(int status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
   int status() const { return status_; }
 
  private:

@@ -14,7 +14,8 @@
 namespace sekoia {
 
 struct HealthOptions final {
-  /// Unhealthy when no events were forwarded for this long; 0 disables (the SDK's Connector: 21600).
+  /// Unhealthy when no events were forwarded for this long; 0 disables (the SDK's Connector:
+  /// 21600).
   std::chrono::seconds seconds_without_events_threshold{21600};
   /// Unhealthy when the loop has not beaten for this long; 0 disables (the SDK's Connector: 0).
   std::chrono::seconds last_heartbeat_threshold{0};

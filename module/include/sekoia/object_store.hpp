@@ -35,7 +35,8 @@ class ObjectStore {
 /** Objects as files of one directory, written with WriteFileDurably. */
 class DirectoryObjectStore final : public ObjectStore {
  public:
-  explicit DirectoryObjectStore(std::filesystem::path directory) : directory_(std::move(directory)) {}
+  explicit DirectoryObjectStore(std::filesystem::path directory)
+      : directory_(std::move(directory)) {}
   std::optional<std::string> Read(const std::string& name) override;
   void Write(const std::string& name, std::string_view content) override;
   bool Append(const std::string& name, std::string_view content) override;

@@ -23,17 +23,17 @@ class HttpTransport;
 }
 
 struct PlatformLoggerOptions final {
-  std::string url_logs;                        ///< empty: stderr only
-  std::string token;                           ///< Bearer token for url_logs; empty: stderr only
+  std::string url_logs;  ///< empty: stderr only
+  std::string token;     ///< Bearer token for url_logs; empty: stderr only
   std::chrono::milliseconds flush_interval{5000};
-  std::size_t flush_at = 50;                   ///< entries that trigger a flush
-  std::chrono::seconds dedupe_window{60};      ///< same (level, message) sent at most once per window
-  std::size_t max_queue = 10000;               ///< oldest entries dropped past this (counted, reported)
-  LogLevel min_level = LogLevel::kInfo;        ///< below it, stderr only
+  std::size_t flush_at = 50;               ///< entries that trigger a flush
+  std::chrono::seconds dedupe_window{60};  ///< same (level, message) sent at most once per window
+  std::size_t max_queue = 10000;           ///< oldest entries dropped past this (counted, reported)
+  LogLevel min_level = LogLevel::kInfo;    ///< below it, stderr only
   /// Shutdown's bound in real time: past it a send still blocked is cancelled and what is queued
   /// is lost. Below the platform's grace period between SIGTERM and SIGKILL.
   std::chrono::milliseconds shutdown_budget{5000};
-  int shutdown_attempts = 3;                   ///< failed sends before Shutdown gives up (at least 1)
+  int shutdown_attempts = 3;  ///< failed sends before Shutdown gives up (at least 1)
   /// Wait between two failed sends at shutdown, on the injected clock (at most flush_interval).
   std::chrono::milliseconds shutdown_pause{1000};
 };
@@ -77,7 +77,8 @@ class PlatformLogger final : public Logger {
   std::mutex send_mutex_;
   std::condition_variable cv_;
   std::deque<Entry> queue_;
-  std::map<std::pair<int, std::string>, SteadyPoint> last_sent_;  ///< monotonic: when each was last sent
+  std::map<std::pair<int, std::string>, SteadyPoint>
+      last_sent_;  ///< monotonic: when each was last sent
   bool urgent_ = false;
   bool stopping_ = false;
   bool critical_sent_ = false;  ///< a critical was sent: later ones go as error

@@ -14,11 +14,12 @@ namespace sekoia {
 
 /** An S3 bucket (AWS, MinIO, any S3-compatible store) as the SDK's `file_backend` S3 uses it. */
 struct S3Options final {
-  std::string endpoint;           ///< `scheme://host[:port]`, no final '/'; AWS: https://s3.<region>.amazonaws.com
-  std::string bucket;             ///< aws_bucket_name
-  std::string prefix;             ///< sub_folder without leading or final '/'; "" for the bucket's root
-  std::string region;             ///< aws_default_region, signs the requests (SigV4)
-  std::string access_key_id;      ///< aws_access_key_id
+  std::string
+      endpoint;  ///< `scheme://host[:port]`, no final '/'; AWS: https://s3.<region>.amazonaws.com
+  std::string bucket;         ///< aws_bucket_name
+  std::string prefix;         ///< sub_folder without leading or final '/'; "" for the bucket's root
+  std::string region;         ///< aws_default_region, signs the requests (SigV4)
+  std::string access_key_id;  ///< aws_access_key_id
   std::string secret_access_key;  ///< aws_secret_access_key; secret
   std::string session_token;      ///< aws_session_token, "" for none; secret
   std::string ca_cert;            ///< PEM of the CAs to trust, "" for the system's
@@ -55,10 +56,11 @@ std::string ErrorCode(const std::string& body);
  * and the fix: `object storage <host:port>: <what> (<Code>) <action>: <fix>`. `action` says what
  * was being done ("writing bucket/key"). Never quotes a credential.
  */
-std::string DescribeFailure(const S3Options& options, const std::string& action, int status, const std::string& body);
+std::string DescribeFailure(const S3Options& options, const std::string& action, int status,
+                            const std::string& body);
 /** The same when no answer came: `tls` when the TLS handshake or the certificate check failed. */
-std::string DescribeUnreachable(const S3Options& options, const std::string& action, const std::string& reason,
-                                bool tls);
+std::string DescribeUnreachable(const S3Options& options, const std::string& action,
+                                const std::string& reason, bool tls);
 
 }  // namespace s3
 
@@ -83,7 +85,8 @@ class S3ObjectStore final : public ObjectStore {
  private:
   struct Answer;
   struct Connection;
-  Answer Send(const std::string& method, const std::string& url, std::string_view body, const std::string& action);
+  Answer Send(const std::string& method, const std::string& url, std::string_view body,
+              const std::string& action);
   S3Options options_;
   std::unique_ptr<Connection> connection_;
 };

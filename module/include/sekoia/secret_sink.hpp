@@ -14,7 +14,8 @@ class SecretSink {
   /** A secret masked for the life of the process. */
   virtual void Add(const std::string& secret) = 0;
   /** A secret that is worthless after `expires_at` (a token, an assertion): masked until then,
-   *  and forgotten by the first Expire() past it. By default, masked for the life of the process. */
+   *  and forgotten by the first Expire() past it. By default, masked for the life of the process.
+   */
   virtual void AddUntil(const std::string& secret, TimePoint expires_at) {
     (void)expires_at;
     Add(secret);

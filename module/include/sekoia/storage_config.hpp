@@ -25,6 +25,7 @@ struct StorageConfig final {
 StorageConfig LoadStorageConfig(const ConfigSource& source);
 
 /** The configuration names holding storage secrets, to register before anything is logged. */
-inline constexpr const char* kStorageSecretNames[] = {"aws_secret_access_key", "aws_session_token", "client_key"};
+inline constexpr const char* kStorageSecretNames[] = {"aws_secret_access_key", "aws_session_token",
+                                                      "client_key"};
 
 }  // namespace sekoia

@@ -7,9 +7,9 @@
 namespace sekoia {
 
 struct Url final {
-  std::string scheme;  ///< lower case: "https", "http"
-  std::string host;    ///< lower case, without brackets for IPv6
-  int port = 0;        ///< explicit or the scheme's default
+  std::string scheme;          ///< lower case: "https", "http"
+  std::string host;            ///< lower case, without brackets for IPv6
+  int port = 0;                ///< explicit or the scheme's default
   std::string path_and_query;  ///< starts with '/'
 };
 

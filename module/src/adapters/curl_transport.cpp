@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -32,7 +32,8 @@ Certificates ReadBundle(const std::string& pem) {
   Certificates certificates;
   if (pem.empty()) return certificates;
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  while (X509* x509 = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) certificates.emplace_back(x509, X509_free);
+  while (X509* x509 = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr))
+    certificates.emplace_back(x509, X509_free);
   BIO_free(bio);
   ERR_clear_error();  // the end of the bundle reads as an error
   if (certificates.empty()) throw std::invalid_argument("no PEM certificate in the CA bundle");
@@ -47,7 +48,8 @@ void InitializeCurlOnce() {
 }
 
 std::string HostPort(const Url& url) {
-  const std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  const std::string host =
+      url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   return host + ":" + std::to_string(url.port);
 }
 
@@ -87,7 +89,9 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
     // A new status line (after a 100 Continue, say): only the final answer's headers count.
     transfer->response.headers.clear();
     const std::size_t space = line.find(' ');
-    transfer->response.status = space == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(space + 1, 3)).c_str());
+    transfer->response.status = space == std::string_view::npos
+                                    ? 0
+                                    : std::atoi(std::string(line.substr(space + 1, 3)).c_str());
     return length;
   }
   const std::size_t colon = line.find(':');
@@ -104,7 +108,8 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
   const std::size_t length = size * count;
   std::string& body = transfer->response.body;
   const bool success = transfer->response.status >= 200 && transfer->response.status <= 299;
-  const std::size_t limit = success ? transfer->options->max_answer_bytes : transfer->options->max_error_body_bytes;
+  const std::size_t limit =
+      success ? transfer->options->max_answer_bytes : transfer->options->max_error_body_bytes;
   if (body.size() + length > limit) {
     // Checked as the decoded bytes arrive: an oversized answer is never held whole. An error
     // answer keeps its excerpt; a success this large is refused.
@@ -136,7 +141,8 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 CURLcode OnSslContext(CURL*, void* ssl_context, void* user) {
   // Adds the configured authorities to the system's, which libcurl has loaded already.
   X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_context));
-  for (const auto& certificate : *static_cast<const Certificates*>(user)) X509_STORE_add_cert(store, certificate.get());
+  for (const auto& certificate : *static_cast<const Certificates*>(user))
+    X509_STORE_add_cert(store, certificate.get());
   ERR_clear_error();  // a certificate already in the store is not a problem
   return CURLE_OK;
 }
@@ -200,7 +206,9 @@ class CurlTransport final : public HttpTransport {
 
   HttpResponse Send(const HttpRequest& request, const StopSignal& stop) override {
     auto url = ParseUrl(request.url);
-    if (!url) throw TransportError("refusing to send a request to a malformed URL: " + DisplayUrl(request.url));
+    if (!url)
+      throw TransportError("refusing to send a request to a malformed URL: " +
+                           DisplayUrl(request.url));
     if (stop.Requested()) throw StopRequested();
 
     Easy curl = Acquire();
@@ -224,11 +232,14 @@ class CurlTransport final : public HttpTransport {
       curl_easy_setopt(handle, CURLOPT_SSL_CTX_FUNCTION, &OnSslContext);
       curl_easy_setopt(handle, CURLOPT_SSL_CTX_DATA, &authorities_);
     }
-    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count() * 1000));
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count() * 1000));
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(options_.timeout.count() * 1000));
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options_.connect_timeout.count() * 1000));
     if (options_.stall_timeout.count() > 0) {
       curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, options_.min_bytes_per_second);
-      curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.stall_timeout.count()));
+      curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME,
+                       static_cast<long>(options_.stall_timeout.count()));
     }
     curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
@@ -250,7 +261,8 @@ class CurlTransport final : public HttpTransport {
     Release(std::move(curl));
 
     if (result == CURLE_OK || (result == CURLE_WRITE_ERROR && transfer.error_body_cut)) {
-      if (transfer.response.status == 0) throw TransportError(Describe(*url, "the answer had no HTTP status line"));
+      if (transfer.response.status == 0)
+        throw TransportError(Describe(*url, "the answer had no HTTP status line"));
       return std::move(transfer.response);
     }
     if (result == CURLE_ABORTED_BY_CALLBACK && stop.Requested()) throw StopRequested();
@@ -297,7 +309,8 @@ class CurlTransport final : public HttpTransport {
   }
 
   Slist SetMethodAndHeaders(CURL* handle, const HttpRequest& request) const {
-    const bool has_body = !request.body.empty() || request.method == "POST" || request.method == "PUT";
+    const bool has_body =
+        !request.body.empty() || request.method == "POST" || request.method == "PUT";
     if (request.method == "GET") {
       curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
     } else if (request.method == "HEAD") {
@@ -310,7 +323,8 @@ class CurlTransport final : public HttpTransport {
     if (has_body) {
       // Points into the request, which outlives the transfer.
       curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
-      curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
     }
     curl_slist* list = nullptr;
     bool has_user_agent = false, has_content_type = false, has_accept_encoding = false;
@@ -322,7 +336,8 @@ class CurlTransport final : public HttpTransport {
       const std::string line = value.empty() ? name + ";" : name + ": " + value;
       list = curl_slist_append(list, line.c_str());
     }
-    if (has_body && !has_content_type) list = curl_slist_append(list, "Content-Type: application/json");
+    if (has_body && !has_content_type)
+      list = curl_slist_append(list, "Content-Type: application/json");
     // No "Expect: 100-continue" round trip before a large body.
     list = curl_slist_append(list, "Expect:");
     if (!has_user_agent && !options_.user_agent.empty()) {
@@ -341,7 +356,9 @@ class CurlTransport final : public HttpTransport {
     const std::string origin = Origin(url);
     std::string names;
     for (const auto& [service_origin, name] : options_.service_names) {
-      if (service_origin != origin || ("/" + names + "/").find("/" + name + "/") != std::string::npos) continue;
+      if (service_origin != origin ||
+          ("/" + names + "/").find("/" + name + "/") != std::string::npos)
+        continue;
       names += (names.empty() ? "" : "/") + name;
     }
     return (names.empty() ? "" : names + " ") + HostPort(url) + ": " + what;
@@ -351,7 +368,8 @@ class CurlTransport final : public HttpTransport {
   std::string Through(const Url& url) const {
     const ProxyAddress& proxy = url.scheme == "https" ? https_proxy_ : http_proxy_;
     if (proxy.url.empty() || BypassesProxy(url.host, options_.proxy.no_proxy)) return "";
-    return std::string(" (through ") + (url.scheme == "https" ? "HTTPS_PROXY " : "HTTP_PROXY ") + proxy.url + ")";
+    return std::string(" (through ") + (url.scheme == "https" ? "HTTPS_PROXY " : "HTTP_PROXY ") +
+           proxy.url + ")";
   }
 
   std::string Explain(CURLcode result, const char* error_text, const Transfer& transfer) const {
@@ -373,7 +391,8 @@ class CurlTransport final : public HttpTransport {
 #if LIBCURL_VERSION_NUM < 0x073e00
       case CURLE_SSL_CACERT:
 #endif
-        if (detail.find("subject name") != std::string::npos || detail.find("host name") != std::string::npos) {
+        if (detail.find("subject name") != std::string::npos ||
+            detail.find("host name") != std::string::npos) {
           return "the TLS certificate is for another host name (" + detail + "): check the URL";
         }
         return "the TLS certificate could not be verified (" + CertificateProblem(detail) +
@@ -383,13 +402,16 @@ class CurlTransport final : public HttpTransport {
       case CURLE_OPERATION_TIMEDOUT:
         // libcurl's own words tell the phase: "Connection timed out after ...", "Resolving timed
         // out ...", "Operation too slow. Less than ...", "Operation timed out after ...".
-        if (detail.rfind("Connection timed out", 0) == 0 || detail.rfind("Resolving timed out", 0) == 0 ||
+        if (detail.rfind("Connection timed out", 0) == 0 ||
+            detail.rfind("Resolving timed out", 0) == 0 ||
             detail.rfind("Failed to connect", 0) == 0) {
           return "no connection within " + std::to_string(options_.connect_timeout.count()) +
                  " s: check the URL, the network and any firewall";
         }
-        if (detail.find("too slow") != std::string::npos || detail.find("Less than") != std::string::npos) {
-          return "the transfer stalled (less than " + std::to_string(options_.min_bytes_per_second) + " bytes/s for " +
+        if (detail.find("too slow") != std::string::npos ||
+            detail.find("Less than") != std::string::npos) {
+          return "the transfer stalled (less than " +
+                 std::to_string(options_.min_bytes_per_second) + " bytes/s for " +
                  std::to_string(options_.stall_timeout.count()) + " s); treated as lost";
         }
         return "no complete answer within " + std::to_string(options_.timeout.count()) +
@@ -400,7 +422,8 @@ class CurlTransport final : public HttpTransport {
                  " MiB, the limit for one answer: refused";
         }
         if (transfer.headers_too_large) {
-          return "the answer's headers are larger than " + std::to_string(kMaxHeaderBytes >> 10) + " KiB: refused";
+          return "the answer's headers are larger than " + std::to_string(kMaxHeaderBytes >> 10) +
+                 " KiB: refused";
         }
         return "the answer could not be received (" + detail + ")";
       case CURLE_TOO_MANY_REDIRECTS:
@@ -409,7 +432,8 @@ class CurlTransport final : public HttpTransport {
       case CURLE_PARTIAL_FILE:
       case CURLE_RECV_ERROR:
       case CURLE_SEND_ERROR:
-        if (detail.find("CONNECT") != std::string::npos) return "the proxy refused the tunnel (" + detail + ")";
+        if (detail.find("CONNECT") != std::string::npos)
+          return "the proxy refused the tunnel (" + detail + ")";
         return "the connection was lost before the whole answer arrived (" + detail + ")";
       case CURLE_BAD_CONTENT_ENCODING:
         return "the answer's compression could not be decoded (" + detail + ")";

@@ -111,25 +111,25 @@ class RequestProcessor final : public httplib::Server {
         });
     // The replies httplib makes itself (an unparsable request line, 414) carry no body: give
     // them the SDK's shape, and 405 to whatever method it refused.
-    set_error_handler(HandlerWithResponse([](const httplib::Request& request,
-                                             httplib::Response& response) {
-      if (!response.body.empty() || response.has_header("Content-Length")) {
-        return HandlerResponse::Unhandled;
-      }
-      if (request.method != "GET" && request.method != "HEAD") {
-        Fill(response, 405, kNotAllowed, kJson);
-        response.set_header("Allow", "GET, HEAD");
-      } else {
-        const char* reason = response.status == 414   ? "URI too long"
-                             : response.status == 416 ? "Range not satisfiable"
-                                                      : "Bad request";
-        Fill(response, response.status,
-             R"({"status_code": )" + std::to_string(response.status) + R"(, "reason": ")" +
-                 reason + R"("})",
-             kJson);
-      }
-      return HandlerResponse::Handled;
-    }));
+    set_error_handler(
+        HandlerWithResponse([](const httplib::Request& request, httplib::Response& response) {
+          if (!response.body.empty() || response.has_header("Content-Length")) {
+            return HandlerResponse::Unhandled;
+          }
+          if (request.method != "GET" && request.method != "HEAD") {
+            Fill(response, 405, kNotAllowed, kJson);
+            response.set_header("Allow", "GET, HEAD");
+          } else {
+            const char* reason = response.status == 414   ? "URI too long"
+                                 : response.status == 416 ? "Range not satisfiable"
+                                                          : "Bad request";
+            Fill(response, response.status,
+                 R"({"status_code": )" + std::to_string(response.status) + R"(, "reason": ")" +
+                     reason + R"("})",
+                 kJson);
+          }
+          return HandlerResponse::Handled;
+        }));
   }
 
   /** Answers the one request in `stream`; false when the reply could not be written whole. */
@@ -309,8 +309,8 @@ class HttplibHealthServer final : public HealthServer {
       if (!connections_.empty() || !accepting) {
         SteadyTime first = accepting ? connections_.front().deadline : accept_paused_until_;
         for (const auto& connection : connections_) first = std::min(first, connection.deadline);
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-            first - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::ceil<std::chrono::milliseconds>(first - std::chrono::steady_clock::now());
         timeout_ms = static_cast<int>(std::max<std::chrono::milliseconds::rep>(left.count(), 0));
       }
       if (::poll(polled.data(), polled.size(), timeout_ms) < 0) {
@@ -429,8 +429,8 @@ class HttplibHealthServer final : public HealthServer {
       const std::string body =
           R"({"status_code": 431, "reason": "Request header fields too large"})";
       return "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\n"
-             "Content-Length: " + std::to_string(body.size()) +
-             "\r\nConnection: close\r\n\r\n" + body;
+             "Content-Length: " +
+             std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     }();
     // Best effort, never waiting: the client is still sending and the close resets the link.
     static_cast<void>(
@@ -459,7 +459,8 @@ std::unique_ptr<HealthServer> StartHealthServer(const HealthServerOptions& optio
     server->Start(port, port);
   } else {
     const int liveness = server->Listen(options.liveness_port, Routes{&health, nullptr, &clock});
-    const int metrics_port = server->Listen(*options.metrics_port, Routes{nullptr, &metrics, &clock});
+    const int metrics_port =
+        server->Listen(*options.metrics_port, Routes{nullptr, &metrics, &clock});
     server->Start(liveness, metrics_port);
   }
   return server;

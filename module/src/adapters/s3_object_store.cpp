@@ -72,25 +72,30 @@ struct S3ObjectStore::Connection {
   }
 };
 
-S3ObjectStore::S3ObjectStore(S3Options options) : options_(std::move(options)), connection_(new Connection) {
+S3ObjectStore::S3ObjectStore(S3Options options)
+    : options_(std::move(options)), connection_(new Connection) {
   GlobalInit();
   // One handle for every request: its connection (and TLS session) is reused.
   connection_->curl = curl_easy_init();
-  if (!connection_->curl) throw StorageError("object storage: libcurl could not start (out of memory?)");
+  if (!connection_->curl)
+    throw StorageError("object storage: libcurl could not start (out of memory?)");
 }
 
 S3ObjectStore::~S3ObjectStore() = default;
 
-S3ObjectStore::Answer S3ObjectStore::Send(const std::string& method, const std::string& url, std::string_view body,
-                                          const std::string& action) {
+S3ObjectStore::Answer S3ObjectStore::Send(const std::string& method, const std::string& url,
+                                          std::string_view body, const std::string& action) {
   CURL* curl = connection_->curl;
   curl_easy_reset(curl);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is an answer (wrong region), never followed
-  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);      // the key is signed as sent: no dot-segment folding
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION,
+                   0L);  // a redirect is an answer (wrong region), never followed
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS,
+                   1L);  // the key is signed as sent: no dot-segment folding
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+                   static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options_.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -102,13 +107,15 @@ S3ObjectStore::Answer S3ObjectStore::Send(const std::string& method, const std::
     SetBlob(curl, CURLOPT_SSLKEY_BLOB, options_.client_key);
     curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
   }
-  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_object_bytes));
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(options_.max_object_bytes));
   curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, s3::SigV4Parameter(options_).c_str());
   curl_easy_setopt(curl, CURLOPT_USERNAME, options_.access_key_id.c_str());
   curl_easy_setopt(curl, CURLOPT_PASSWORD, options_.secret_access_key.c_str());
 
   curl_slist* headers = nullptr;
-  for (const std::string& header : s3::SignedHeaders(options_, body)) headers = curl_slist_append(headers, header.c_str());
+  for (const std::string& header : s3::SignedHeaders(options_, body))
+    headers = curl_slist_append(headers, header.c_str());
   // No "Expect:" to turn off 100-continue: libcurl 7.88 would sign that empty header too, and
   // the server, never receiving it, would refuse the signature.
   if (method == "PUT") {
@@ -134,13 +141,15 @@ S3ObjectStore::Answer S3ObjectStore::Send(const std::string& method, const std::
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_slist_free_all(headers);
   if (sink.too_long || code == CURLE_FILESIZE_EXCEEDED) {
-    throw StorageError("object storage " + s3::Authority(options_.endpoint) + ": the answer when " + action +
-                       " is longer than " + std::to_string(options_.max_object_bytes >> 20) +
+    throw StorageError("object storage " + s3::Authority(options_.endpoint) + ": the answer when " +
+                       action + " is longer than " +
+                       std::to_string(options_.max_object_bytes >> 20) +
                        " MiB; refused (is aws_s3_endpoint_url an S3 API?)");
   }
   if (code != CURLE_OK) {
     std::string reason = error[0] != '\0' ? error : curl_easy_strerror(code);
-    if (code == CURLE_OPERATION_TIMEDOUT) reason = "no answer within " + std::to_string(options_.timeout.count()) + " s";
+    if (code == CURLE_OPERATION_TIMEDOUT)
+      reason = "no answer within " + std::to_string(options_.timeout.count()) + " s";
     throw StorageError(s3::DescribeUnreachable(options_, action, reason, IsTlsError(code)));
   }
   return Answer{static_cast<int>(status), std::move(sink.body)};
@@ -149,7 +158,8 @@ S3ObjectStore::Answer S3ObjectStore::Send(const std::string& method, const std::
 void S3ObjectStore::CheckBucket() {
   const std::string action = "checking bucket " + options_.bucket;
   Answer answer = Send("GET", s3::BucketCheckUrl(options_), "", action);
-  if (answer.status != 200) throw StorageError(s3::DescribeFailure(options_, action, answer.status, answer.body));
+  if (answer.status != 200)
+    throw StorageError(s3::DescribeFailure(options_, action, answer.status, answer.body));
 }
 
 std::optional<std::string> S3ObjectStore::Read(const std::string& name) {
@@ -165,7 +175,8 @@ void S3ObjectStore::Write(const std::string& name, std::string_view content) {
   const std::string action = "writing " + Where(name);
   Answer answer = Send("PUT", s3::ObjectUrl(options_, name), content, action);
   // A PUT replaces the object whole or not at all; only a 200 says it is stored.
-  if (answer.status != 200) throw StorageError(s3::DescribeFailure(options_, action, answer.status, answer.body));
+  if (answer.status != 200)
+    throw StorageError(s3::DescribeFailure(options_, action, answer.status, answer.body));
 }
 
 bool S3ObjectStore::Append(const std::string&, std::string_view) { return false; }

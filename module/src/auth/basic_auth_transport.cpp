@@ -9,7 +9,8 @@ namespace sekoia::auth {
 std::string Base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
   int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(written));
   return out;
 }
@@ -28,7 +29,8 @@ BasicAuthTransport::BasicAuthTransport(http::HttpTransport& inner, const std::st
 
 BasicAuthTransport::~BasicAuthTransport() { Wipe(header_); }
 
-http::HttpResponse BasicAuthTransport::Send(const http::HttpRequest& request, const StopSignal& stop) {
+http::HttpResponse BasicAuthTransport::Send(const http::HttpRequest& request,
+                                            const StopSignal& stop) {
   origin_.Check(request.url);
   http::HttpRequest authorized = request;
   authorized.headers.emplace_back("Authorization", header_);

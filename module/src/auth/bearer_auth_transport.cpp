@@ -6,7 +6,8 @@
 
 namespace sekoia::auth {
 
-http::HttpResponse BearerAuthTransport::Send(const http::HttpRequest& request, const StopSignal& stop) {
+http::HttpResponse BearerAuthTransport::Send(const http::HttpRequest& request,
+                                             const StopSignal& stop) {
   origin_.Check(request.url);
   for (int attempt = 1;; ++attempt) {
     http::HttpRequest authorized = request;
@@ -14,7 +15,9 @@ http::HttpResponse BearerAuthTransport::Send(const http::HttpRequest& request, c
     if (!http::IsToken68(token)) {
       Wipe(token);
       tokens_.Invalidate();
-      throw AuthError("the access token holds characters an Authorization header cannot carry; refusing to send it");
+      throw AuthError(
+          "the access token holds characters an Authorization header cannot carry; refusing to "
+          "send it");
     }
     authorized.headers.emplace_back("Authorization", "Bearer " + token);
     Wipe(token);

@@ -6,7 +6,8 @@
 namespace sekoia::auth {
 
 ClientSecretCredential::ClientSecretCredential(const ClientCredentialsOptions& options,
-                                               http::HttpTransport& transport, Clock& clock, SecretSink* secrets)
+                                               http::HttpTransport& transport, Clock& clock,
+                                               SecretSink* secrets)
     : options_(options),
       transport_(transport),
       clock_(clock),
@@ -22,7 +23,8 @@ std::string ClientSecretCredential::GetToken(const StopSignal& stop) {
     return detail::RequestToken(
         transport_, options_.token_url,
         "grant_type=client_credentials&client_id=" + PercentEncode(options_.client_id) +
-            "&client_secret=" + PercentEncode(options_.client_secret) + "&scope=" + PercentEncode(options_.scope),
+            "&client_secret=" + PercentEncode(options_.client_secret) +
+            "&scope=" + PercentEncode(options_.scope),
         clock_, secrets_, stop);
   });
 }

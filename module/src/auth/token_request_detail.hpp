@@ -29,7 +29,8 @@ std::string CheckedAccessToken(const nlohmann::json& answer);
 /** POSTs `form` to `token_url`; throws AuthError (400/401, with Microsoft's advice),
  *  HttpStatusError (other status or no access_token), TransportError, StopRequested.
  *  The new token is given to `secrets` before it is returned. */
-AccessToken RequestToken(http::HttpTransport& transport, const std::string& token_url, const std::string& form,
-                         Clock& clock, SecretSink* secrets, const StopSignal& stop);
+AccessToken RequestToken(http::HttpTransport& transport, const std::string& token_url,
+                         const std::string& form, Clock& clock, SecretSink* secrets,
+                         const StopSignal& stop);
 
 }  // namespace sekoia::auth::detail

@@ -12,20 +12,24 @@ namespace {
 
 std::string Lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
 std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   return text;
 }
 
 std::string PercentDecode(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
       i += 2;
@@ -61,7 +65,8 @@ ProxyAddress SplitProxyUrl(const std::string& proxy_url) {
   }
   auto url = ParseUrl(without);
   if (!url) return ProxyAddress{};
-  const std::string host = url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
+  const std::string host =
+      url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
   out.url = url->scheme + "://" + host + ":" + std::to_string(url->port);
   return out;
 }
@@ -73,17 +78,20 @@ ProxySettings ProxyFromEnvironment() {
   settings.no_proxy = Env("NO_PROXY", "no_proxy");
   // The values are not quoted: they may hold the proxy's password.
   if (!settings.https_proxy.empty() && SplitProxyUrl(settings.https_proxy).url.empty()) {
-    throw ConfigError("HTTPS_PROXY: not a proxy URL; give http://host:port (user:password@ allowed)");
+    throw ConfigError(
+        "HTTPS_PROXY: not a proxy URL; give http://host:port (user:password@ allowed)");
   }
   if (!settings.http_proxy.empty() && SplitProxyUrl(settings.http_proxy).url.empty()) {
-    throw ConfigError("HTTP_PROXY: not a proxy URL; give http://host:port (user:password@ allowed)");
+    throw ConfigError(
+        "HTTP_PROXY: not a proxy URL; give http://host:port (user:password@ allowed)");
   }
   return settings;
 }
 
 bool BypassesProxy(std::string_view host, std::string_view no_proxy) {
   std::string name = Lower(host);
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']')
+    name = name.substr(1, name.size() - 2);
   if (IsLoopbackHost(name)) return true;
   std::size_t start = 0;
   while (start <= no_proxy.size()) {
@@ -97,7 +105,8 @@ bool BypassesProxy(std::string_view host, std::string_view no_proxy) {
     if (std::count(entry.begin(), entry.end(), ':') == 1) entry = entry.substr(0, entry.find(':'));
     if (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
     if (name == entry) return true;
-    if (name.size() > entry.size() && name.compare(name.size() - entry.size(), entry.size(), entry) == 0 &&
+    if (name.size() > entry.size() &&
+        name.compare(name.size() - entry.size(), entry.size(), entry) == 0 &&
         name[name.size() - entry.size() - 1] == '.') {
       return true;
     }

@@ -29,19 +29,24 @@ RetryOptions Bounded(RetryOptions options) {
 }  // namespace
 
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value, TimePoint now) {
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front())))
+    value.remove_prefix(1);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
+    value.remove_suffix(1);
   if (value.empty()) return std::nullopt;
   // Seconds, whole or decimal: Microsoft's throttling page showed `Retry-After: 2.128` [THR]. A
   // fraction is rounded up to the next second, never dropped: waiting less would be refused again.
   const std::size_t dot = value.find('.');
   const std::string_view whole = value.substr(0, dot);
-  const std::string_view fraction = dot == std::string_view::npos ? std::string_view() : value.substr(dot + 1);
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view() : value.substr(dot + 1);
   const auto digits = [](std::string_view part) {
     return std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
-  if (!whole.empty() && digits(whole) && digits(fraction) && (dot == std::string_view::npos || !fraction.empty())) {
-    if (whole.size() > 9) return std::chrono::milliseconds(std::chrono::hours(24 * 365));  // = the date cap
+  if (!whole.empty() && digits(whole) && digits(fraction) &&
+      (dot == std::string_view::npos || !fraction.empty())) {
+    if (whole.size() > 9)
+      return std::chrono::milliseconds(std::chrono::hours(24 * 365));  // = the date cap
     long long seconds = std::stoll(std::string(whole));
     if (fraction.find_first_not_of('0') != std::string_view::npos) ++seconds;
     return std::chrono::seconds(seconds);
@@ -65,14 +70,17 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
     ::gmtime_r(&now_seconds, &today);
     const int this_year = today.tm_year + 1900;
     int year = this_year / 100 * 100 + tm.tm_year % 100;
-    if (year > this_year + 50) year -= 100;
-    else if (year <= this_year - 50) year += 100;
+    if (year > this_year + 50)
+      year -= 100;
+    else if (year <= this_year - 50)
+      year += 100;
     tm.tm_year = year - 1900;
   }
   std::time_t when = ::timegm(&tm);
   // Compared in seconds first: a date centuries away (found by fuzzing: year 2344) would
   // overflow the clock's nanoseconds. Capped like a huge number of seconds.
-  if (when > now_seconds + kMaxRetryAfterSeconds) return std::chrono::milliseconds(std::chrono::hours(24 * 365));
+  if (when > now_seconds + kMaxRetryAfterSeconds)
+    return std::chrono::milliseconds(std::chrono::hours(24 * 365));
   if (when < now_seconds - kMaxRetryAfterSeconds) return std::chrono::milliseconds(0);
   auto delta = std::chrono::system_clock::from_time_t(when) - now;
   if (delta < std::chrono::milliseconds(0)) return std::chrono::milliseconds(0);
@@ -80,14 +88,19 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
   return std::chrono::ceil<std::chrono::seconds>(delta);
 }
 
-RetryingTransport::RetryingTransport(const RetryOptions& options, HttpTransport& inner, Clock& clock,
-                                     Random& random, Logger& logger)
-    : options_(Bounded(options)), backoff_(options_.backoff, random), inner_(inner), clock_(clock), logger_(logger) {}
+RetryingTransport::RetryingTransport(const RetryOptions& options, HttpTransport& inner,
+                                     Clock& clock, Random& random, Logger& logger)
+    : options_(Bounded(options)),
+      backoff_(options_.backoff, random),
+      inner_(inner),
+      clock_(clock),
+      logger_(logger) {}
 
 HttpResponse RetryingTransport::Send(const HttpRequest& request, const StopSignal& stop) {
   const SteadyPoint first_attempt = clock_.Steady();
   const auto give_up = [&](int attempt) {
-    return backoff_.GiveUp(attempt, std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Steady() - first_attempt));
+    return backoff_.GiveUp(attempt, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        clock_.Steady() - first_attempt));
   };
   int throttled = 0;
   for (int attempt = 1;; ++attempt) {
@@ -97,12 +110,14 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request, const StopSigna
     bool throttle = false;
     try {
       HttpResponse response = inner_.Send(request, stop);
-      // A 429 is the service asking to wait, not a failure: it costs no attempt, within its own bound.
+      // A 429 is the service asking to wait, not a failure: it costs no attempt, within its own
+      // bound.
       throttle = response.status == 429 && throttled < options_.max_throttled_retries;
       if (!IsRetryableStatus(response.status) || (!throttle && give_up(attempt))) return response;
       wait = backoff_.Delay(attempt);
       if (auto retry_after = ParseRetryAfter(response.Header("Retry-After"), clock_.Now())) {
-        wait = std::min(std::max(*retry_after, std::chrono::milliseconds(0)), options_.max_retry_after);
+        wait = std::min(std::max(*retry_after, std::chrono::milliseconds(0)),
+                        options_.max_retry_after);
       }
       reason = "HTTP " + std::to_string(response.status);
       // The ids Microsoft support asks for: its request-id, and ours.
@@ -120,12 +135,14 @@ HttpResponse RetryingTransport::Send(const HttpRequest& request, const StopSigna
     if (throttle) {
       ++throttled;
       --attempt;
-      logger_.Warning(request.method + " " + Where(request.url) + " throttled (" + reason + "); waiting " +
-                      std::to_string(wait.count() / 1000.0).substr(0, 5) + " s as asked, not counted as a failed attempt");
+      logger_.Warning(request.method + " " + Where(request.url) + " throttled (" + reason +
+                      "); waiting " + std::to_string(wait.count() / 1000.0).substr(0, 5) +
+                      " s as asked, not counted as a failed attempt");
     } else {
-      logger_.Warning(request.method + " " + Where(request.url) + " failed (" + reason + "), attempt " +
-                      std::to_string(attempt) + " of " + std::to_string(options_.backoff.max_attempts) +
-                      "; retrying in " + std::to_string(wait.count() / 1000.0).substr(0, 5) + " s");
+      logger_.Warning(request.method + " " + Where(request.url) + " failed (" + reason +
+                      "), attempt " + std::to_string(attempt) + " of " +
+                      std::to_string(options_.backoff.max_attempts) + "; retrying in " +
+                      std::to_string(wait.count() / 1000.0).substr(0, 5) + " s");
     }
     if (!clock_.Wait(wait, stop)) throw StopRequested();
   }

@@ -18,7 +18,8 @@ bool IsSafeHeaderValue(std::string_view value) {
 bool IsHeaderName(std::string_view name) {
   static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || kSymbols.find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           kSymbols.find(c) != std::string_view::npos;
   });
 }
 
@@ -27,21 +28,25 @@ bool IsToken68(std::string_view value) {
   while (end > 0 && value[end - 1] == '=') --end;
   if (end == 0) return false;
   return std::all_of(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(end), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~' ||
-           c == '+' || c == '/';
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+           c == '~' || c == '+' || c == '/';
   });
 }
 
 void CheckRequest(const HttpRequest& request) {
   if (!ParseUrl(request.url)) {
-    throw TransportError("refusing to send a request to a malformed URL: " + DisplayUrl(request.url));
+    throw TransportError("refusing to send a request to a malformed URL: " +
+                         DisplayUrl(request.url));
   }
-  if (!IsHeaderName(request.method)) throw TransportError("refusing to send a request with a malformed method");
+  if (!IsHeaderName(request.method))
+    throw TransportError("refusing to send a request with a malformed method");
   for (const auto& [name, value] : request.headers) {
-    if (!IsHeaderName(name)) throw TransportError("refusing to send a request with a malformed header name");
+    if (!IsHeaderName(name))
+      throw TransportError("refusing to send a request with a malformed header name");
     if (!IsSafeHeaderValue(value)) {
-      throw TransportError("refusing to send the header " + name +
-                           ": its value holds a control character (CR, LF...), which would inject headers");
+      throw TransportError(
+          "refusing to send the header " + name +
+          ": its value holds a control character (CR, LF...), which would inject headers");
     }
   }
 }

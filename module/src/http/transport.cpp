@@ -6,7 +6,8 @@ namespace sekoia::http {
 
 std::string HttpResponse::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (key.size() == name.size() && ::strncasecmp(key.data(), name.data(), name.size()) == 0) return value;
+    if (key.size() == name.size() && ::strncasecmp(key.data(), name.data(), name.size()) == 0)
+      return value;
   }
   return "";
 }

@@ -48,14 +48,15 @@ std::string EventName(std::string_view event, const std::vector<std::string>& id
 
 }  // namespace
 
-std::string BuildBatchBody(std::string_view intake_key, const std::string_view* begin, const std::string_view* end) {
+std::string BuildBatchBody(std::string_view intake_key, const std::string_view* begin,
+                           const std::string_view* end) {
   std::string body;
   BuildBatchBody(intake_key, begin, end, body);
   return body;
 }
 
-void BuildBatchBody(std::string_view intake_key, const std::string_view* begin, const std::string_view* end,
-                    std::string& body) {
+void BuildBatchBody(std::string_view intake_key, const std::string_view* begin,
+                    const std::string_view* end, std::string& body) {
   constexpr std::string_view kHead = "{\"intake_key\":", kJsons = ",\"jsons\":[", kTail = "]}";
   // Sized exactly first, so the body is allocated once (or not at all, when the buffer is
   // large enough already) and each event is scanned once more only to be written.
@@ -75,8 +76,9 @@ void BuildBatchBody(std::string_view intake_key, const std::string_view* begin, 
   copy(kTail);
 }
 
-std::vector<std::pair<std::size_t, std::size_t>> PlanChunks(const std::vector<std::string_view>& events,
-                                                           std::size_t chunk_size, std::size_t max_chunk_bytes) {
+std::vector<std::pair<std::size_t, std::size_t>> PlanChunks(
+    const std::vector<std::string_view>& events, std::size_t chunk_size,
+    std::size_t max_chunk_bytes) {
   std::vector<std::pair<std::size_t, std::size_t>> chunks;
   std::size_t start = 0;
   std::size_t bytes = 0;
@@ -92,8 +94,9 @@ std::vector<std::pair<std::size_t, std::size_t>> PlanChunks(const std::vector<st
   return chunks;
 }
 
-IntakeBatcher::IntakeBatcher(const IntakeOptions& options, http::HttpTransport& transport, Clock& clock,
-                             Random& random, Logger& logger, Metrics& metrics, HealthState& health)
+IntakeBatcher::IntakeBatcher(const IntakeOptions& options, http::HttpTransport& transport,
+                             Clock& clock, Random& random, Logger& logger, Metrics& metrics,
+                             HealthState& health)
     : options_(options),
       batch_url_(options.intake_url + "/batch"),
       user_agent_("sekoiaio-connector-" + options.intake_key),
@@ -149,8 +152,8 @@ void IntakeBatcher::WorkerLoop(std::size_t slot, std::uint64_t seen) noexcept {
 void IntakeBatcher::SendChunks(std::size_t slot) noexcept {
   for (std::size_t i = next_chunk_++; i < chunks_.size(); i = next_chunk_++) {
     try {
-      results_[i] = SendChunk(kept_.data() + chunks_[i].first, kept_.data() + chunks_[i].second, *stop_,
-                              requests_[slot], false);
+      results_[i] = SendChunk(kept_.data() + chunks_[i].first, kept_.data() + chunks_[i].second,
+                              *stop_, requests_[slot], false);
     } catch (const std::exception& error) {
       logger_.Error(std::string("intake batch failed: ") + error.what());
       results_[i] = ForwardResult::kFailed;
@@ -161,8 +164,10 @@ void IntakeBatcher::SendChunks(std::size_t slot) noexcept {
   }
 }
 
-ForwardResult IntakeBatcher::Forward(const std::vector<std::string_view>& all_events, const StopSignal& stop) {
-  if (!all_events.empty()) health_.ResetErrors(clock_.Now());  // the SDK's push, before sending (Cn:186-188)
+ForwardResult IntakeBatcher::Forward(const std::vector<std::string_view>& all_events,
+                                     const StopSignal& stop) {
+  if (!all_events.empty())
+    health_.ResetErrors(clock_.Now());  // the SDK's push, before sending (Cn:186-188)
   kept_.clear();
   kept_.reserve(all_events.size());
   std::uint64_t discarded = 0;
@@ -175,7 +180,8 @@ ForwardResult IntakeBatcher::Forward(const std::vector<std::string_view>& all_ev
   }
   if (discarded > 0) {
     metrics_.AddDiscarded(discarded);
-    logger_.Warning(std::to_string(discarded) + " event(s) longer than " + std::to_string(options_.max_event_bytes) +
+    logger_.Warning(std::to_string(discarded) + " event(s) longer than " +
+                    std::to_string(options_.max_event_bytes) +
                     " bytes discarded: the intake does not accept them");
   }
   if (kept_.empty()) return ForwardResult::kAcknowledged;
@@ -217,7 +223,8 @@ ForwardResult IntakeBatcher::Forward(const std::vector<std::string_view>& all_ev
   }
   stop_ = nullptr;
 
-  for (ForwardResult result : {ForwardResult::kRefused, ForwardResult::kStopped, ForwardResult::kFailed}) {
+  for (ForwardResult result :
+       {ForwardResult::kRefused, ForwardResult::kStopped, ForwardResult::kFailed}) {
     if (std::find(results_.begin(), results_.end(), result) != results_.end()) return result;
   }
   return ForwardResult::kAcknowledged;
@@ -243,12 +250,15 @@ void IntakeBatcher::ReleaseMemory() {
 
 void IntakeBatcher::Discard(std::string_view event, int status, const std::string& answer) {
   metrics_.AddDiscarded(1);
-  logger_.Error("the intake refused one event (HTTP " + std::to_string(status) + (answer.empty() ? "" : ": " + answer) +
-                "); it is discarded, the others of its page are sent: " + EventName(event, options_.event_id_fields));
+  logger_.Error("the intake refused one event (HTTP " + std::to_string(status) +
+                (answer.empty() ? "" : ": " + answer) +
+                "); it is discarded, the others of its page are sent: " +
+                EventName(event, options_.event_id_fields));
 }
 
 ForwardResult IntakeBatcher::SendChunk(const std::string_view* begin, const std::string_view* end,
-                                       const StopSignal& stop, http::HttpRequest& request, bool split) {
+                                       const StopSignal& stop, http::HttpRequest& request,
+                                       bool split) {
   const SteadyPoint first_attempt = clock_.Steady();
   BuildBatchBody(options_.intake_key, begin, end, request.body);
   for (int attempt = 1;; ++attempt) {
@@ -260,7 +270,8 @@ ForwardResult IntakeBatcher::SendChunk(const std::string_view* begin, const std:
       if (response.status >= 200 && response.status < 300) {
         std::size_t count = static_cast<std::size_t>(end - begin);
         metrics_.AddForwarded(count);
-        metrics_.ObserveForwardDuration(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        metrics_.ObserveForwardDuration(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         health_.EventsForwarded(clock_.Now());
         return ForwardResult::kAcknowledged;
       }
@@ -280,8 +291,9 @@ ForwardResult IntakeBatcher::SendChunk(const std::string_view* begin, const std:
         const std::string answer = Printable(response.body, 200, options_.intake_key);
         if (end - begin > 1) {
           if (!split) {
-            logger_.Warning("the intake refused a batch of " + std::to_string(end - begin) + " events (HTTP " +
-                            std::to_string(response.status) + (answer.empty() ? "" : ": " + answer) +
+            logger_.Warning("the intake refused a batch of " + std::to_string(end - begin) +
+                            " events (HTTP " + std::to_string(response.status) +
+                            (answer.empty() ? "" : ": " + answer) +
                             "); halving it until the event it refuses is alone");
           }
           const std::string_view* middle = begin + (end - begin) / 2;
@@ -293,8 +305,9 @@ ForwardResult IntakeBatcher::SendChunk(const std::string_view* begin, const std:
         return ForwardResult::kAcknowledged;
       }
       if (response.status == 401 || response.status == 403 || response.status == 404) {
-        logger_.Critical("the intake refused the events (HTTP " + std::to_string(response.status) +
-                         "): check intake_key and intake_server; collection is paused until they are fixed");
+        logger_.Critical(
+            "the intake refused the events (HTTP " + std::to_string(response.status) +
+            "): check intake_key and intake_server; collection is paused until they are fixed");
         return ForwardResult::kRefused;
       }
       if (response.status == 413) {
@@ -310,9 +323,10 @@ ForwardResult IntakeBatcher::SendChunk(const std::string_view* begin, const std:
       // at its own pace, instead.
       if (!IsRetryableStatus(response.status)) {
         const std::string answer = Printable(response.body, 200, options_.intake_key);
-        logger_.Error("the intake answered " + failure + (answer.empty() ? "" : ": " + answer) +
-                      ", which the same batch sent again would get again; giving up this batch, it will be "
-                      "read and sent again");
+        logger_.Error(
+            "the intake answered " + failure + (answer.empty() ? "" : ": " + answer) +
+            ", which the same batch sent again would get again; giving up this batch, it will be "
+            "read and sent again");
         return ForwardResult::kFailed;
       }
     } catch (const TransportError& error) {
@@ -320,15 +334,19 @@ ForwardResult IntakeBatcher::SendChunk(const std::string_view* begin, const std:
     } catch (const StopRequested&) {
       return ForwardResult::kStopped;
     }
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Steady() - first_attempt);
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Steady() - first_attempt);
     if (backoff_.GiveUp(attempt, elapsed)) {
-      logger_.Error("the intake failed for " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count()) +
-                    " s (" + failure + "); giving up this batch, it will be read and sent again");
+      logger_.Error(
+          "the intake failed for " +
+          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count()) +
+          " s (" + failure + "); giving up this batch, it will be read and sent again");
       return ForwardResult::kFailed;
     }
     const std::chrono::milliseconds wait = backoff_.Delay(attempt);
-    logger_.Warning("sending events to the intake failed (" + failure + "), attempt " + std::to_string(attempt) +
-                    "; retrying in " + std::to_string(wait.count()) + " ms");
+    logger_.Warning("sending events to the intake failed (" + failure + "), attempt " +
+                    std::to_string(attempt) + "; retrying in " + std::to_string(wait.count()) +
+                    " ms");
     if (!clock_.Wait(wait, stop)) return ForwardResult::kStopped;
   }
 }

@@ -25,9 +25,12 @@ inline unsigned SpecialMask(__m128i v) {
   const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
   const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
   const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)));
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)));
 }
-inline __m128i Load16(const char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+inline __m128i Load16(const char* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
 #endif
 
 // The offset of the first special byte at or after `pos`, or `size` when there is none.
@@ -65,7 +68,9 @@ struct Cursor {
     ++pos;
   }
 
-  static bool IsHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+  static bool IsHex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
 
   void ScanString() {
     Expect('"', "expected a string");
@@ -83,11 +88,12 @@ struct Cursor {
       ++pos;  // the backslash
       char e = Peek();
       if (e == 'u') {
-        if (pos + 5 > size || !IsHex(data[pos + 1]) || !IsHex(data[pos + 2]) || !IsHex(data[pos + 3]) ||
-            !IsHex(data[pos + 4]))
+        if (pos + 5 > size || !IsHex(data[pos + 1]) || !IsHex(data[pos + 2]) ||
+            !IsHex(data[pos + 3]) || !IsHex(data[pos + 4]))
           Fail("bad \\u escape");
         pos += 5;
-      } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
+      } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+                 e == 'r' || e == 't') {
         ++pos;
       } else {
         Fail("bad escape");
@@ -158,7 +164,8 @@ struct Cursor {
   }
 
   // Returns false when the callback stopped the walk.
-  bool ScanObject(int depth, const std::function<bool(std::string_view, std::string_view)>* on_member) {
+  bool ScanObject(int depth,
+                  const std::function<bool(std::string_view, std::string_view)>* on_member) {
     Expect('{', "expected an object");
     SkipSpace();
     if (Peek() == '}') {
@@ -234,9 +241,12 @@ unsigned Hex4(std::string_view s) {
   unsigned v = 0;
   for (char c : s) {
     v <<= 4;
-    if (c >= '0' && c <= '9') v |= c - '0';
-    else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-    else v |= c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+      v |= c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v |= c - 'a' + 10;
+    else
+      v |= c - 'A' + 10;
   }
   return v;
 }
@@ -246,11 +256,21 @@ inline char* WriteEscape(char* out, unsigned char c) {
   static const char kHex[] = "0123456789abcdef";
   out[0] = '\\';
   switch (c) {
-    case '"': out[1] = '"'; return out + 2;
-    case '\\': out[1] = '\\'; return out + 2;
-    case '\n': out[1] = 'n'; return out + 2;
-    case '\r': out[1] = 'r'; return out + 2;
-    case '\t': out[1] = 't'; return out + 2;
+    case '"':
+      out[1] = '"';
+      return out + 2;
+    case '\\':
+      out[1] = '\\';
+      return out + 2;
+    case '\n':
+      out[1] = 'n';
+      return out + 2;
+    case '\r':
+      out[1] = 'r';
+      return out + 2;
+    case '\t':
+      out[1] = 't';
+      return out + 2;
     default:
       out[1] = 'u';
       out[2] = '0';
@@ -299,7 +319,8 @@ void JsonReader::EnterArray() {
 }
 
 bool JsonReader::NextMember(std::string_view& key_raw) {
-  if (depth_ == 0 || ((in_object_ >> (depth_ - 1)) & 1) == 0) throw std::logic_error("NextMember outside an object");
+  if (depth_ == 0 || ((in_object_ >> (depth_ - 1)) & 1) == 0)
+    throw std::logic_error("NextMember outside an object");
   Cursor cursor{text_, pos_};
   cursor.SkipSpace();
   if (cursor.Peek() == '}') {
@@ -325,7 +346,8 @@ bool JsonReader::NextMember(std::string_view& key_raw) {
 }
 
 bool JsonReader::NextElement() {
-  if (depth_ == 0 || ((in_object_ >> (depth_ - 1)) & 1) != 0) throw std::logic_error("NextElement outside an array");
+  if (depth_ == 0 || ((in_object_ >> (depth_ - 1)) & 1) != 0)
+    throw std::logic_error("NextElement outside an array");
   Cursor cursor{text_, pos_};
   cursor.SkipSpace();
   if (cursor.Peek() == ']') {
@@ -358,14 +380,16 @@ void JsonReader::ExpectEnd() {
   cursor.ExpectEnd();
 }
 
-void ForEachMember(std::string_view text,
-                   const std::function<bool(std::string_view key_raw, std::string_view value_raw)>& on_member) {
+void ForEachMember(
+    std::string_view text,
+    const std::function<bool(std::string_view key_raw, std::string_view value_raw)>& on_member) {
   Cursor cursor{text};
   cursor.SkipSpace();
   if (cursor.ScanObject(0, &on_member)) cursor.ExpectEnd();
 }
 
-void ForEachElement(std::string_view text, const std::function<void(std::string_view value_raw)>& on_element) {
+void ForEachElement(std::string_view text,
+                    const std::function<void(std::string_view value_raw)>& on_element) {
   Cursor cursor{text};
   cursor.SkipSpace();
   cursor.ScanArray(0, &on_element);
@@ -386,15 +410,26 @@ std::string UnescapeString(std::string_view raw) {
     }
     char e = raw[++i];
     switch (e) {
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
       case 'u': {
         unsigned code = Hex4(raw.substr(i + 1, 4));
         i += 4;
-        if (code >= 0xD800 && code <= 0xDBFF && i + 6 < raw.size() && raw[i + 1] == '\\' && raw[i + 2] == 'u') {
+        if (code >= 0xD800 && code <= 0xDBFF && i + 6 < raw.size() && raw[i + 1] == '\\' &&
+            raw[i + 2] == 'u') {
           unsigned low = Hex4(raw.substr(i + 3, 4));
           if (low >= 0xDC00 && low <= 0xDFFF) {
             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
@@ -405,7 +440,8 @@ std::string UnescapeString(std::string_view raw) {
         AppendUtf8(out, code);
         break;
       }
-      default: out.push_back(e);  // '"', '\\', '/'
+      default:
+        out.push_back(e);  // '"', '\\', '/'
     }
   }
   return out;
@@ -418,7 +454,8 @@ std::size_t QuotedSize(std::string_view text) {
   // Adds what the special bytes of [from, to) add once escaped.
   auto add_specials = [&size](const char* from, const char* to) {
     for (; from < to; ++from) {
-      if (IsSpecial(static_cast<unsigned char>(*from))) size += EscapedSize(static_cast<unsigned char>(*from)) - 1;
+      if (IsSpecial(static_cast<unsigned char>(*from)))
+        size += EscapedSize(static_cast<unsigned char>(*from)) - 1;
     }
   };
 #if defined(__SSE2__)
@@ -435,13 +472,15 @@ std::size_t QuotedSize(std::string_view text) {
       const __m128i v = Load16(p);
       counts = _mm_sub_epi8(counts, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-      controls = _mm_or_si128(controls, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F)));
+      controls = _mm_or_si128(
+          controls, _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F)));
     }
     if (_mm_movemask_epi8(controls) != 0) {
       add_specials(round_start, round_end);
     } else {
       const __m128i sums = _mm_sad_epu8(counts, zero);
-      size += static_cast<std::size_t>(_mm_cvtsi128_si64(sums) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
+      size += static_cast<std::size_t>(_mm_cvtsi128_si64(sums) +
+                                       _mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
     }
   }
 #endif
@@ -525,7 +564,8 @@ std::size_t Utf8Sequence(const unsigned char* p, std::size_t left, std::size_t& 
     return 0;
   }
   for (std::size_t i = 1; i < length; ++i) {
-    const bool in_range = i < left && (i == 1 ? p[i] >= low && p[i] <= high : p[i] >= 0x80 && p[i] <= 0xBF);
+    const bool in_range =
+        i < left && (i == 1 ? p[i] >= low && p[i] <= high : p[i] >= 0x80 && p[i] <= 0xBF);
     if (!in_range) {
       bad = i;
       return 0;

@@ -16,8 +16,9 @@ namespace sekoia::auth {
 class BasicAuthTransport final : public http::HttpTransport {
  public:
   /** Throws std::invalid_argument when `service_url` is not https (or http on loopback). */
-  BasicAuthTransport(http::HttpTransport& inner, const std::string& user, const std::string& password,
-                     std::string_view service_url, SecretSink* secrets = nullptr);
+  BasicAuthTransport(http::HttpTransport& inner, const std::string& user,
+                     const std::string& password, std::string_view service_url,
+                     SecretSink* secrets = nullptr);
   ~BasicAuthTransport() override;
   BasicAuthTransport(const BasicAuthTransport&) = delete;
   BasicAuthTransport& operator=(const BasicAuthTransport&) = delete;

@@ -18,7 +18,8 @@ namespace sekoia::auth {
 class BearerAuthTransport final : public http::HttpTransport {
  public:
   /** Throws std::invalid_argument when `service_url` is not https (or http on loopback). */
-  BearerAuthTransport(http::HttpTransport& inner, TokenProvider& tokens, std::string_view service_url)
+  BearerAuthTransport(http::HttpTransport& inner, TokenProvider& tokens,
+                      std::string_view service_url)
       : inner_(inner), tokens_(tokens), origin_(service_url, "the bearer token") {}
   http::HttpResponse Send(const http::HttpRequest& request, const StopSignal& stop) override;
 

@@ -18,7 +18,8 @@ namespace sekoia::auth {
 class CertificateError : public std::runtime_error {
  public:
   enum class Part { kCertificate, kPrivateKey };
-  CertificateError(Part part, const std::string& message) : std::runtime_error(message), part_(part) {}
+  CertificateError(Part part, const std::string& message)
+      : std::runtime_error(message), part_(part) {}
   Part part() const { return part_; }
 
  private:
@@ -62,14 +63,15 @@ std::string Base64Url(std::string_view bytes);
  * endpoint, `iss` = `sub` = the client id, a fresh `jti`, `nbf` = now and `exp` = now + `lifetime`.
  */
 std::string MakeClientAssertion(const ClientCertificate& certificate, const std::string& client_id,
-                                const std::string& token_url, TimePoint now, std::chrono::seconds lifetime);
+                                const std::string& token_url, TimePoint now,
+                                std::chrono::seconds lifetime);
 
 struct ClientCertificateOptions final {
   std::string token_url;  ///< https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token
   std::string client_id;
-  std::string scope;      ///< e.g. https://graph.microsoft.com/.default
-  std::chrono::seconds refresh_margin{300};       ///< refresh this long before the token expires
-  std::chrono::seconds assertion_lifetime{600};   ///< exp - nbf of each assertion
+  std::string scope;                             ///< e.g. https://graph.microsoft.com/.default
+  std::chrono::seconds refresh_margin{300};      ///< refresh this long before the token expires
+  std::chrono::seconds assertion_lifetime{600};  ///< exp - nbf of each assertion
 };
 
 /** OAuth 2.0 client-credentials grant authenticated by a signed client assertion. Thread-safe.
@@ -78,8 +80,9 @@ class ClientCertificateCredential final : public TokenProvider {
  public:
   /** `certificate` is borrowed and must outlive the credential; `secrets` (optional) is told of
    *  each access token obtained, so logs can mask it. */
-  ClientCertificateCredential(const ClientCertificateOptions& options, const ClientCertificate& certificate,
-                              http::HttpTransport& transport, Clock& clock, SecretSink* secrets = nullptr);
+  ClientCertificateCredential(const ClientCertificateOptions& options,
+                              const ClientCertificate& certificate, http::HttpTransport& transport,
+                              Clock& clock, SecretSink* secrets = nullptr);
   ~ClientCertificateCredential() override;  ///< the cache wipes the token
   std::string GetToken(const StopSignal& stop) override;
   void Invalidate() override;

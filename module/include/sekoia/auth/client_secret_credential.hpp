@@ -12,10 +12,10 @@
 namespace sekoia::auth {
 
 struct ClientCredentialsOptions final {
-  std::string token_url;      ///< https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token
+  std::string token_url;  ///< https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token
   std::string client_id;
-  std::string client_secret;  ///< secret: never logged
-  std::string scope;          ///< e.g. https://graph.microsoft.com/.default
+  std::string client_secret;                 ///< secret: never logged
+  std::string scope;                         ///< e.g. https://graph.microsoft.com/.default
   std::chrono::seconds refresh_margin{300};  ///< refresh this long before expiry
 };
 

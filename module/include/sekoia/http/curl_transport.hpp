@@ -21,15 +21,19 @@ inline constexpr std::size_t kMaxAnswerBytes = 16u << 20;
 inline constexpr std::size_t kMaxErrorBodyBytes = 64u << 10;
 
 struct CurlTransportOptions final {
-  std::chrono::seconds timeout{120};          ///< whole request, from sending to the answer's last byte
-  std::chrono::seconds connect_timeout{15};   ///< TCP and TLS set-up, through the proxy if any
-  std::chrono::seconds stall_timeout{60};     ///< this long below `min_bytes_per_second`: the transfer is lost
-  long min_bytes_per_second = 1024;           ///< the floor rate of a transfer (waiting for the answer counts)
-  std::size_t max_answer_bytes = kMaxAnswerBytes;  ///< decoded size of a 2xx answer; larger is refused as it arrives
-  std::size_t max_error_body_bytes = kMaxErrorBodyBytes;  ///< read of a non-2xx body, the rest is dropped
-  std::string user_agent;                     ///< default User-Agent, unless the request sets one
-  std::string ca_bundle;                      ///< PEM authorities trusted besides the system's (a TLS proxy's)
-  ProxySettings proxy;                        ///< how requests leave; default: directly
+  std::chrono::seconds timeout{120};  ///< whole request, from sending to the answer's last byte
+  std::chrono::seconds connect_timeout{15};  ///< TCP and TLS set-up, through the proxy if any
+  std::chrono::seconds stall_timeout{
+      60};  ///< this long below `min_bytes_per_second`: the transfer is lost
+  long min_bytes_per_second =
+      1024;  ///< the floor rate of a transfer (waiting for the answer counts)
+  std::size_t max_answer_bytes =
+      kMaxAnswerBytes;  ///< decoded size of a 2xx answer; larger is refused as it arrives
+  std::size_t max_error_body_bytes =
+      kMaxErrorBodyBytes;  ///< read of a non-2xx body, the rest is dropped
+  std::string user_agent;  ///< default User-Agent, unless the request sets one
+  std::string ca_bundle;   ///< PEM authorities trusted besides the system's (a TLS proxy's)
+  ProxySettings proxy;     ///< how requests leave; default: directly
   /// Origin (sekoia::Origin()) -> the argument that configures it ("login_url"), so that an error
   /// names what to fix: "login_url login.microsoftonline.com:443: ...".
   std::vector<std::pair<std::string, std::string>> service_names;

@@ -5,12 +5,14 @@
 
 namespace sekoia::http {
 
-/** The outgoing proxy, as HTTPS_PROXY, HTTP_PROXY and NO_PROXY give it (the conventions of curl). */
+/** The outgoing proxy, as HTTPS_PROXY, HTTP_PROXY and NO_PROXY give it (the conventions of curl).
+ */
 struct ProxySettings final {
   std::string https_proxy;  ///< http://[user:password@]host:port for https requests; empty: direct
-  std::string http_proxy;   ///< the same for plain http requests (an in-cluster intake); empty: direct
-  std::string no_proxy;     ///< comma-separated hosts, domains (`example.com` or `.example.com`
-                            ///< also match their subdomains) and IPs reached directly; `*`: all
+  std::string
+      http_proxy;        ///< the same for plain http requests (an in-cluster intake); empty: direct
+  std::string no_proxy;  ///< comma-separated hosts, domains (`example.com` or `.example.com`
+                         ///< also match their subdomains) and IPs reached directly; `*`: all
 };
 
 /** Reads HTTPS_PROXY (else https_proxy), HTTP_PROXY (else http_proxy) and NO_PROXY (else
@@ -24,7 +26,7 @@ bool BypassesProxy(std::string_view host, std::string_view no_proxy);
 
 /** A proxy URL split into its address and its credentials (percent-decoded). */
 struct ProxyAddress final {
-  std::string url;       ///< scheme://host:port, without user information
+  std::string url;  ///< scheme://host:port, without user information
   std::string user;
   std::string password;  ///< secret
 };

@@ -7,9 +7,9 @@
 
 #include "sekoia/backoff.hpp"
 #include "sekoia/clock.hpp"
-#include "sekoia/random.hpp"
 #include "sekoia/http/transport.hpp"
 #include "sekoia/logger.hpp"
+#include "sekoia/random.hpp"
 
 namespace sekoia::http {
 
@@ -18,8 +18,8 @@ struct RetryOptions final {
   /// counted. A max_attempts below 1 is read as 1: a request is never retried without a bound.
   BackoffOptions backoff{std::chrono::milliseconds(1000), std::chrono::milliseconds(60000), 6,
                          std::chrono::milliseconds(0)};
-  std::chrono::milliseconds max_retry_after{600000}; ///< ceiling for a server's Retry-After
-  int max_throttled_retries = 20;                    ///< 429 answers waited out without spending an attempt
+  std::chrono::milliseconds max_retry_after{600000};  ///< ceiling for a server's Retry-After
+  int max_throttled_retries = 20;  ///< 429 answers waited out without spending an attempt
 };
 
 /** Parses Retry-After: whole or decimal seconds (a fraction rounds up to the next second) or an

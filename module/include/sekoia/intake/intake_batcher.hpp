@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -7,7 +8,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -33,7 +33,8 @@ class IntakeSink {
  public:
   virtual ~IntakeSink() = default;
   /** Sends the events and blocks until all are acknowledged or it gives up. Thread-compatible. */
-  virtual ForwardResult Forward(const std::vector<std::string_view>& events, const StopSignal& stop) = 0;
+  virtual ForwardResult Forward(const std::vector<std::string_view>& events,
+                                const StopSignal& stop) = 0;
   /** The caller will not forward for a while (caught up, about to sleep): buffers kept from call
    *  to call for speed may be given back to the system. Not concurrent with Forward. */
   virtual void ReleaseMemory() {}
@@ -62,15 +63,16 @@ struct IntakeOptions final {
 std::string BuildBatchBody(std::string_view intake_key, const std::string_view* begin,
                            const std::string_view* end);
 
-/** The same body written into `body`, whose capacity is kept: a buffer reused from batch to batch. */
-void BuildBatchBody(std::string_view intake_key, const std::string_view* begin, const std::string_view* end,
-                    std::string& body);
+/** The same body written into `body`, whose capacity is kept: a buffer reused from batch to batch.
+ */
+void BuildBatchBody(std::string_view intake_key, const std::string_view* begin,
+                    const std::string_view* end, std::string& body);
 
 /** Splits events into chunks of at most `chunk_size` events and `max_chunk_bytes` bytes,
  *  as [begin, end) index pairs. Events must already be under the per-event limit. */
-std::vector<std::pair<std::size_t, std::size_t>> PlanChunks(const std::vector<std::string_view>& events,
-                                                           std::size_t chunk_size,
-                                                           std::size_t max_chunk_bytes);
+std::vector<std::pair<std::size_t, std::size_t>> PlanChunks(
+    const std::vector<std::string_view>& events, std::size_t chunk_size,
+    std::size_t max_chunk_bytes);
 
 /**
  * The SDK's batch sender: chunks posted concurrently to `{intake_url}/batch`. A transport error,
@@ -94,7 +96,8 @@ class IntakeBatcher final : public IntakeSink {
   ~IntakeBatcher() override;
   IntakeBatcher(const IntakeBatcher&) = delete;
   IntakeBatcher& operator=(const IntakeBatcher&) = delete;
-  ForwardResult Forward(const std::vector<std::string_view>& events, const StopSignal& stop) override;
+  ForwardResult Forward(const std::vector<std::string_view>& events,
+                        const StopSignal& stop) override;
   /** Frees every sender's batch body and the chunk plan, and returns the process's free heap
    *  pages to the system (glibc malloc_trim); the next Forward allocates them again. */
   void ReleaseMemory() override;
@@ -132,7 +135,7 @@ class IntakeBatcher final : public IntakeSink {
   std::atomic<std::size_t> next_chunk_{0};
   const StopSignal* stop_ = nullptr;  ///< the current call's
 
-  mutable std::mutex mutex_;  // guards what follows
+  mutable std::mutex mutex_;      // guards what follows
   std::condition_variable work_;  ///< workers wait here for a call (or the end)
   std::condition_variable done_;  ///< the caller waits here for its helpers
   std::uint64_t call_ = 0;        ///< bumped for each call that wants helpers

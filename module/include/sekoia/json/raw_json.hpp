@@ -65,14 +65,18 @@ class JsonReader final {
 
 /** Calls `on_member(key_raw, value_raw)` for each member of the object `text` (spaces around
  *  it allowed). `key_raw` is the key between its quotes, still escaped; `value_raw` the value's
- *  exact bytes. Returning false from the callback stops the walk early (the rest is not checked). */
-void ForEachMember(std::string_view text,
-                   const std::function<bool(std::string_view key_raw, std::string_view value_raw)>& on_member);
+ *  exact bytes. Returning false from the callback stops the walk early (the rest is not checked).
+ */
+void ForEachMember(
+    std::string_view text,
+    const std::function<bool(std::string_view key_raw, std::string_view value_raw)>& on_member);
 
 /** Calls `on_element(value_raw)` for each element of the array `text`. */
-void ForEachElement(std::string_view text, const std::function<void(std::string_view value_raw)>& on_element);
+void ForEachElement(std::string_view text,
+                    const std::function<void(std::string_view value_raw)>& on_element);
 
-/** Unescapes a string value given with its quotes (`"a\"b"` -> `a"b`); throws if `raw` is not a string. */
+/** Unescapes a string value given with its quotes (`"a\"b"` -> `a"b`); throws if `raw` is not a
+ * string. */
 std::string UnescapeString(std::string_view raw);
 
 /** The text of the string value `raw` (quotes included): a view into `raw` when it holds no
