@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(g++ cmake make pkg-config libcurl4-openssl-dev libcpp-httplib-dev zlib1g-dev
           nlohmann-json3-dev libboost-program-options-dev libssl-dev
-          googletest libgtest-dev curl jq ca-certificates inotify-tools nodejs)
+          googletest libgtest-dev clang-format curl jq ca-certificates inotify-tools nodejs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
