@@ -69,7 +69,8 @@ TEST(ForwardedKeys, ManyPagesOfKeysAnswerAsASetWouldAndSurviveARestart) {
   // Enough keys for the index and for several folds of the recent keys into the others; each
   // page repeats some keys already known and some of its own.
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   keys.Load();
   std::mt19937_64 random(7);
   std::map<std::uint64_t, std::int64_t> model;  // key -> the time of its first Add
@@ -105,7 +106,8 @@ TEST(ForwardedKeys, ManyPagesOfKeysAnswerAsASetWouldAndSurviveARestart) {
   }
   EXPECT_EQ(keys.size(), live);
   keys.Persist();
-  ForwardedKeys reloaded(dir.path() / "keys.txt");
+  KeysFile reloaded_file(dir.path() / "keys.txt");
+  ForwardedKeys& reloaded = reloaded_file.keys;
   EXPECT_EQ(reloaded.Load(), "");
   reloaded.Expire(TimePoint(seconds(15)));
   EXPECT_EQ(reloaded.size(), live);
@@ -114,7 +116,8 @@ TEST(ForwardedKeys, ManyPagesOfKeysAnswerAsASetWouldAndSurviveARestart) {
 
 TEST(ForwardedKeys, LinesAreSixteenHexDigitsAndTheSignedSeconds) {
   sekoia::testing::TestDir dir;
-  ForwardedKeys keys(dir.path() / "keys.txt");
+  KeysFile keys_file(dir.path() / "keys.txt");
+  ForwardedKeys& keys = keys_file.keys;
   keys.Load();
   keys.Add({{0xfedcba9876543210ULL, 1769000000}, {1, -5}, {0xa0, 0}});
   keys.Persist();
