@@ -61,7 +61,7 @@ std::string PythonFloatRepr(double value) {
 std::string GoFloat(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  const std::string repr = PythonFloatRepr(value);
+  std::string repr = PythonFloatRepr(value);
   const std::size_t dot = repr.find('.');
   if (value > 0 && dot != std::string::npos && dot > 6) {
     std::string mantissa = repr.substr(0, 1) + "." + repr.substr(1, dot - 1) + repr.substr(dot + 1);
@@ -167,9 +167,9 @@ constexpr const char* kDiscardedMetric = "symphony_module_common_discarded_event
 
 }  // namespace
 
-Metrics::Metrics(std::string intake_key) : Metrics(std::move(intake_key), SystemClock()) {}
+Metrics::Metrics(const std::string& intake_key) : Metrics(intake_key, SystemClock()) {}
 
-Metrics::Metrics(std::string intake_key, const Clock& clock)
+Metrics::Metrics(const std::string& intake_key, const Clock& clock)
     : label_("intake_key=\"" + EscapeLabelValue(intake_key) + "\""), created_([&clock] {
         // Whole seconds and the fraction apart, so 1769000000.25 stays exactly that.
         const auto since_epoch = clock.Now().time_since_epoch();

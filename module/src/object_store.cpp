@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include "sekoia/errors.hpp"
 
@@ -14,7 +15,8 @@ namespace sekoia {
 namespace {
 
 [[noreturn]] void Fail(const std::string& step, const std::filesystem::path& path, int error) {
-  throw StorageError("cannot " + step + " " + path.string() + ": " + std::strerror(error));
+  throw StorageError("cannot " + step + " " + path.string() + ": " +
+                     std::generic_category().message(error));
 }
 
 // Closes once; Close() reports the result, which on some file systems (NFS) is where a failed

@@ -75,7 +75,14 @@ PlatformLogger::PlatformLogger(const PlatformLoggerOptions& options, http::HttpT
   if (Enabled()) thread_ = std::thread(&PlatformLogger::Run, this);
 }
 
-PlatformLogger::~PlatformLogger() { Shutdown(); }
+PlatformLogger::~PlatformLogger() {
+  // A destructor must not throw (the process would terminate on the way out): Shutdown's last
+  // sends are best effort, and what they could not send was already written to stderr.
+  try {
+    Shutdown();
+  } catch (...) {
+  }
+}
 
 void PlatformLogger::Log(LogLevel level, const std::string& message) {
   const std::string text = RedactAll(redactor_, options_, message);

@@ -12,7 +12,7 @@ namespace sekoia {
 namespace {
 
 constexpr std::size_t kShortestSecret = 4;
-const std::string kMask = "***";
+constexpr std::string_view kMask = "***";
 
 // One pass, building the result: a hostile answer repeating a secret a million times must not
 // cost a million moves of the whole text.

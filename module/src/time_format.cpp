@@ -75,7 +75,6 @@ std::optional<TimePoint> ParseIso8601(std::string_view text) {
       if (!Digits(text, mpos, 2, om) || mpos + 2 != text.size() || oh > 23 || om > 59)
         return std::nullopt;
       offset_seconds = (zone == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-      pos = text.size();
     } else {
       return std::nullopt;
     }

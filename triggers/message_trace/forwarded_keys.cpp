@@ -60,7 +60,7 @@ std::string ForwardedKeys::Load() {
   std::optional<std::string> text = objects_->Read(name_);
   found_ = text.has_value();
   if (!text) return "";  // none yet
-  std::istringstream in(std::move(*text));
+  std::istringstream in(*text);
   std::string line;
   std::size_t bad = 0;
   while (std::getline(in, line)) {

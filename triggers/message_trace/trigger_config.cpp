@@ -55,9 +55,9 @@ std::string ReportingScope(const std::string& reporting_url) {
   // Exchange Online's resource sits beside its reports host: reports.office365.com goes with
   // outlook.office365.com. Anything else (a loopback test server) keeps the global one.
   const auto parsed = sekoia::ParseUrl(reporting_url);
-  const std::string kDefault = "https://outlook.office365.com/.default";
+  std::string global = "https://outlook.office365.com/.default";
   if (!parsed || sekoia::IsLoopbackHost(parsed->host) || parsed->host.rfind("reports.", 0) != 0)
-    return kDefault;
+    return global;
   return "https://outlook." + parsed->host.substr(8) + "/.default";
 }
 

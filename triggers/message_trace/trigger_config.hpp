@@ -44,8 +44,15 @@ struct ClientCredentialsConfig final {
   std::string client_certificate;  ///< PEM, with client_private_key, instead of client_secret
   std::string client_private_key;  ///< PEM (unencrypted RSA); secret
   std::string login_url = "https://login.microsoftonline.com";
-  std::string
-      scope;  ///< the token's resource: Graph's, or Exchange Online's (beside reporting_url's host)
+  /// The token's resource: Graph's, or Exchange Online's (beside reporting_url's host).
+  std::string scope;
+
+  ClientCredentialsConfig() = default;
+  ClientCredentialsConfig(const ClientCredentialsConfig&) = default;
+  /** Moves take the secrets' buffers along (a copy would leave one more to wipe). */
+  ClientCredentialsConfig(ClientCredentialsConfig&&) noexcept = default;
+  ClientCredentialsConfig& operator=(const ClientCredentialsConfig&) = default;
+  ClientCredentialsConfig& operator=(ClientCredentialsConfig&&) noexcept = default;
   /** The copies of the secrets die wiped, not in freed memory a later allocation could expose. */
   ~ClientCredentialsConfig();
 };
@@ -63,7 +70,13 @@ struct ReportingTriggerConfig final {
   ClientCredentialsConfig credentials;  ///< OAuth only
   std::string account_name;             ///< Basic only
   std::string account_password;         ///< Basic only; secret
-  ~ReportingTriggerConfig();            ///< wipes account_password
+
+  ReportingTriggerConfig() = default;
+  ReportingTriggerConfig(const ReportingTriggerConfig&) = default;
+  ReportingTriggerConfig(ReportingTriggerConfig&&) noexcept = default;
+  ReportingTriggerConfig& operator=(const ReportingTriggerConfig&) = default;
+  ReportingTriggerConfig& operator=(ReportingTriggerConfig&&) noexcept = default;
+  ~ReportingTriggerConfig();  ///< wipes account_password
 };
 
 /** A PEM as it was exported: forms and environment variables often flatten one, with "\n"
@@ -101,9 +114,9 @@ std::chrono::seconds LoadBudgetPeriod(const char* value);
 CommonConfig LoadCommonConfig(const sekoia::Arguments& arguments,
                               const std::string& module_intake_url);
 ClientCredentialsConfig LoadClientCredentials(const sekoia::Arguments& arguments);
-GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& arguments,
+GraphTriggerConfig LoadGraphTriggerConfig(const sekoia::Arguments& given,
                                           const std::string& module_intake_url);
-ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& arguments,
+ReportingTriggerConfig LoadReportingTriggerConfig(const sekoia::Arguments& given,
                                                   const std::string& module_intake_url,
                                                   ReportingAuth auth);
 

@@ -30,9 +30,9 @@ enum class RequestOutcome {
 class Metrics final {
  public:
   /** The series are created now, by the system clock. */
-  explicit Metrics(std::string intake_key);
+  explicit Metrics(const std::string& intake_key);
   /** The series are created at `clock.Now()`. */
-  Metrics(std::string intake_key, const Clock& clock);
+  Metrics(const std::string& intake_key, const Clock& clock);
   void AddForwarded(std::uint64_t count);
   void AddDiscarded(std::uint64_t count);
   void ObserveForwardDuration(double seconds);

@@ -373,7 +373,7 @@ class CurlTransport final : public HttpTransport {
   }
 
   std::string Explain(CURLcode result, const char* error_text, const Transfer& transfer) const {
-    const std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(result);
+    std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(result);
     switch (result) {
       case CURLE_COULDNT_RESOLVE_HOST:
         return "the host name could not be resolved: check the URL, and the DNS of the container";

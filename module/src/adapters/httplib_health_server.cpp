@@ -24,6 +24,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -219,7 +220,7 @@ int OpenListener(int port) {
     throw std::runtime_error(cannot + "not a TCP port number (1-65535, or 0 for any)");
   }
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error(cannot + std::strerror(errno));
+  if (fd < 0) throw std::runtime_error(cannot + std::generic_category().message(errno));
   const int on = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   sockaddr_in address{};
@@ -230,7 +231,7 @@ int OpenListener(int port) {
       ::listen(fd, kListenBacklog) != 0) {
     const int error = errno;
     ::close(fd);
-    throw std::runtime_error(cannot + std::strerror(error));
+    throw std::runtime_error(cannot + std::generic_category().message(error));
   }
   return fd;
 }
@@ -245,7 +246,8 @@ int BoundPort(int fd) {
 class HttplibHealthServer final : public HealthServer {
  public:
   HttplibHealthServer() : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-    if (wake_fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+    if (wake_fd_ < 0)
+      throw std::runtime_error(std::string("eventfd: ") + std::generic_category().message(errno));
   }
 
   ~HttplibHealthServer() override {

@@ -93,10 +93,10 @@ std::size_t QuotedSize(std::string_view text);
 /** Appends `text` to `out` as a JSON string literal, quotes included. */
 void AppendQuoted(std::string& out, std::string_view text);
 
-/** Writes `text` at `out` as a JSON string literal, quotes included: exactly QuotedSize(text)
- *  bytes, which `out` must have room for (and nothing past them). Returns the end of what was
+/** Writes `text` at `dst` as a JSON string literal, quotes included: exactly QuotedSize(text)
+ *  bytes, which `dst` must have room for (and nothing past them). Returns the end of what was
  *  written. For callers that size a whole document first, so that each text is scanned once. */
-char* WriteQuoted(char* out, std::string_view text);
+char* WriteQuoted(char* dst, std::string_view text);
 
 /** The offset of the first byte of `text` that does not belong to well-formed UTF-8 (RFC 3629:
  *  no overlong form, no surrogate, nothing past U+10FFFF, no truncated sequence), or
