@@ -34,39 +34,14 @@ std::string Row(const std::string& label, const std::string& value) {
 
 }  // namespace
 
-json LedgerToJson(const SoakLedger& ledger) {
-  return {{"page_size", ledger.page_size},
-          {"allowance", ledger.allowance},
-          {"duplicates_seen", ledger.duplicates_seen},
-          {"beyond_total", ledger.beyond_total},
-          {"resend_kills", ledger.resend_kills},
-          {"over_one_page", ledger.over_one_page},
-          {"unexplained", ledger.unexplained},
-          {"crashes", ledger.crashes},
-          {"restarts", ledger.restarts},
-          {"kills", ledger.kills},
-          {"damaged", ledger.damaged},
-          {"warned", ledger.warned},
-          {"log_marks", ledger.log_marks}};
-}
+// Every field, by its own name; a missing one throws (json::at).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SoakLedger, page_size, allowance, duplicates_seen, beyond_total,
+                                   resend_kills, over_one_page, unexplained, crashes, restarts,
+                                   kills, damaged, warned, log_marks)
 
-SoakLedger LedgerFromJson(const json& document) {
-  SoakLedger ledger;
-  document.at("page_size").get_to(ledger.page_size);
-  document.at("allowance").get_to(ledger.allowance);
-  document.at("duplicates_seen").get_to(ledger.duplicates_seen);
-  document.at("beyond_total").get_to(ledger.beyond_total);
-  document.at("resend_kills").get_to(ledger.resend_kills);
-  document.at("over_one_page").get_to(ledger.over_one_page);
-  document.at("unexplained").get_to(ledger.unexplained);
-  document.at("crashes").get_to(ledger.crashes);
-  document.at("restarts").get_to(ledger.restarts);
-  document.at("kills").get_to(ledger.kills);
-  document.at("damaged").get_to(ledger.damaged);
-  document.at("warned").get_to(ledger.warned);
-  document.at("log_marks").get_to(ledger.log_marks);
-  return ledger;
-}
+json LedgerToJson(const SoakLedger& ledger) { return ledger; }
+
+SoakLedger LedgerFromJson(const json& document) { return document.get<SoakLedger>(); }
 
 bool IsDamageKind(const std::string& kind) {
   return kind == "truncated" || kind == "empty" || kind == "not-json" || kind == "future";

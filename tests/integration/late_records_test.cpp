@@ -31,17 +31,8 @@ std::string Iso(std::chrono::system_clock::time_point time) {
 
 // Without re-reads (lookback 0), or with the default schedule in compressed time.
 nlohmann::json Configuration(const Simulator& simulator, bool reread) {
-  nlohmann::json configuration = {{"tenant_id", kTenant},
-                                  {"client_id", kClient},
-                                  {"client_secret", kSecret},
-                                  {"intake_key", kIntakeKey},
-                                  {"intake_server", simulator.url()},
-                                  {"graph_url", simulator.url()},
-                                  {"login_url", simulator.url()},
-                                  {"start_time", 0},
-                                  {"frequency", 1},
-                                  {"timedelta", 5 * kScale},
-                                  {"lookback", 0}};
+  nlohmann::json configuration = GraphConfiguration(
+      simulator, {{"start_time", 0}, {"frequency", 1}, {"timedelta", 5 * kScale}, {"lookback", 0}});
   if (reread) {
     std::string ages;
     for (double minutes : kRereadMinutes)

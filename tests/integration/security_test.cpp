@@ -68,14 +68,8 @@ fs::path WritePem(const fs::path& dir, const std::string& name, const std::strin
 }
 
 nlohmann::json Graph(const Simulator& simulator, const nlohmann::json& overrides = {}) {
-  return Override({{"tenant_id", kTenant},
-                   {"client_id", kClient},
-                   {"client_secret", kSecret},
-                   {"intake_key", kIntakeKey},
-                   {"intake_server", simulator.url()},
-                   {"graph_url", simulator.url()},
-                   {"login_url", simulator.url()},
-                   {"start_time", 1}},
+  // The trigger's own frequency and timedelta (its defaults), not the harness's.
+  return Override(GraphConfiguration(simulator, {{"frequency", nullptr}, {"timedelta", nullptr}}),
                   overrides);
 }
 
